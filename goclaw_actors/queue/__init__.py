@@ -1,0 +1,1 @@
+"""Queue rules as plain logic: state machine, backoff, failure decisions, idempotency keys."""

@@ -1,0 +1,1 @@
+"""Persistence: schema and migrations, the queue backend interface and its SQLite implementation."""

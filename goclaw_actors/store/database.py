@@ -1,0 +1,114 @@
+"""Opening goclaw.db: pragmas, migration ledger checks and pending migrations (SPEC §1.5, §3.1)."""
+
+import sqlite3
+import uuid
+from pathlib import Path
+
+import peewee
+
+from goclaw_actors.errors import StartupError
+from goclaw_actors.store.migrations import LATEST_VERSION, MIGRATIONS, checksum_for
+from goclaw_actors.timeutil import db_now
+
+PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": "full",
+    "foreign_keys": 1,
+    "busy_timeout": 5000,
+}
+READ_PRAGMAS = {"foreign_keys": 1, "busy_timeout": 5000, "query_only": 1}
+
+
+def make_database(path: Path | str, read_only: bool = False) -> peewee.SqliteDatabase:
+    """A peewee database for `path` whose connection may be used from the hub threadpool.
+
+    The connection is shared, not thread-local: the store actor serialises its use.
+    """
+    return peewee.SqliteDatabase(
+        str(path),
+        pragmas=READ_PRAGMAS if read_only else PRAGMAS,
+        check_same_thread=False,
+        thread_safe=False,
+        timeout=5,
+        autoconnect=True,
+    )
+
+
+def open_database(path: Path | str) -> peewee.SqliteDatabase:
+    """Open (creating if needed) and migrate the database; any failure is `E_STORE_OPEN`."""
+    db = make_database(path)
+    try:
+        db.connect(reuse_if_open=True)
+        migrate(db.connection())
+    except StartupError:
+        db.close()
+        raise
+    except (sqlite3.Error, peewee.PeeweeException, OSError) as exc:
+        db.close()
+        raise StartupError("E_STORE_OPEN", f"open database {path}: {exc}") from exc
+    return db
+
+
+def applied_versions(conn: sqlite3.Connection) -> dict[int, str]:
+    """Versions recorded in the `schema_migrations` ledger, with their checksums."""
+    return dict(conn.execute("SELECT version, checksum FROM schema_migrations ORDER BY version"))
+
+
+def migrate(conn: sqlite3.Connection) -> list[int]:
+    """Apply every pending migration in one transaction; return the versions applied.
+
+    Refuses (E_STORE_OPEN) a ledger newer than this build or a checksum that differs.
+    """
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        "version INTEGER PRIMARY KEY, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        recorded = applied_versions(conn)
+        newest = max(recorded, default=0)
+        if newest > LATEST_VERSION:
+            raise StartupError(
+                "E_STORE_OPEN",
+                f"schema version {newest} is newer than supported {LATEST_VERSION}",
+            )
+        for version, checksum in recorded.items():
+            expected = checksum_for(version)
+            if expected is not None and expected != checksum:
+                raise StartupError(
+                    "E_STORE_OPEN",
+                    f"schema migration {version} checksum mismatch: recorded {checksum!r}, expected {expected!r}",
+                )
+        pending = [m for m in MIGRATIONS if m.version not in recorded]
+        for migration in pending:
+            for statement in migration.statements:
+                conn.execute(statement)
+            if migration.apply is not None:
+                migration.apply(conn)
+            conn.execute(
+                "INSERT INTO schema_migrations (version, checksum, applied_at) VALUES (?, ?, ?)",
+                (migration.version, migration.checksum, db_now()),
+            )
+        if pending:
+            conn.execute(
+                "INSERT INTO audit_log (audit_id, trace_id, subject, action, decision, reason, created_at) "
+                "VALUES (?, '', 'store', 'data.migration', 'run', ?, ?)",
+                (
+                    str(uuid.uuid4()),
+                    f"applied schema versions {pending[0].version}..{pending[-1].version}",
+                    db_now(),
+                ),
+            )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return [m.version for m in pending]
+
+
+def check_health(conn: sqlite3.Connection) -> bool:
+    """True when the database answers a trivial query."""
+    try:
+        return conn.execute("SELECT 1").fetchone() == (1,)
+    except sqlite3.Error:
+        return False

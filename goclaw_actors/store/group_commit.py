@@ -1,0 +1,83 @@
+"""Group commit: many write requests in one transaction, each isolated by its own savepoint (SPEC §1.5)."""
+
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from goclaw_actors.errors import StoreError
+from goclaw_actors.store.queue_backend import WRITE_OPS, QueueBackend
+
+MAX_BATCH = 128  # write requests folded into one transaction
+
+
+@dataclass
+class WriteRequest:
+    """One caller's write: a backend operation name and its keyword arguments."""
+
+    op: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class WriteResult:
+    """The outcome of one request after the batch committed: a value or an error, and its events."""
+
+    value: Any = None
+    error: Exception | None = None
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+class DatabaseBusy(StoreError):
+    """The write lock could not be taken (another process holds it); the batch may be retried."""
+
+
+def is_busy(exc: sqlite3.Error) -> bool:
+    """True for SQLITE_BUSY / SQLITE_LOCKED errors."""
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def run_batch(
+    conn: sqlite3.Connection,
+    requests: list[WriteRequest],
+    make_backend: Callable[[sqlite3.Connection], QueueBackend],
+) -> list[WriteResult]:
+    """Run `requests` in one IMMEDIATE transaction, one savepoint each; return results in order.
+
+    A failing request is rolled back to its savepoint and gets its own error; the others commit.
+    Raises DatabaseBusy if the transaction could not begin; a failed COMMIT fails the whole batch.
+    """
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if is_busy(exc):
+            raise DatabaseBusy(str(exc)) from exc
+        raise
+    backend = make_backend(conn)
+    results: list[WriteResult] = []
+    try:
+        for request in requests:
+            results.append(_run_one(conn, backend, request))
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return results
+
+
+def _run_one(conn: sqlite3.Connection, backend: QueueBackend, request: WriteRequest) -> WriteResult:
+    """Run one request inside a savepoint of the open transaction."""
+    if request.op not in WRITE_OPS:
+        return WriteResult(error=StoreError(f"unknown store operation: {request.op}"))
+    mark = len(backend.committed_events)
+    conn.execute("SAVEPOINT request")
+    try:
+        value = getattr(backend, request.op)(**request.kwargs)
+    except Exception as exc:  # the request's own failure: undo it, keep the batch
+        conn.execute("ROLLBACK TO request")
+        conn.execute("RELEASE request")
+        del backend.committed_events[mark:]
+        return WriteResult(error=exc)
+    conn.execute("RELEASE request")
+    return WriteResult(value=value, events=backend.committed_events[mark:])

@@ -1,0 +1,57 @@
+"""The store's write interface: what actors may ask the store to do, independent of the database.
+
+The SQLite implementation is `SqliteQueue`; a Postgres backend (FOR UPDATE SKIP LOCKED,
+several daemons on one queue) implements the same methods and nothing above it changes.
+"""
+
+from typing import Any, Protocol
+
+from goclaw_actors.store.task_row import TaskRow
+
+# The operations a write request may name; anything else is refused before touching the database.
+WRITE_OPS = frozenset({
+    "enqueue", "claim", "start", "heartbeat", "succeed", "fail", "cancel", "cancel_agent_backlog",
+    "requeue_expired_leases", "recover_interrupted", "release_for_shutdown", "age_queued",
+    "dedup_begin", "dedup_finish", "upsert_agent", "set_agent_status", "put_kv",
+})
+
+
+class QueueBackend(Protocol):
+    """Durable queue operations; each runs inside one transaction opened by the store."""
+
+    committed_events: list[dict[str, Any]]
+
+    def enqueue(self, session_id: str, payload: dict[str, Any], agent_id: str = "default",
+                task_type: str = "chat", priority: int = 0, max_attempts: int = 3,
+                parent_task_id: str | None = None, idempotency_key: str | None = None,
+                append_message: bool = True, task_id: str | None = None) -> dict[str, Any]: ...
+
+    def claim(self, agent_id: str, lease_seconds: float) -> TaskRow | None: ...
+
+    def start(self, task_id: str, lease_owner: str, lease_seconds: float, policy_version: str = "") -> TaskRow: ...
+
+    def heartbeat(self, task_id: str, lease_owner: str, lease_seconds: float) -> bool: ...
+
+    def succeed(self, task_id: str, lease_owner: str, result: dict[str, Any],
+                usage: dict[str, Any] | None = None, metrics: dict[str, Any] | None = None,
+                store_reply: bool = True) -> TaskRow: ...
+
+    def fail(self, task_id: str, lease_owner: str, error: str) -> dict[str, Any]: ...
+
+    def cancel(self, task_id: str, reason: str = "abort_request") -> bool: ...
+
+    def cancel_agent_backlog(self, agent_id: str) -> int: ...
+
+    def requeue_expired_leases(self) -> int: ...
+
+    def recover_interrupted(self) -> int: ...
+
+    def release_for_shutdown(self, task_id: str, lease_owner: str) -> bool: ...
+
+    def age_queued(self) -> int: ...
+
+    def upsert_agent(self, agent_id: str, fields: dict[str, Any], status: str = "active") -> None: ...
+
+    def set_agent_status(self, agent_id: str, status: str) -> bool: ...
+
+    def put_kv(self, key: str, value: str) -> None: ...

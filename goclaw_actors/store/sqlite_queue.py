@@ -1,0 +1,17 @@
+"""The SQLite queue backend: every write operation of the store, on one connection."""
+
+from goclaw_actors.store.sqlite_agents import AgentSql
+from goclaw_actors.store.sqlite_dedup import DedupSql
+from goclaw_actors.store.sqlite_maintenance import MaintenanceSql
+from goclaw_actors.store.sqlite_tasks import TaskLifecycleSql
+
+
+class SqliteQueue(TaskLifecycleSql, MaintenanceSql, DedupSql, AgentSql):
+    """All store write operations against SQLite; methods run inside a transaction the caller opened.
+
+    Usage (the store actor does this inside a group commit)::
+
+        queue = SqliteQueue(conn)
+        queue.enqueue(session_id, {"content": "hi"})
+        task = queue.claim("default", lease_seconds=30)
+    """
