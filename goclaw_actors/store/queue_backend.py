@@ -13,6 +13,7 @@ WRITE_OPS = frozenset({
     "enqueue", "claim", "start", "heartbeat", "succeed", "fail", "cancel", "cancel_agent_backlog",
     "requeue_expired_leases", "recover_interrupted", "release_for_shutdown", "age_queued",
     "dedup_begin", "dedup_finish", "upsert_agent", "set_agent_status", "put_kv",
+    "record_policy_version", "write_audit",
 })
 
 
@@ -55,3 +56,8 @@ class QueueBackend(Protocol):
     def set_agent_status(self, agent_id: str, status: str) -> bool: ...
 
     def put_kv(self, key: str, value: str) -> None: ...
+
+    def record_policy_version(self, policy_version: str, checksum: str, source: str) -> bool: ...
+
+    def write_audit(self, action: str, decision: str, reason: str, policy_version: str = "",
+                    subject: str | None = None, trace_id: str | None = None) -> None: ...

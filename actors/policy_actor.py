@@ -1,0 +1,52 @@
+"""PolicyActor: the current policy, its version, and the record of every version loaded."""
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import pykka
+
+from actors.store_client import StoreClient
+
+log = logging.getLogger("goclaw.policy")
+
+
+@dataclass(frozen=True)
+class CurrentPolicyVersion:
+    """Ask: the current policy version string (cheaper than a proxy call on hot paths)."""
+
+
+class PolicyActor(pykka.ThreadingActor):
+    """Holds the loaded policy; records each distinct version in `policy_versions` on load."""
+
+    def __init__(self, policy: Any, source: str, store: StoreClient):
+        super().__init__()
+        self.policy = policy
+        self.source = source
+        self.store = store
+
+    def on_start(self) -> None:
+        self._record()
+
+    def on_receive(self, message: Any) -> Any:
+        if isinstance(message, CurrentPolicyVersion):
+            return self.policy.version
+        return None
+
+    def version(self) -> str:
+        """The current policy version (`policy-<16 hex>`)."""
+        return self.policy.version
+
+    def current(self) -> Any:
+        """The current Policy object."""
+        return self.policy
+
+    def replace(self, policy: Any) -> str:
+        """Install a new valid policy (hot reload); returns its version."""
+        self.policy = policy
+        self._record()
+        return policy.version
+
+    def _record(self) -> None:
+        self.store.call("record_policy_version", policy_version=self.policy.version,
+                        checksum=self.policy.checksum, source=self.source)

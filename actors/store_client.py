@@ -1,0 +1,64 @@
+"""How actors talk to the store: write requests answered after their group commit."""
+
+from typing import Any
+
+import gevent
+import pykka
+
+from actors.address import Address
+from goclaw_actors.errors import StoreError
+from goclaw_actors.store.group_commit import WriteRequest
+
+STORE_CALL_TIMEOUT = 30.0  # seconds a caller waits for its write to commit
+STORE_DOWN_RETRY = 0.02  # seconds between lookups while the store restarts
+
+
+class WriteEnvelope:
+    """A write request plus the future its result is delivered on after COMMIT."""
+
+    __slots__ = ("request", "future")
+
+    def __init__(self, request: WriteRequest, future: pykka.Future):
+        self.request = request
+        self.future = future
+
+
+class StoreClient:
+    """Submit writes to the store actor found at `address`.
+
+    Usage::
+
+        store = StoreClient(store_address)
+        task = store.call("claim", agent_id="default", lease_seconds=30)
+        f1 = store.submit("succeed", ...); f2 = store.submit("claim", ...)   # same batch
+    """
+
+    def __init__(self, address: Address, timeout: float = STORE_CALL_TIMEOUT):
+        self.address = address
+        self.timeout = timeout
+
+    def submit(self, op: str, **kwargs: Any) -> pykka.Future:
+        """Queue one write; the returned future yields a WriteResult after the commit."""
+        future = pykka.ThreadingFuture()
+        envelope = WriteEnvelope(WriteRequest(op, kwargs), future)
+        deadline = gevent.get_hub().loop.now() + self.timeout
+        while True:
+            if self.address.tell(envelope):
+                return future
+            if gevent.get_hub().loop.now() > deadline:
+                raise StoreError("store is not running")
+            gevent.sleep(STORE_DOWN_RETRY)
+
+    def result(self, future: pykka.Future) -> Any:
+        """The value of a submitted write, raising its error."""
+        try:
+            outcome = future.get(timeout=self.timeout)
+        except pykka.Timeout as exc:
+            raise StoreError(f"store did not answer within {self.timeout:g}s") from exc
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome.value
+
+    def call(self, op: str, **kwargs: Any) -> Any:
+        """Submit one write and wait for its committed value (or raise its error)."""
+        return self.result(self.submit(op, **kwargs))

@@ -1,0 +1,252 @@
+"""WorkerActor: one lane of an agent. Claims a task, runs it through the processor, records the outcome."""
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import gevent
+import pykka
+
+from actors.address import Address
+from actors.store_client import StoreClient
+from goclaw_actors.errors import GoclawError, IllegalTransition
+from goclaw_actors.processor import Processor
+from goclaw_actors.queue.lane_settings import LaneSettings
+from goclaw_actors.store.sqlite_tasks import TIMEOUT_ERROR
+from goclaw_actors.store.task_row import TaskRow
+from goclaw_actors.timeutil import parse_db, utc_now
+
+log = logging.getLogger("goclaw.worker")
+
+
+@dataclass(frozen=True)
+class ClaimNext:
+    """Wake-up: claim the next due task if this lane is free."""
+
+
+@dataclass(frozen=True)
+class WorkerIdle:
+    """Sent to the dispatcher: this lane looked and found nothing to do."""
+
+    index: int
+
+
+@dataclass(frozen=True)
+class CancelTask:
+    """Interrupt the attempt of `task_id` if this lane runs it (the store already canceled the row)."""
+
+    task_id: str
+
+
+@dataclass(frozen=True)
+class Drain:
+    """Stop claiming; finish the current attempt."""
+
+
+@dataclass(frozen=True)
+class LaneStatus:
+    """Ask: what is this lane doing? Answers `{"index", "busy", "task_id", "draining"}`."""
+
+
+@dataclass(frozen=True)
+class _Tick:
+    token: int
+
+
+@dataclass(frozen=True)
+class _Finished:
+    token: int
+    kind: str  # "ok" | "error" | "canceled"
+    value: Any
+
+
+class TaskTimedOut(Exception):
+    """Raised inside a running attempt when it exceeds the task timeout."""
+
+
+@dataclass
+class _Run:
+    token: int
+    task: TaskRow
+    greenlet: gevent.Greenlet
+    ticker: gevent.Greenlet
+    started: float
+    queue_wait_ms: int
+    lost: bool = False
+
+
+class WorkerActor(pykka.ThreadingActor):
+    """A lane: claims with one store write, runs the attempt in a child greenlet so it stays responsive
+    to cancel, heartbeat and drain, and writes the outcome (pipelined with its next claim).
+    """
+
+    def __init__(self, settings: LaneSettings, index: int, store: StoreClient, dispatcher: Address,
+                 processor: Callable[[], Processor], policy_version: Callable[[], str]):
+        super().__init__()
+        self.settings = settings
+        self.index = index
+        self.store = store
+        self.dispatcher = dispatcher
+        self.processor = processor
+        self.policy_version = policy_version
+        self.current: _Run | None = None
+        self.draining = False
+        self.tokens = 0
+        self.completed = 0
+
+    def on_start(self) -> None:
+        self.actor_ref.tell(ClaimNext())
+
+    def on_receive(self, message: Any) -> Any:
+        try:
+            return self._dispatch(message)
+        except Exception as exc:  # keep the lane alive; the row is safe in the store
+            log.error("worker handler failed", extra={"agent_id": self.settings.agent_id, "lane": self.index,
+                                                      "error": str(exc), "message": type(message).__name__})
+            return None
+
+    def _dispatch(self, message: Any) -> Any:
+        if isinstance(message, ClaimNext):
+            self._claim_and_start(None)
+        elif isinstance(message, _Finished):
+            self._finish(message)
+        elif isinstance(message, _Tick):
+            self._heartbeat(message.token)
+        elif isinstance(message, CancelTask):
+            if self.current is not None and self.current.task.id == message.task_id:
+                self.current.greenlet.kill(block=False)
+        elif isinstance(message, Drain):
+            self.draining = True
+        elif isinstance(message, LaneStatus):
+            return {"index": self.index, "busy": self.current is not None, "draining": self.draining,
+                    "task_id": self.current.task.id if self.current else None, "completed": self.completed}
+        return None
+
+    def _claim_and_start(self, claim_future: pykka.Future | None) -> None:
+        if self.current is not None:
+            return
+        if self.draining:
+            return
+        if claim_future is None:
+            claim_future = self.store.submit("claim", agent_id=self.settings.agent_id,
+                                             lease_seconds=self.settings.lease_seconds)
+        task = self.store.result(claim_future)
+        if task is None:
+            self.dispatcher.tell(WorkerIdle(self.index))
+            return
+        try:
+            task = self.store.call("start", task_id=task.id, lease_owner=task.lease_owner,
+                                   lease_seconds=self.settings.lease_seconds, policy_version=self.policy_version())
+        except IllegalTransition:  # canceled or reaped between claim and start
+            self.actor_ref.tell(ClaimNext())
+            return
+        self._launch(task)
+
+    def _launch(self, task: TaskRow) -> None:
+        self.tokens += 1
+        token = self.tokens
+        processor = self.processor()
+        greenlet = gevent.spawn(self._run_attempt, token, task, processor)
+        ticker = gevent.spawn(self._tick_loop, token)
+        wait_ms = max(0, int((utc_now() - parse_db(task.created_at)).total_seconds() * 1000))
+        self.current = _Run(token, task, greenlet, ticker, time.monotonic(), wait_ms)
+
+    def _run_attempt(self, token: int, task: TaskRow, processor: Processor) -> None:
+        try:
+            with gevent.Timeout(self.settings.task_timeout_seconds, TaskTimedOut):
+                result = processor.process(task)
+            kind, value = "ok", result
+        except TaskTimedOut:
+            kind, value = "error", TIMEOUT_ERROR
+        except gevent.GreenletExit:  # killed: canceled, lease lost or shutting down
+            kind, value = "canceled", None
+        except Exception as exc:
+            kind, value = "error", str(exc) or type(exc).__name__
+        try:
+            self.actor_ref.tell(_Finished(token, kind, value))
+        except pykka.ActorDeadError:
+            pass  # the lane died; the lease expires and the reaper requeues the task
+
+    def _tick_loop(self, token: int) -> None:
+        while True:
+            gevent.sleep(self.settings.tick_seconds)
+            try:
+                self.actor_ref.tell(_Tick(token))
+            except pykka.ActorDeadError:
+                return
+
+    def _heartbeat(self, token: int) -> None:
+        run = self.current
+        if run is None or run.token != token:
+            return
+        try:
+            cancel = self.store.call("heartbeat", task_id=run.task.id, lease_owner=run.task.lease_owner,
+                                     lease_seconds=self.settings.lease_seconds)
+        except IllegalTransition:
+            run.lost = True
+            cancel = True
+        if cancel:
+            run.greenlet.kill(block=False)
+
+    def _finish(self, message: _Finished) -> None:
+        run = self.current
+        if run is None or run.token != message.token:
+            return
+        self.current = None
+        run.ticker.kill(block=False)
+        self.completed += 1
+        write = self._outcome_write(run, message)
+        claim = None
+        if not self.draining:
+            claim = self.store.submit("claim", agent_id=self.settings.agent_id,
+                                      lease_seconds=self.settings.lease_seconds)
+        if write is not None:
+            try:
+                self.store.result(write)
+            except IllegalTransition:
+                log.info("task outcome not recorded: lease lost or canceled",
+                         extra={"task_id": run.task.id, "agent_id": self.settings.agent_id})
+        if claim is not None:
+            self._claim_and_start(claim)
+
+    def _outcome_write(self, run: _Run, message: _Finished) -> pykka.Future | None:
+        task = run.task
+        if message.kind == "canceled" or run.lost:
+            return None
+        if message.kind == "ok":
+            result, error = _checked_result(message.value)
+            if error is None:
+                run_ms = int((time.monotonic() - run.started) * 1000)
+                return self.store.submit(
+                    "succeed", task_id=task.id, lease_owner=task.lease_owner, result=result,
+                    usage=result.pop("_usage", None), metrics={"queue_wait_ms": run.queue_wait_ms, "run_ms": run_ms})
+            return self.store.submit("fail", task_id=task.id, lease_owner=task.lease_owner, error=error)
+        return self.store.submit("fail", task_id=task.id, lease_owner=task.lease_owner, error=str(message.value))
+
+    def on_stop(self) -> None:
+        run, self.current = self.current, None
+        if run is None:
+            return
+        run.ticker.kill(block=False)
+        run.greenlet.kill(block=True, timeout=1)
+        if run.lost:
+            return
+        try:
+            self.store.call("release_for_shutdown", task_id=run.task.id, lease_owner=run.task.lease_owner)
+        except GoclawError as exc:
+            log.warning("shutdown release failed; the lease will expire",
+                        extra={"task_id": run.task.id, "error": str(exc)})
+
+    def on_failure(self, exc_type, exc_value, traceback) -> None:
+        run, self.current = self.current, None
+        if run is not None:
+            run.ticker.kill(block=False)
+            run.greenlet.kill(block=False)
+
+
+def _checked_result(value: Any) -> tuple[dict[str, Any], str | None]:
+    """A processor result must be an object with a string `reply`; otherwise it is a failed attempt."""
+    if not isinstance(value, dict) or not isinstance(value.get("reply"), str):
+        return {}, f"processor returned an invalid result: {type(value).__name__}"
+    return dict(value), None

@@ -1,0 +1,1 @@
+"""HTTP serving: the listener, the WSGI server and the routes of the gateway."""

@@ -1,0 +1,46 @@
+"""The HTTP listener and a gevent WSGI server that sets TCP_NODELAY on every connection."""
+
+import errno
+import socket
+
+from gevent.pywsgi import WSGIServer
+
+from goclaw_actors.errors import StartupError
+
+LISTEN_BACKLOG = 1024  # pending connections the kernel queues for us
+
+
+def parse_bind_addr(bind_addr: str) -> tuple[str, int]:
+    """Split `host:port` (IPv6 as `[::1]:port`); raises ValueError on a bad address."""
+    host, sep, port = bind_addr.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"invalid bind address {bind_addr!r}: expected host:port")
+    return host.strip("[]") or "0.0.0.0", int(port)
+
+
+def bind_listener(bind_addr: str) -> socket.socket:
+    """Bind and listen on `bind_addr`; `E_ACP_LISTENER_BIND` if the address is taken or invalid."""
+    try:
+        host, port = parse_bind_addr(bind_addr)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(LISTEN_BACKLOG)
+    except (OSError, ValueError) as exc:
+        detail = "address already in use" if getattr(exc, "errno", None) == errno.EADDRINUSE else str(exc)
+        raise StartupError("E_ACP_LISTENER_BIND", f"listen on {bind_addr}: {detail}") from exc
+    return sock
+
+
+def bound_port(sock: socket.socket) -> int:
+    """The port a listener is bound to (useful with port 0)."""
+    return sock.getsockname()[1]
+
+
+class NoDelayWSGIServer(WSGIServer):
+    """WSGIServer whose accepted sockets have Nagle's algorithm off (small responses otherwise stall)."""
+
+    def handle(self, sock, address):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return super().handle(sock, address)

@@ -1,0 +1,46 @@
+"""The processor interface worker lanes run tasks through, and the built-in fallback processor."""
+
+from typing import Any, Protocol
+
+import gevent
+
+from goclaw_actors.store.task_row import TaskRow
+
+FALLBACK_REPLY = (
+    "No API key configured. Set the appropriate environment variable (e.g. GEMINI_API_KEY) or use /config "
+    "in the TUI to add one. Run /model list to see available providers."
+)
+FALLBACK_STREAM_CHUNK = "I can answer with full LLM reasoning after an API key is configured."
+
+
+class Processor(Protocol):
+    """Runs one attempt of a task; returns the result object or raises with the error text."""
+
+    def process(self, task: TaskRow) -> dict[str, Any]: ...
+
+
+class FallbackProcessor:
+    """Answers every task with the no-provider reply of SPEC §4.3, so the daemon always answers."""
+
+    name = "none"
+
+    def process(self, task: TaskRow) -> dict[str, Any]:
+        """The fallback reply as a task result."""
+        return {"reply": FALLBACK_REPLY}
+
+
+class DelayedProcessor:
+    """Holds each task for `delay_seconds` (cooperatively) before `inner` runs it.
+
+    Enabled by `GOCLAW_DEBUG_TASK_DELAY_MS`; crash tests use it to kill the daemon mid-task.
+    """
+
+    def __init__(self, inner: Processor, delay_seconds: float):
+        self.inner = inner
+        self.delay_seconds = delay_seconds
+        self.name = getattr(inner, "name", "processor")
+
+    def process(self, task: TaskRow) -> dict[str, Any]:
+        """Sleep, then delegate."""
+        gevent.sleep(self.delay_seconds)
+        return self.inner.process(task)

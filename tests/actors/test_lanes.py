@@ -1,0 +1,95 @@
+"""Worker lanes against a real store actor: run, retry, timeout, cancel, heartbeat, lease loss."""
+
+import gevent
+import pytest
+
+from actors.worker import CancelTask, LaneStatus
+from goclaw_actors.store.sqlite_reads import task_events
+from goclaw_actors.store.sqlite_tasks import TIMEOUT_ERROR
+from tests.actors.lane_fixtures import lanes_factory  # noqa: F401  (fixture)
+from tests.helpers import wait_until
+
+
+def terminal(lanes, task_id):
+    return lanes.status(task_id) in ("SUCCEEDED", "DEAD_LETTER", "CANCELED")
+
+
+def test_tasks_run_to_success_with_reply_message(lanes_factory):
+    lanes = lanes_factory(worker_count=3)
+    ids = [lanes.enqueue(f"hello {i}") for i in range(20)]
+    wait_until(lambda: all(lanes.status(t) == "SUCCEEDED" for t in ids), 10, what="all succeeded")
+    task = lanes.task(ids[0])
+    assert task.result == {"reply": "echo hello 0"} or task.result == '{"reply":"echo hello 0"}'
+    kinds = [e["event_type"] for e in lanes.reads.run(task_events, ids[0])]
+    assert kinds == ["task.enqueued", "task.claimed", "task.running", "task.succeeded"]
+
+
+def test_processor_error_retries_then_dead_letters(lanes_factory):
+    lanes = lanes_factory(worker_count=1)
+    task_id = lanes.enqueue("fail:boom", max_attempts=2)
+    wait_until(lambda: lanes.status(task_id) == "DEAD_LETTER", 10, what="dead letter")
+    task = lanes.task(task_id)
+    assert task.attempt == 2 and task.error == "boom" and task.last_error_code == "DEAD_LETTER_MAX_ATTEMPTS"
+
+
+def test_invalid_processor_result_fails_the_attempt(lanes_factory):
+    lanes = lanes_factory(worker_count=1)
+    task_id = lanes.enqueue("bad", max_attempts=1)
+    wait_until(lambda: lanes.status(task_id) == "DEAD_LETTER", 10)
+    assert "invalid result" in lanes.task(task_id).error
+
+
+def test_timeout_fails_with_deadline_error(lanes_factory):
+    lanes = lanes_factory(worker_count=1, task_timeout_seconds=0.2)
+    task_id = lanes.enqueue("sleep:5", max_attempts=1)
+    wait_until(lambda: lanes.status(task_id) == "DEAD_LETTER", 10)
+    assert lanes.task(task_id).error == TIMEOUT_ERROR
+
+
+def test_cancel_interrupts_running_attempt_and_frees_the_lane(lanes_factory):
+    lanes = lanes_factory(worker_count=1)
+    slow = lanes.enqueue("sleep:30")
+    wait_until(lambda: lanes.status(slow) == "RUNNING", 10)
+    assert lanes.store.call("cancel", task_id=slow) is True
+    lanes.registry.lookup("worker:0").tell(CancelTask(slow))
+    wait_until(lambda: not lanes.registry.lookup("worker:0").ask(LaneStatus())["busy"], 5, what="lane free")
+    follow = lanes.enqueue("after cancel")
+    wait_until(lambda: lanes.status(follow) == "SUCCEEDED", 5)
+    task = lanes.task(slow)
+    assert task.status == "CANCELED" and task.error == "aborted" and task.last_error_code == "ABORTED"
+
+
+def test_heartbeat_sees_cancel_requested(lanes_factory):
+    lanes = lanes_factory(worker_count=1, tick_seconds=0.05)
+    slow = lanes.enqueue("sleep:30")
+    wait_until(lambda: lanes.status(slow) == "RUNNING", 10)
+    lanes.store.call("cancel", task_id=slow)  # no CancelTask message: the heartbeat must notice
+    wait_until(lambda: not lanes.registry.lookup("worker:0").ask(LaneStatus())["busy"], 5, what="lane free")
+
+
+def test_heartbeat_renews_the_lease(lanes_factory):
+    lanes = lanes_factory(worker_count=1, tick_seconds=0.05, lease_seconds=0.5)
+    slow = lanes.enqueue("sleep:1.5")
+    wait_until(lambda: lanes.status(slow) == "SUCCEEDED", 10)
+    kinds = [e["event_type"] for e in lanes.reads.run(task_events, slow)]
+    assert "task.lease_expired_requeued" not in kinds
+
+
+def test_group_commit_batches_concurrent_writes(lanes_factory):
+    lanes = lanes_factory(worker_count=1)
+    jobs = [gevent.spawn(lanes.enqueue, f"m{i}") for i in range(200)]
+    gevent.joinall(jobs, timeout=20, raise_error=True)
+    stats = lanes.registry.lookup("store").proxy().stats().get(timeout=5)
+    assert stats["requests"] >= 200
+    assert stats["batches"] < stats["requests"] / 2, stats
+
+
+def test_store_errors_reach_only_their_caller(lanes_factory):
+    lanes = lanes_factory(worker_count=1)
+    bad = gevent.spawn(lanes.store.call, "enqueue", session_id="s", payload={"content": ""})
+    good = gevent.spawn(lanes.enqueue, "fine")
+    gevent.joinall([bad, good], timeout=10)
+    assert "non-empty" in str(bad.exception)
+    assert good.successful()
+    with pytest.raises(Exception, match="unknown store operation"):
+        lanes.store.call("drop_everything")
