@@ -1,0 +1,84 @@
+"""The `goclaw` command line: daemon, status, version, help (SPEC §12)."""
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import json  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+
+USAGE = """usage: goclaw <command>
+
+commands:
+  daemon     run the daemon in the foreground, logging to stdout (also -daemon, --daemon)
+  status     GET /healthz of the running daemon and print it; exit 0 iff healthy
+  help       show this help
+  --version  print the version (also -version)
+
+With no command, goclaw runs the daemon.
+Environment: GOCLAW_HOME (default ~/.goclaw), GOCLAW_BIND_ADDR, GOCLAW_WORKER_COUNT, GOCLAW_LOG_LEVEL, …
+"""
+DAEMON_USAGE = "usage: goclaw daemon [--help]"
+STATUS_USAGE = "usage: goclaw status"
+STATUS_TIMEOUT_SECONDS = 3.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `goclaw` console script; returns the exit status."""
+    args = sys.argv[1:] if argv is None else argv
+    command, rest = (args[0], args[1:]) if args else ("daemon", [])
+    if command in ("daemon", "-daemon", "--daemon"):
+        return _daemon(rest)
+    if command == "status":
+        return _status(rest)
+    if command in ("--version", "-version", "version"):
+        from goclaw_actors.version import VERSION_LABEL
+        print(VERSION_LABEL)
+        return 0
+    if command in ("help", "--help", "-h", "-help"):
+        print(USAGE, end="")
+        return 0
+    print(f"goclaw: unknown command {command!r}\n{USAGE}", end="", file=sys.stderr)
+    return 2
+
+
+def _daemon(rest: list[str]) -> int:
+    if rest in (["--help"], ["-h"], ["-help"]):
+        print(DAEMON_USAGE)
+        return 0
+    if rest:
+        print(DAEMON_USAGE, file=sys.stderr)
+        return 2
+    from supervisors.daemon import run_daemon
+    return run_daemon()
+
+
+def _status(rest: list[str]) -> int:
+    if rest:
+        print(STATUS_USAGE, file=sys.stderr)
+        return 2
+    import requests
+
+    from goclaw_actors.config.loader import load_config
+    from goclaw_actors.errors import ConfigError
+    from goclaw_actors.home import resolve_home
+    environ = dict(os.environ)
+    try:
+        bind_addr = load_config(resolve_home(environ), environ).bind_addr
+    except ConfigError as exc:
+        print(f"goclaw status: {exc}", file=sys.stderr)
+        return 1
+    host, _, port = bind_addr.rpartition(":")
+    host = "127.0.0.1" if host in ("", "0.0.0.0") else ("[::1]" if host in ("::", "[::]") else host)
+    try:
+        response = requests.get(f"http://{host}:{port}/healthz", timeout=STATUS_TIMEOUT_SECONDS)
+    except requests.RequestException as exc:
+        print(json.dumps({"healthy": False, "error": f"daemon not reachable at {bind_addr}: {exc}"}))
+        return 1
+    print(response.text)
+    return 0 if response.status_code == 200 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

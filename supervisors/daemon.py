@@ -1,0 +1,147 @@
+"""The daemon's life: start-up, the running tree, signals, drain and shutdown (SPEC §13)."""
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import gevent
+import gevent.event
+import pykka
+
+from actors.worker import Drain, LaneStatus
+from goclaw_actors.errors import StartupError
+from goclaw_actors.home import resolve_home
+from goclaw_actors.http.app import build_app
+from goclaw_actors.http.server import bind_listener
+from goclaw_actors.logs.system_log import get_logger, write_startup_failure
+from goclaw_actors.startup import Boot, boot
+from goclaw_actors.store.read_pool import ReadPool
+from supervisors.health import HealthProbe
+from supervisors.runtime import Listener, Runtime
+from supervisors.tree import start_root
+
+READY_TIMEOUT_SECONDS = 30.0  # the tree must be up by then or start-up fails
+DRAIN_POLL_SECONDS = 0.05  # how often lanes are checked during the drain
+
+log = get_logger("runtime")
+
+
+class Daemon:
+    """One daemon process: `start()` boots and starts the tree, `wait()` blocks until a signal or an
+    escalation, `shutdown()` drains and stops everything.
+    """
+
+    def __init__(self, home: Path, environ: dict[str, str], cwd: Path):
+        self.home = home
+        self.environ = environ
+        self.cwd = cwd
+        self.stop_requested = gevent.event.Event()
+        self.exit_code = 0
+        self.boot: Boot | None = None
+        self.runtime: Runtime | None = None
+        self.root: pykka.ActorRef | None = None
+
+    def start(self) -> None:
+        """Boot, start the supervision tree and wait until the gateway serves; raises StartupError."""
+        started = time.monotonic()
+        self.boot = b = boot(self.home, self.environ, self.cwd)
+        self.runtime = rt = Runtime(db_path=b.db_path, reads=ReadPool(b.db_path), policy=b.policy,
+                                    policy_source=str(b.policy_path), lanes=b.lanes,
+                                    listen=Listener(b.listener, lambda: bind_listener(b.config.bind_addr)),
+                                    environ=self.environ)
+        rt.app = build_app(HealthProbe(rt).health, b.config.get("gateway.max_request_size"))
+        self.root = start_root(rt, self._on_escalate)
+        self._wait_ready()
+        host, port = b.listener.getsockname()[:2]
+        log.info("startup phase", phase="acp_listener_bound", bind_addr=f"{host}:{port}")
+        log.info("startup phase", phase="scheduler_started")
+        log.info("daemon ready", startup_ms=int((time.monotonic() - started) * 1000),
+                 agents=len(b.lanes), workers=sum(lane.worker_count for lane in b.lanes))
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self.runtime.registry.lookup("gateway") is not None:
+                return
+            if not self.root.is_alive():
+                break
+            gevent.sleep(0.005)
+        raise StartupError("E_DEFAULT_AGENT_CREATE", "supervision tree did not come up")
+
+    def install_signal_handlers(self) -> None:
+        """SIGTERM and SIGINT request a graceful shutdown."""
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            gevent.signal_handler(signum, self.request_stop, signum)
+
+    def request_stop(self, signum: int | None = None) -> None:
+        """Ask the daemon to shut down (from a signal or a caller)."""
+        if not self.stop_requested.is_set():
+            log.info("shutdown requested", signal=signal.Signals(signum).name if signum else "request")
+        self.stop_requested.set()
+
+    def _on_escalate(self, name: str, reason: str) -> None:
+        log.error("supervisor_escalation", supervisor=name, reason=reason)
+        self.exit_code = 1
+        self.stop_requested.set()
+
+    def wait(self) -> int:
+        """Block until a stop is requested; returns the exit code decided so far."""
+        self.stop_requested.wait()
+        return self.exit_code
+
+    def shutdown(self) -> None:
+        """Stop accepting, drain lanes for drain_timeout_seconds, stop the tree in reverse order, close."""
+        rt = self.runtime
+        if self.root is not None and self.root.is_alive():
+            self._ask_root("terminate_child", "gateway")
+            self._drain(self.boot.config.drain_timeout_seconds)
+            self.root.stop(block=True, timeout=60)
+        elif self.boot is not None:
+            self.boot.listener.close()
+        if rt is not None and rt.reads is not None:
+            rt.reads.close()
+        log.info("shutdown complete", exit_code=self.exit_code)
+
+    def _ask_root(self, method: str, *args):
+        try:
+            return getattr(self.root.proxy(), method)(*args).get(timeout=10)
+        except (pykka.ActorDeadError, pykka.Timeout) as exc:
+            log.warn("root supervisor did not answer", call=method, error=str(exc))
+            return None
+
+    def _drain(self, seconds: float) -> None:
+        workers = [self.runtime.registry.address(name) for name in self.runtime.registry.names("worker:")]
+        for worker in workers:
+            worker.tell(Drain())
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if not any(_busy(worker) for worker in workers):
+                log.info("lanes drained")
+                return
+            gevent.sleep(DRAIN_POLL_SECONDS)
+        log.warn("drain timeout; requeueing unfinished tasks", drain_timeout_seconds=seconds)
+
+
+def _busy(worker) -> bool:
+    try:
+        return bool(worker.ask(LaneStatus(), timeout=1)["busy"])
+    except (pykka.ActorDeadError, pykka.Timeout, TypeError):
+        return False
+
+
+def run_daemon(environ: dict[str, str] | None = None) -> int:
+    """Run the daemon in the foreground until SIGTERM/SIGINT; returns the process exit status."""
+    environ = dict(os.environ) if environ is None else environ
+    home = resolve_home(environ)
+    daemon = Daemon(home, environ, Path.cwd())
+    daemon.install_signal_handlers()
+    try:
+        daemon.start()
+    except StartupError as exc:
+        write_startup_failure(exc.reason_code, str(exc), home)
+        daemon.shutdown()
+        return 1
+    code = daemon.wait()
+    daemon.shutdown()
+    return code

@@ -1,0 +1,65 @@
+"""What the running tree shares: paths, the name registry, read connections and start-up results."""
+
+import os
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from actors.event_bus import Publish
+from actors.policy_actor import CurrentPolicyVersion
+from actors.store_client import StoreClient
+from goclaw_actors.processor import DelayedProcessor, FallbackProcessor, Processor
+from goclaw_actors.queue.lane_settings import LaneSettings
+from goclaw_actors.store.read_pool import ReadPool
+from supervisors.registry import NameRegistry
+
+DEBUG_DELAY_ENV = "GOCLAW_DEBUG_TASK_DELAY_MS"
+
+
+@dataclass
+class Runtime:
+    """Handed to the tree's start functions; holds no actor state of its own, only routes to actors."""
+
+    db_path: Path
+    reads: ReadPool
+    policy: Any
+    policy_source: str
+    lanes: list[LaneSettings]
+    listen: Callable[[], socket.socket]
+    app: Any = None
+    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    registry: NameRegistry = field(default_factory=NameRegistry)
+
+    def __post_init__(self):
+        self.store = StoreClient(self.registry.address("store"))
+        self._bus = self.registry.address("event_bus")
+        self._policy = self.registry.address("policy")
+
+    def publish_events(self, events: list[dict[str, Any]]) -> None:
+        """Hand committed events to the bus (dropped while the bus restarts: the rows are durable)."""
+        self._bus.tell(Publish(events))
+
+    def policy_version(self) -> str:
+        """The version of the policy in force now."""
+        return self._policy.ask(CurrentPolicyVersion(), timeout=5)
+
+    def processor_for(self, agent_id: str) -> Processor:
+        """The processor an agent's lanes run (the fallback until a brain is configured)."""
+        processor: Processor = FallbackProcessor()
+        delay_ms = self.environ.get(DEBUG_DELAY_ENV, "").strip()
+        if delay_ms:
+            processor = DelayedProcessor(processor, int(delay_ms) / 1000.0)
+        return processor
+
+
+class Listener:
+    """Returns the socket bound at start-up once, then binds a fresh one (after a gateway restart)."""
+
+    def __init__(self, first: socket.socket, rebind: Callable[[], socket.socket]):
+        self._first: socket.socket | None = first
+        self._rebind = rebind
+
+    def __call__(self) -> socket.socket:
+        sock, self._first = self._first, None
+        return sock if sock is not None and sock.fileno() != -1 else self._rebind()

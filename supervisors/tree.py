@@ -1,0 +1,99 @@
+"""The declared supervision tree of the daemon (SPEC §1.3): who starts what, in which order,
+and how each part is restarted.
+
+    root (rest_for_one)
+    ├── store                     permanent
+    ├── event_bus                 permanent
+    ├── policy                    permanent
+    ├── queue_maintenance         permanent
+    ├── agents (one_for_one)
+    │   └── agent:<id> (rest_for_one)
+    │       ├── agent_actor:<id>  permanent
+    │       └── lanes:<id> (one_for_one): dispatcher:<id> + worker:<id>:<n>   permanent
+    ├── services (one_for_one)    watchers, schedulers and channels join here
+    └── gateway                   permanent, started last
+"""
+
+from typing import Callable
+
+from actors.agent_actor import AgentActor, GetProcessor
+from actors.event_bus import EventBus
+from actors.gateway_actor import GatewayActor
+from actors.lane_dispatcher import LaneDispatcher
+from actors.policy_actor import PolicyActor
+from actors.queue_maintenance import QueueMaintenance
+from actors.store_actor import StoreActor
+from actors.worker import WorkerActor
+from goclaw_actors.queue.lane_settings import LaneSettings
+from supervisors.child_spec import PERMANENT, ChildSpec
+from supervisors.runtime import Runtime
+from supervisors.supervisor import Supervisor
+
+STORE_SHUTDOWN_SECONDS = 10.0  # the store flushes and checkpoints the WAL on stop
+
+
+def worker_name(agent_id: str, index: int) -> str:
+    """Registry name of lane `index` of `agent_id`."""
+    return f"worker:{agent_id}:{index}"
+
+
+def root_children(rt: Runtime, on_escalate: Callable[[str, str], None]) -> list[ChildSpec]:
+    """The root's children, in start order."""
+    reg = rt.registry
+    return [
+        ChildSpec("store", lambda: reg.register("store", StoreActor.start(rt.db_path, rt.publish_events)),
+                  shutdown_timeout=STORE_SHUTDOWN_SECONDS),
+        ChildSpec("event_bus", lambda: reg.register("event_bus", EventBus.start())),
+        ChildSpec("policy", lambda: reg.register("policy", PolicyActor.start(rt.policy, rt.policy_source,
+                                                                               rt.store))),
+        ChildSpec("queue_maintenance", lambda: reg.register("queue_maintenance", QueueMaintenance.start(rt.store))),
+        ChildSpec("agents", lambda: reg.register("agents", Supervisor.start(
+            "agents", [agent_spec(rt, settings) for settings in rt.lanes], strategy="one_for_one",
+            on_escalate=None))),
+        ChildSpec("services", lambda: reg.register("services", Supervisor.start(
+            "services", [], strategy="one_for_one", on_escalate=None))),
+        ChildSpec("gateway", lambda: reg.register("gateway", GatewayActor.start(rt.listen, rt.app))),
+    ]
+
+
+def start_root(rt: Runtime, on_escalate: Callable[[str, str], None]):
+    """Start the whole tree; returns the root supervisor's ref."""
+    return rt.registry.register("root", Supervisor.start(
+        "root", root_children(rt, on_escalate), strategy="rest_for_one", on_escalate=on_escalate))
+
+
+def agent_spec(rt: Runtime, settings: LaneSettings) -> ChildSpec:
+    """The sub-tree of one agent: its AgentActor, then its lanes."""
+    agent_id = settings.agent_id
+    reg = rt.registry
+    name = f"agent:{agent_id}"
+    children = [
+        ChildSpec(f"agent_actor:{agent_id}", lambda: reg.register(
+            f"agent_actor:{agent_id}", AgentActor.start(agent_id, rt.processor_for(agent_id)))),
+        ChildSpec(f"lanes:{agent_id}", lambda: reg.register(f"lanes:{agent_id}", Supervisor.start(
+            f"lanes:{agent_id}", lane_specs(rt, settings), strategy="one_for_one", on_escalate=None))),
+    ]
+    return ChildSpec(name, lambda: reg.register(name, Supervisor.start(
+        name, children, strategy="rest_for_one", on_escalate=None)), restart=PERMANENT)
+
+
+def lane_specs(rt: Runtime, settings: LaneSettings) -> list[ChildSpec]:
+    """The dispatcher then `worker_count` workers of one agent."""
+    agent_id = settings.agent_id
+    reg = rt.registry
+    dispatcher_name = f"dispatcher:{agent_id}"
+    workers = [reg.address(worker_name(agent_id, index)) for index in range(settings.worker_count)]
+    agent = reg.address(f"agent_actor:{agent_id}")
+
+    def processor():
+        return agent.ask(GetProcessor(), timeout=5)
+
+    def start_worker(index: int):
+        return reg.register(worker_name(agent_id, index), WorkerActor.start(
+            settings, index, rt.store, reg.address(dispatcher_name), processor, rt.policy_version))
+
+    specs = [ChildSpec(dispatcher_name, lambda: reg.register(dispatcher_name, LaneDispatcher.start(
+        settings, workers, reg.address("event_bus"), rt.reads)))]
+    for index in range(settings.worker_count):
+        specs.append(ChildSpec(worker_name(agent_id, index), lambda index=index: start_worker(index)))
+    return specs
