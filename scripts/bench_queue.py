@@ -1,0 +1,182 @@
+"""Queue benchmark: no-op tasks/s through the real daemon path vs one commit per state change.
+
+Prints, in one run: the baseline (plain sqlite3, one transaction per state change, same SQL),
+end-to-end tasks/s through the in-process daemon (store actor group commit, 4 workers,
+synchronous=FULL), the ratio, claim latency p50/p95 under that load, cold start of
+`goclaw daemon` to /healthz, and its idle RSS.
+"""
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import argparse  # noqa: E402
+import os  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import gevent  # noqa: E402
+import psutil  # noqa: E402
+import requests  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from goclaw_actors.logs.system_log import configure_logging  # noqa: E402
+from goclaw_actors.processor import FALLBACK_REPLY  # noqa: E402
+from goclaw_actors.store import sqlite_reads  # noqa: E402
+from goclaw_actors.store.database import open_database  # noqa: E402
+from goclaw_actors.store.sqlite_queue import SqliteQueue  # noqa: E402
+from supervisors.daemon import Daemon  # noqa: E402
+
+WORKERS = 4
+LEASE = 30.0
+
+
+def in_transaction(conn, fn):
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        value = fn(SqliteQueue(conn))
+        conn.execute("COMMIT")
+        return value
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def baseline(workdir: Path, count: int) -> float:
+    """tasks/s of a plain loop: enqueue, claim, start, succeed, each its own committed transaction."""
+    db = open_database(workdir / "baseline.db")
+    conn = db.connection()
+    in_transaction(conn, lambda q: q.upsert_agent("default", {"max_queue_depth": 0}))
+    started = time.perf_counter()
+    for i in range(count):
+        in_transaction(conn, lambda q: q.enqueue(str(uuid.uuid4()), {"content": f"task {i}"}))
+        task = in_transaction(conn, lambda q: q.claim("default", LEASE))
+        in_transaction(conn, lambda q: q.start(task.id, task.lease_owner, LEASE))
+        in_transaction(conn, lambda q: q.succeed(task.id, task.lease_owner, {"reply": FALLBACK_REPLY},
+                                                 metrics={"queue_wait_ms": 0, "run_ms": 0}))
+    elapsed = time.perf_counter() - started
+    (done,) = conn.execute("SELECT COUNT(*) FROM tasks WHERE status = 'SUCCEEDED'").fetchone()
+    assert done == count, f"baseline finished {done} of {count}"
+    db.close()
+    return count / elapsed
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def daemon_path(workdir: Path, count: int, producers: int) -> dict:
+    """Run the daemon in this process and push `count` no-op tasks through it."""
+    home = workdir / "home"
+    home.mkdir()
+    (home / "config.yaml").write_text(f"agents: []\nworker_count: {WORKERS}\nmax_queue_depth: 0\n"
+                                      "bind_addr: 127.0.0.1:0\nlog_level: warn\n")
+    environ = {"GOCLAW_HOME": str(home)}
+    daemon = Daemon(home, environ, workdir)
+    daemon.start()
+    configure_logging(home, "warn", to_stdout=False)
+    rt = daemon.runtime
+    # A lane-less agent whose queue the claim-latency probe drains while the load runs.
+    rt.store.call("upsert_agent", agent_id="probe", fields={"max_queue_depth": 0})
+    for i in range(200):
+        rt.store.call("enqueue", session_id=str(uuid.uuid4()), payload={"content": f"probe {i}"}, agent_id="probe")
+    claim_ms: list[float] = []
+
+    def probe():
+        while len(claim_ms) < 200:
+            t0 = time.perf_counter()
+            rt.store.call("claim", agent_id="probe", lease_seconds=LEASE)
+            claim_ms.append((time.perf_counter() - t0) * 1000)
+            gevent.sleep(0.002)
+
+    def produce(n: int):
+        for i in range(n):
+            rt.store.call("enqueue", session_id=str(uuid.uuid4()), payload={"content": f"task {i}"})
+
+    batches_before = rt.registry.lookup("store").proxy().stats().get()
+    started = time.perf_counter()
+    prober = gevent.spawn(probe)
+    workers = [gevent.spawn(produce, count // producers) for _ in range(producers)]
+    total = (count // producers) * producers
+    while rt.reads.run(sqlite_reads.status_counts).get("SUCCEEDED", 0) < total:
+        gevent.sleep(0.005)
+    elapsed = time.perf_counter() - started
+    gevent.joinall(workers + [prober], raise_error=True)
+    stats = rt.registry.lookup("store").proxy().stats().get()
+    daemon.shutdown()
+    requests_served = stats["requests"] - batches_before["requests"]
+    batches = stats["batches"] - batches_before["batches"]
+    return {"tasks_per_s": total / elapsed, "claim_p50_ms": statistics.median(claim_ms),
+            "claim_p95_ms": percentile(claim_ms, 0.95), "requests_per_batch": requests_served / max(1, batches)}
+
+
+def cold_start(workdir: Path, runs: int) -> dict:
+    """Spawn `goclaw daemon` on a fresh home: seconds to /healthz 200, then idle RSS after 2 s."""
+    times, rss = [], []
+    for run in range(runs):
+        home = workdir / f"cold{run}"
+        port = free_port()
+        env = {**os.environ, "GOCLAW_HOME": str(home), "GOCLAW_BIND_ADDR": f"127.0.0.1:{port}", "GOCLAW_NO_TUI": "1"}
+        started = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "supervisors.cli", "daemon"], cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            while True:
+                try:
+                    if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                if proc.poll() is not None or time.perf_counter() - started > 20:
+                    raise RuntimeError("daemon did not become healthy")
+                time.sleep(0.002)
+            times.append(time.perf_counter() - started)
+            time.sleep(2)
+            rss.append(psutil.Process(proc.pid).memory_info().rss / 2**20)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    return {"start_s": statistics.median(times), "start_max_s": max(times), "idle_rss_mb": statistics.median(rss)}
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=3000, help="tasks per throughput run (default 3000)")
+    parser.add_argument("--baseline-tasks", type=int, default=1000, help="tasks in the baseline loop (default 1000)")
+    parser.add_argument("--producers", type=int, default=8, help="concurrent enqueuers (default 8)")
+    parser.add_argument("--starts", type=int, default=3, help="cold starts to time (default 3)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench_queue-", dir=os.environ.get("BENCH_DIR")) as tmp:
+        workdir = Path(tmp)
+        base = baseline(workdir, args.baseline_tasks)
+        print(f"baseline  one commit per state change: {base:9.0f} tasks/s  ({args.baseline_tasks} tasks)")
+        path = daemon_path(workdir, args.tasks, args.producers)
+        print(f"daemon    enqueue->claim->run->succeed: {path['tasks_per_s']:9.0f} tasks/s  ({args.tasks} tasks, "
+              f"{WORKERS} workers, {args.producers} producers, {path['requests_per_batch']:.1f} writes/commit)")
+        print(f"ratio     daemon / baseline:            {path['tasks_per_s'] / base:9.1f}x   (target >= 5x)")
+        print(f"claim     p50 {path['claim_p50_ms']:.2f} ms, p95 {path['claim_p95_ms']:.2f} ms under load "
+              "(target p95 <= 5 ms)")
+        cold = cold_start(workdir, args.starts)
+        print(f"start     process spawn to /healthz 200: median {cold['start_s']:.3f} s, max "
+              f"{cold['start_max_s']:.3f} s (target <= 0.5 s)")
+        print(f"memory    idle RSS {cold['idle_rss_mb']:.1f} MB (default config, 4 agents; target <= 60 MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
