@@ -3,6 +3,7 @@
 import logging
 import random
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -15,7 +16,8 @@ from goclaw_actors.store.database import open_database
 from goclaw_actors.store.group_commit import MAX_BATCH, DatabaseBusy, WriteResult, run_batch
 from goclaw_actors.store.sqlite_queue import SqliteQueue
 
-BUSY_RETRIES = 5  # attempts after SQLITE_BUSY from another process
+BUSY_RETRIES = 10  # attempts after SQLITE_BUSY from another process
+WRITE_BUSY_TIMEOUT_MS = 20  # SQLite's own wait blocks the hub: keep it short, retry with green sleeps
 BUSY_BASE_DELAY = 0.05  # seconds, doubled per retry
 BUSY_MAX_DELAY = 0.5  # seconds, cap of one retry delay
 BUSY_JITTER = 0.25  # ± fraction of each delay
@@ -29,8 +31,12 @@ Publish = Callable[[list[dict[str, Any]]], None]
 
 class StoreActor(pykka.ThreadingActor):
     """Owns the write connection. Each WriteEnvelope joins the pending batch; the batch commits when
-    the flush marker queued behind its first request comes up (or when it is full), in gevent's
-    threadpool, and only then are the callers' futures resolved and the committed events published.
+    the flush marker queued behind its first request comes up (or when it is full), and only then
+    are the callers' futures resolved and the committed events published.
+
+    The batch runs on the actor's own green thread: it blocks the hub for one commit (a few ms at
+    most), which measured faster than the threadpool (no hand-off, no GIL ping-pong with the actors:
+    claim p95 fell from 5.9 to 2.9 ms at equal throughput, see BENCHMARKS.md).
     """
 
     def __init__(self, db_path: Path | str, publish: Publish, max_batch: int = MAX_BATCH):
@@ -42,9 +48,11 @@ class StoreActor(pykka.ThreadingActor):
         self.db = None
         self.batches = 0
         self.requests = 0
+        self.commit_seconds = 0.0
 
     def on_start(self) -> None:
         self.db = open_database(self.db_path)
+        self.db.connection().execute(f"PRAGMA busy_timeout = {WRITE_BUSY_TIMEOUT_MS}")
 
     def on_receive(self, message: Any) -> Any:
         if isinstance(message, WriteEnvelope):
@@ -61,9 +69,9 @@ class StoreActor(pykka.ThreadingActor):
         log.error("store: unexpected message", extra={"type": type(message).__name__})
         return None
 
-    def stats(self) -> dict[str, int]:
-        """Batches committed and requests served since start."""
-        return {"batches": self.batches, "requests": self.requests}
+    def stats(self) -> dict[str, float]:
+        """Batches committed, requests served and seconds spent committing since start."""
+        return {"batches": self.batches, "requests": self.requests, "commit_seconds": self.commit_seconds}
 
     def checkpoint(self) -> None:
         """Flush the WAL into the main database file."""
@@ -87,12 +95,14 @@ class StoreActor(pykka.ThreadingActor):
         if not batch:
             return
         requests = [envelope.request for envelope in batch]
+        started = time.perf_counter()
         try:
             results = self._commit_with_retry(requests)
         except Exception as exc:
             log.error("store batch failed", extra={"error": str(exc), "requests": len(batch)})
             self._resolve_all(batch, error=StoreError(f"store write failed: {exc}"))
             return
+        self.commit_seconds += time.perf_counter() - started
         self.batches += 1
         self.requests += len(batch)
         events: list[dict[str, Any]] = []
@@ -104,10 +114,9 @@ class StoreActor(pykka.ThreadingActor):
 
     def _commit_with_retry(self, requests) -> list[WriteResult]:
         conn = self.db.connection()
-        threadpool = gevent.get_hub().threadpool
         for attempt in range(BUSY_RETRIES + 1):
             try:
-                return threadpool.apply(run_batch, (conn, requests, SqliteQueue))
+                return run_batch(conn, requests, SqliteQueue)
             except DatabaseBusy:
                 if attempt == BUSY_RETRIES:
                     raise

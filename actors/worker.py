@@ -124,24 +124,24 @@ class WorkerActor(pykka.ThreadingActor):
         return None
 
     def _claim_and_start(self, claim_future: pykka.Future | None) -> None:
-        if self.current is not None:
-            return
-        if self.draining:
+        if self.current is not None or self.draining:
             return
         if claim_future is None:
-            claim_future = self.store.submit("claim", agent_id=self.settings.agent_id,
-                                             lease_seconds=self.settings.lease_seconds)
-        task = self.store.result(claim_future)
+            claim_future = self._submit_claim()
+        try:
+            task = self.store.result(claim_future)
+        except IllegalTransition:  # canceled between claim and start inside the same batch: try again
+            self.actor_ref.tell(ClaimNext())
+            return
         if task is None:
             self.dispatcher.tell(WorkerIdle(self.index))
             return
-        try:
-            task = self.store.call("start", task_id=task.id, lease_owner=task.lease_owner,
-                                   lease_seconds=self.settings.lease_seconds, policy_version=self.policy_version())
-        except IllegalTransition:  # canceled or reaped between claim and start
-            self.actor_ref.tell(ClaimNext())
-            return
         self._launch(task)
+
+    def _submit_claim(self) -> pykka.Future:
+        """Claim and start the next task in one store request (it joins the batch of any pending write)."""
+        return self.store.submit("claim_and_start", agent_id=self.settings.agent_id,
+                                 lease_seconds=self.settings.lease_seconds, policy_version=self.policy_version())
 
     def _launch(self, task: TaskRow) -> None:
         self.tokens += 1
@@ -199,8 +199,7 @@ class WorkerActor(pykka.ThreadingActor):
         write = self._outcome_write(run, message)
         claim = None
         if not self.draining:
-            claim = self.store.submit("claim", agent_id=self.settings.agent_id,
-                                      lease_seconds=self.settings.lease_seconds)
+            claim = self._submit_claim()
         if write is not None:
             try:
                 self.store.result(write)

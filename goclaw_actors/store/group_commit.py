@@ -42,11 +42,21 @@ def run_batch(
     requests: list[WriteRequest],
     make_backend: Callable[[sqlite3.Connection], QueueBackend],
 ) -> list[WriteResult]:
-    """Run `requests` in one IMMEDIATE transaction, one savepoint each; return results in order.
+    """Run `requests` in one IMMEDIATE transaction; return results in order.
 
-    A failing request is rolled back to its savepoint and gets its own error; the others commit.
-    Raises DatabaseBusy if the transaction could not begin; a failed COMMIT fails the whole batch.
+    A failing request gets its own error and the others still commit: the batch first runs
+    without savepoints (the common case, fewer statements); if any request fails it is rolled
+    back and run again with one savepoint per request. Raises DatabaseBusy if the transaction
+    could not begin; a failed COMMIT fails the whole batch.
     """
+    results = _run_transaction(conn, requests, make_backend, isolated=False)
+    if results is None:
+        results = _run_transaction(conn, requests, make_backend, isolated=True)
+    return results
+
+
+def _run_transaction(conn, requests, make_backend, isolated: bool) -> list[WriteResult] | None:
+    """One attempt at the batch; None when a request failed in the non-isolated mode (rolled back)."""
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as exc:
@@ -57,7 +67,11 @@ def run_batch(
     results: list[WriteResult] = []
     try:
         for request in requests:
-            results.append(_run_one(conn, backend, request))
+            result = _run_isolated(conn, backend, request) if isolated else _run_plain(backend, request)
+            if result is None:
+                conn.execute("ROLLBACK")
+                return None
+            results.append(result)
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
@@ -66,7 +80,19 @@ def run_batch(
     return results
 
 
-def _run_one(conn: sqlite3.Connection, backend: QueueBackend, request: WriteRequest) -> WriteResult:
+def _run_plain(backend: QueueBackend, request: WriteRequest) -> WriteResult | None:
+    """Run one request directly in the transaction; None if it failed (the batch must be redone)."""
+    if request.op not in WRITE_OPS:
+        return None
+    mark = len(backend.committed_events)
+    try:
+        value = getattr(backend, request.op)(**request.kwargs)
+    except Exception:  # noqa: BLE001 - redone with savepoints, where the error is reported
+        return None
+    return WriteResult(value=value, events=backend.committed_events[mark:])
+
+
+def _run_isolated(conn: sqlite3.Connection, backend: QueueBackend, request: WriteRequest) -> WriteResult:
     """Run one request inside a savepoint of the open transaction."""
     if request.op not in WRITE_OPS:
         return WriteResult(error=StoreError(f"unknown store operation: {request.op}"))

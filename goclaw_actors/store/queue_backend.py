@@ -10,7 +10,7 @@ from goclaw_actors.store.task_row import TaskRow
 
 # The operations a write request may name; anything else is refused before touching the database.
 WRITE_OPS = frozenset({
-    "enqueue", "claim", "start", "heartbeat", "succeed", "fail", "cancel", "cancel_agent_backlog",
+    "enqueue", "claim", "start", "claim_and_start", "heartbeat", "succeed", "fail", "cancel", "cancel_agent_backlog",
     "requeue_expired_leases", "recover_interrupted", "release_for_shutdown", "age_queued",
     "dedup_begin", "dedup_finish", "upsert_agent", "set_agent_status", "put_kv",
     "record_policy_version", "write_audit",
@@ -30,6 +30,8 @@ class QueueBackend(Protocol):
     def claim(self, agent_id: str, lease_seconds: float) -> TaskRow | None: ...
 
     def start(self, task_id: str, lease_owner: str, lease_seconds: float, policy_version: str = "") -> TaskRow: ...
+
+    def claim_and_start(self, agent_id: str, lease_seconds: float, policy_version: str = "") -> TaskRow | None: ...
 
     def heartbeat(self, task_id: str, lease_owner: str, lease_seconds: float) -> bool: ...
 

@@ -97,7 +97,10 @@ class TaskLifecycleSql(SqliteTransitions):
         lease_owner = str(uuid.uuid4())
         row = self.conn.execute(
             f"UPDATE tasks SET status = 'CLAIMED', lease_owner = ?, lease_expires_at = ?, updated_at = ? "
-            f"WHERE id = (SELECT id FROM tasks WHERE agent_id = ? AND status = 'QUEUED' AND available_at <= ? "
+            # The lane index walks tasks in claim order; without the hint the planner picks the
+            # (agent_id, status, available_at) index and sorts every queued task on each claim.
+            f"WHERE id = (SELECT id FROM tasks INDEXED BY idx_tasks_lane "
+            f"WHERE agent_id = ? AND status = 'QUEUED' AND available_at <= ? "
             f"ORDER BY priority DESC, created_at ASC, id ASC LIMIT 1) AND status = 'QUEUED' "
             f"RETURNING {TASK_COLUMNS}",
             (lease_owner, db_now(lease_seconds), now, agent_id, now),
@@ -110,7 +113,9 @@ class TaskLifecycleSql(SqliteTransitions):
 
     def start(self, task_id: str, lease_owner: str, lease_seconds: float, policy_version: str = "") -> TaskRow:
         """CLAIMED ⇒ RUNNING under `lease_owner`: renew the lease, pin the policy version, open a run."""
-        task = self.get_task(task_id)
+        return self._start(self.get_task(task_id), lease_owner, lease_seconds, policy_version)
+
+    def _start(self, task: TaskRow, lease_owner: str, lease_seconds: float, policy_version: str) -> TaskRow:
         now = db_now()
         task.run_id = str(uuid.uuid4())
         self.transition(
@@ -118,6 +123,13 @@ class TaskLifecycleSql(SqliteTransitions):
             lease_expires_at=db_now(lease_seconds), policy_version=policy_version or None, run_id=task.run_id,
         )
         return task
+
+    def claim_and_start(self, agent_id: str, lease_seconds: float, policy_version: str = "") -> TaskRow | None:
+        """Claim the best due task and start it in the same transaction (two transitions, two events)."""
+        task = self.claim(agent_id, lease_seconds)
+        if task is None:
+            return None
+        return self._start(task, task.lease_owner, lease_seconds, policy_version)
 
     def heartbeat(self, task_id: str, lease_owner: str, lease_seconds: float) -> bool:
         """Renew the lease of a RUNNING/CLAIMED task; returns `cancel_requested`.

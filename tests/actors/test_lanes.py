@@ -93,3 +93,37 @@ def test_store_errors_reach_only_their_caller(lanes_factory):
     assert good.successful()
     with pytest.raises(Exception, match="unknown store operation"):
         lanes.store.call("drop_everything")
+
+
+def test_store_waits_out_another_writer_without_blocking_the_hub(lanes_factory):
+    import subprocess
+    import sys
+    import time
+
+    lanes = lanes_factory(worker_count=1)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sqlite3, sys, time\n"
+         "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+         "c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); time.sleep(0.6); c.execute('COMMIT')",
+         str(lanes.db_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        gaps, last = [], [time.monotonic()]
+
+        def tick():
+            while True:
+                gevent.sleep(0.005)
+                now = time.monotonic()
+                gaps.append(now - last[0])
+                last[0] = now
+
+        ticker = gevent.spawn(tick)
+        started = time.monotonic()
+        task_id = lanes.enqueue("after the lock")
+        waited = time.monotonic() - started
+        ticker.kill()
+    finally:
+        holder.wait(timeout=10)
+    assert lanes.status(task_id) in ("QUEUED", "CLAIMED", "RUNNING", "SUCCEEDED")
+    assert waited >= 0.3  # it really waited for the other writer
+    assert max(gaps) < 0.1, f"hub blocked for {max(gaps):.3f}s"
