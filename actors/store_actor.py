@@ -17,6 +17,7 @@ from goclaw_actors.store.group_commit import MAX_BATCH, DatabaseBusy, WriteResul
 from goclaw_actors.store.sqlite_queue import SqliteQueue
 
 BUSY_RETRIES = 10  # attempts after SQLITE_BUSY from another process
+WAL_AUTOCHECKPOINT_PAGES = 4000  # 16 MB of WAL between checkpoints (SQLite's 1000 checkpoints too often)
 WRITE_BUSY_TIMEOUT_MS = 20  # SQLite's own wait blocks the hub: keep it short, retry with green sleeps
 BUSY_BASE_DELAY = 0.05  # seconds, doubled per retry
 BUSY_MAX_DELAY = 0.5  # seconds, cap of one retry delay
@@ -53,6 +54,7 @@ class StoreActor(pykka.ThreadingActor):
     def on_start(self) -> None:
         self.db = open_database(self.db_path)
         self.db.connection().execute(f"PRAGMA busy_timeout = {WRITE_BUSY_TIMEOUT_MS}")
+        self.db.connection().execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
 
     def on_receive(self, message: Any) -> Any:
         if isinstance(message, WriteEnvelope):
