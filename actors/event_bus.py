@@ -27,17 +27,20 @@ class BusEvents:
 
 @dataclass
 class Subscription:
-    """Who gets what: an actor ref or a queue-like target, with optional agent and event-type filters."""
+    """Who gets what: an actor ref or a queue-like target, with optional agent, task and event-type filters."""
 
     target: Any
     agent_id: str | None = None
     event_types: frozenset[str] | None = None
     maxsize: int = DEFAULT_SUBSCRIBER_QUEUE
+    task_id: str | None = None
     dropped: int = field(default=0)
 
     def matches(self, event: dict[str, Any]) -> bool:
         """True if this subscription wants `event`."""
         if self.agent_id is not None and event.get("agent_id") != self.agent_id:
+            return False
+        if self.task_id is not None and event.get("task_id") != self.task_id:
             return False
         return self.event_types is None or event.get("event_type") in self.event_types
 
@@ -56,9 +59,10 @@ class EventBus(pykka.ThreadingActor):
         self.published_total = 0
 
     def subscribe(self, subscriber_id: str, target: Any, agent_id: str | None = None,
-                  event_types: frozenset[str] | None = None, maxsize: int = DEFAULT_SUBSCRIBER_QUEUE) -> None:
+                  event_types: frozenset[str] | None = None, maxsize: int = DEFAULT_SUBSCRIBER_QUEUE,
+                  task_id: str | None = None) -> None:
         """Add or replace the subscription named `subscriber_id`."""
-        self.subscriptions[subscriber_id] = Subscription(target, agent_id, event_types, maxsize)
+        self.subscriptions[subscriber_id] = Subscription(target, agent_id, event_types, maxsize, task_id)
 
     def unsubscribe(self, subscriber_id: str) -> bool:
         """Remove a subscription; False if there was none."""

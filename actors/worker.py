@@ -10,6 +10,7 @@ import pykka
 
 from actors.address import Address
 from actors.store_client import StoreClient
+from actors.task_streams import StreamChunk, StreamEnd
 from goclaw_actors.errors import GoclawError, IllegalTransition
 from goclaw_actors.processor import Processor
 from goclaw_actors.queue.lane_settings import LaneSettings
@@ -82,8 +83,10 @@ class WorkerActor(pykka.ThreadingActor):
     """
 
     def __init__(self, settings: LaneSettings, index: int, store: StoreClient, dispatcher: Address,
-                 processor: Callable[[], Processor], policy_version: Callable[[], str]):
+                 processor: Callable[[], Processor], policy_version: Callable[[], str],
+                 streams: Address | None = None):
         super().__init__()
+        self.streams = streams
         self.settings = settings
         self.index = index
         self.store = store
@@ -155,7 +158,7 @@ class WorkerActor(pykka.ThreadingActor):
     def _run_attempt(self, token: int, task: TaskRow, processor: Processor) -> None:
         try:
             with gevent.Timeout(self.settings.task_timeout_seconds, TaskTimedOut):
-                result = processor.process(task)
+                result = processor.process(task, self._emitter(task))
             kind, value = "ok", result
         except TaskTimedOut:
             kind, value = "error", TIMEOUT_ERROR
@@ -163,10 +166,19 @@ class WorkerActor(pykka.ThreadingActor):
             kind, value = "canceled", None
         except Exception as exc:
             kind, value = "error", str(exc) or type(exc).__name__
+        if self.streams is not None:
+            self.streams.tell(StreamEnd(task.id, task.run_id or ""))
         try:
             self.actor_ref.tell(_Finished(token, kind, value))
         except pykka.ActorDeadError:
             pass  # the lane died; the lease expires and the reaper requeues the task
+
+    def _emitter(self, task: TaskRow) -> Callable[[dict[str, Any]], None]:
+        """The Emit of one attempt: chunks go to TaskStreams (dropped while it restarts)."""
+        streams, run_id = self.streams, task.run_id or ""
+        if streams is None:
+            return lambda chunk: None
+        return lambda chunk: streams.tell(StreamChunk(task.id, run_id, chunk))
 
     def _tick_loop(self, token: int) -> None:
         while True:

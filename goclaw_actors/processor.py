@@ -1,6 +1,6 @@
 """The processor interface worker lanes run tasks through, and the built-in fallback processor."""
 
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 import gevent
 
@@ -13,10 +13,20 @@ FALLBACK_REPLY = (
 FALLBACK_STREAM_CHUNK = "I can answer with full LLM reasoning after an API key is configured."
 
 
-class Processor(Protocol):
-    """Runs one attempt of a task; returns the result object or raises with the error text."""
+Emit = Callable[[dict[str, Any]], None]
+"""Sends one live chunk of the running attempt: `{"type": "token", "token": str}` or
+`{"type": "tool_call", "tool_name": str}` (SPEC §9.6); chunks are not durable, the result is."""
 
-    def process(self, task: TaskRow) -> dict[str, Any]: ...
+
+def no_emit(chunk: dict[str, Any]) -> None:
+    """An Emit that discards chunks (for callers without a stream)."""
+
+
+class Processor(Protocol):
+    """Runs one attempt of a task, emitting live chunks; returns the result object (`{"reply": …}`)
+    or raises with the error text."""
+
+    def process(self, task: TaskRow, emit: Emit) -> dict[str, Any]: ...
 
 
 class FallbackProcessor:
@@ -24,8 +34,11 @@ class FallbackProcessor:
 
     name = "none"
 
-    def process(self, task: TaskRow) -> dict[str, Any]:
-        """The fallback reply as a task result."""
+    def process(self, task: TaskRow, emit: Emit) -> dict[str, Any]:
+        """The fallback reply as a task result; a streaming task gets the single streaming chunk."""
+        if task.payload.get("stream"):
+            emit({"type": "token", "token": FALLBACK_STREAM_CHUNK})
+            return {"reply": FALLBACK_STREAM_CHUNK}
         return {"reply": FALLBACK_REPLY}
 
 
@@ -40,7 +53,7 @@ class DelayedProcessor:
         self.delay_seconds = delay_seconds
         self.name = getattr(inner, "name", "processor")
 
-    def process(self, task: TaskRow) -> dict[str, Any]:
+    def process(self, task: TaskRow, emit: Emit) -> dict[str, Any]:
         """Sleep, then delegate."""
         gevent.sleep(self.delay_seconds)
-        return self.inner.process(task)
+        return self.inner.process(task, emit)

@@ -4,6 +4,7 @@ and how each part is restarted.
     root (rest_for_one)
     ├── store                     permanent
     ├── event_bus                 permanent
+    ├── task_streams              permanent: live chunks of running tasks, replayable while they run
     ├── policy                    permanent
     ├── queue_maintenance         permanent
     ├── agents (one_for_one)
@@ -23,6 +24,7 @@ from actors.lane_dispatcher import LaneDispatcher
 from actors.policy_actor import PolicyActor
 from actors.queue_maintenance import QueueMaintenance
 from actors.store_actor import StoreActor
+from actors.task_streams import TaskStreams
 from actors.worker import WorkerActor
 from goclaw_actors.queue.lane_settings import LaneSettings
 from supervisors.child_spec import PERMANENT, ChildSpec
@@ -44,6 +46,7 @@ def root_children(rt: Runtime, on_escalate: Callable[[str, str], None]) -> list[
         ChildSpec("store", lambda: reg.register("store", StoreActor.start(rt.db_path, rt.publish_events)),
                   shutdown_timeout=STORE_SHUTDOWN_SECONDS),
         ChildSpec("event_bus", lambda: reg.register("event_bus", EventBus.start())),
+        ChildSpec("task_streams", lambda: reg.register("task_streams", TaskStreams.start())),
         ChildSpec("policy", lambda: reg.register("policy", PolicyActor.start(rt.policy, rt.policy_source,
                                                                                rt.store))),
         ChildSpec("queue_maintenance", lambda: reg.register("queue_maintenance", QueueMaintenance.start(rt.store))),
@@ -90,7 +93,8 @@ def lane_specs(rt: Runtime, settings: LaneSettings) -> list[ChildSpec]:
 
     def start_worker(index: int):
         return reg.register(worker_name(agent_id, index), WorkerActor.start(
-            settings, index, rt.store, reg.address(dispatcher_name), processor, rt.policy_version))
+            settings, index, rt.store, reg.address(dispatcher_name), processor, rt.policy_version,
+            reg.address("task_streams")))
 
     specs = [ChildSpec(dispatcher_name, lambda: reg.register(dispatcher_name, LaneDispatcher.start(
         settings, workers, reg.address("event_bus"), rt.reads)))]

@@ -13,6 +13,7 @@ from actors.event_bus import EventBus, Publish
 from actors.lane_dispatcher import LaneDispatcher
 from actors.store_actor import StoreActor
 from actors.store_client import StoreClient
+from actors.task_streams import TaskStreams
 from actors.worker import WorkerActor
 from goclaw_actors.queue.lane_settings import LaneSettings
 from goclaw_actors.store.read_pool import ReadPool
@@ -26,7 +27,7 @@ class ScriptedProcessor:
 
     name = "scripted"
 
-    def process(self, task):
+    def process(self, task, emit):
         import gevent
         content = task.payload["content"]
         if content.startswith("fail:"):
@@ -35,6 +36,12 @@ class ScriptedProcessor:
             gevent.sleep(float(content[6:]))
         if content == "bad":
             return ["not", "an", "object"]
+        if content.startswith("stream:"):  # stream:<n>:<seconds between tokens>
+            count, pause = content[7:].split(":")
+            for i in range(int(count)):
+                emit({"type": "token", "token": f"t{i} "})
+                gevent.sleep(float(pause))
+            return {"reply": "".join(f"t{i} " for i in range(int(count)))}
         return {"reply": f"echo {content}"}
 
 
@@ -69,6 +76,7 @@ def start_lanes(tmp_path: Path, settings: LaneSettings, processor=None) -> Lanes
     bus = registry.address("event_bus")
     registry.register("event_bus", EventBus.start())
     registry.register("store", StoreActor.start(db_path, lambda events: bus.tell(Publish(events))))
+    registry.register("task_streams", TaskStreams.start())
     store = StoreClient(registry.address("store"))
     store.call("upsert_agent", agent_id=settings.agent_id, fields={"max_queue_depth": 0})
     reads = ReadPool(db_path)
@@ -77,7 +85,8 @@ def start_lanes(tmp_path: Path, settings: LaneSettings, processor=None) -> Lanes
     workers = [registry.address(f"worker:{i}") for i in range(settings.worker_count)]
     for index in range(settings.worker_count):
         registry.register(f"worker:{index}", WorkerActor.start(
-            settings, index, store, registry.address("dispatcher"), lambda: processor, lambda: "policy-test"))
+            settings, index, store, registry.address("dispatcher"), lambda: processor, lambda: "policy-test",
+            registry.address("task_streams")))
     registry.register("dispatcher", LaneDispatcher.start(settings, workers, bus, reads))
     return Lanes(db_path, store, registry, reads, settings)
 
@@ -95,7 +104,7 @@ def lanes_factory(tmp_path):
 
     yield make
     for lanes in started:
-        for name in ["dispatcher", *lanes.registry.names("worker:"), "store", "event_bus"]:
+        for name in ["dispatcher", *lanes.registry.names("worker:"), "task_streams", "store", "event_bus"]:
             ref = lanes.registry.lookup(name)
             if ref is not None:
                 ref.stop(block=True, timeout=10)

@@ -127,3 +127,23 @@ def test_store_waits_out_another_writer_without_blocking_the_hub(lanes_factory):
     assert lanes.status(task_id) in ("QUEUED", "CLAIMED", "RUNNING", "SUCCEEDED")
     assert waited >= 0.3  # it really waited for the other writer
     assert max(gaps) < 0.1, f"hub blocked for {max(gaps):.3f}s"
+
+
+def test_stream_chunks_replay_then_live_then_run_end(lanes_factory):
+    from gevent.queue import Queue
+
+    lanes = lanes_factory(worker_count=1)
+    task_id = lanes.enqueue("stream:6:0.05")
+    streams = lanes.registry.lookup("task_streams").proxy()
+    wait_until(lambda: len(streams.subscribe(task_id, "probe", Queue()).get()) >= 2, timeout=5)
+    queue = Queue()
+    replayed = streams.subscribe(task_id, "sub", queue).get()
+    received = list(replayed)
+    while True:
+        chunk = queue.get(timeout=5)
+        if chunk["type"] == "run_end":
+            break
+        received.append(chunk)
+    assert [chunk["token"] for chunk in received] == [f"t{i} " for i in range(6)]
+    wait_until(lambda: lanes.status(task_id) == "SUCCEEDED", timeout=5)
+    assert streams.running().get() == 0
