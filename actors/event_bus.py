@@ -34,6 +34,7 @@ class Subscription:
     event_types: frozenset[str] | None = None
     maxsize: int = DEFAULT_SUBSCRIBER_QUEUE
     task_id: str | None = None
+    session_id: str | None = None
     dropped: int = field(default=0)
 
     def matches(self, event: dict[str, Any]) -> bool:
@@ -41,6 +42,8 @@ class Subscription:
         if self.agent_id is not None and event.get("agent_id") != self.agent_id:
             return False
         if self.task_id is not None and event.get("task_id") != self.task_id:
+            return False
+        if self.session_id is not None and event.get("session_id") != self.session_id:
             return False
         return self.event_types is None or event.get("event_type") in self.event_types
 
@@ -60,9 +63,10 @@ class EventBus(pykka.ThreadingActor):
 
     def subscribe(self, subscriber_id: str, target: Any, agent_id: str | None = None,
                   event_types: frozenset[str] | None = None, maxsize: int = DEFAULT_SUBSCRIBER_QUEUE,
-                  task_id: str | None = None) -> None:
+                  task_id: str | None = None, session_id: str | None = None) -> None:
         """Add or replace the subscription named `subscriber_id`."""
-        self.subscriptions[subscriber_id] = Subscription(target, agent_id, event_types, maxsize, task_id)
+        self.subscriptions[subscriber_id] = Subscription(target, agent_id, event_types, maxsize, task_id,
+                                                         session_id)
 
     def unsubscribe(self, subscriber_id: str) -> bool:
         """Remove a subscription; False if there was none."""

@@ -17,6 +17,7 @@ from goclaw_actors.http.server import bind_listener
 from goclaw_actors.logs.system_log import get_logger, write_startup_failure
 from goclaw_actors.startup import Boot, boot
 from goclaw_actors.store.read_pool import ReadPool
+from supervisors.gateway_context import DaemonGatewayContext
 from supervisors.health import HealthProbe
 from supervisors.runtime import Listener, Runtime
 from supervisors.tree import start_root
@@ -50,7 +51,7 @@ class Daemon:
                                     policy_source=str(b.policy_path), lanes=b.lanes,
                                     listen=Listener(b.listener, lambda: bind_listener(b.config.bind_addr)),
                                     environ=self.environ)
-        rt.app = build_app(HealthProbe(rt).health, b.config.get("gateway.max_request_size"))
+        rt.app = build_app(DaemonGatewayContext(rt, b.config, b.token, b.home, HealthProbe(rt).health))
         self.root = start_root(rt, self._on_escalate)
         self._wait_ready()
         host, port = b.listener.getsockname()[:2]

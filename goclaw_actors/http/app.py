@@ -1,19 +1,26 @@
-"""The gateway's WSGI application: bottle with JSON errors and request size limits."""
+"""The gateway's WSGI application: bottle with JSON errors, the request size limit and every route group."""
 
 import json
 
 import bottle
 
-from goclaw_actors.http.ops_routes import HealthSource, install_ops_routes
+from goclaw_actors.config.defaults import DEFAULT_MAX_REQUEST_SIZE
+from goclaw_actors.http.context import GatewayContext
+from goclaw_actors.http.ops_routes import install_ops_routes
 
-DEFAULT_MAX_REQUEST_SIZE = 10 * 1024 * 1024  # bytes (gateway.max_request_size)
+# Route groups, installed in this order; each is `install(app, ctx)`.
+ROUTE_GROUPS = [
+    install_ops_routes,
+]
 
 
-def build_app(health: HealthSource, max_request_size: int = DEFAULT_MAX_REQUEST_SIZE) -> bottle.Bottle:
-    """A bottle app with the ops routes; errors are JSON `{"error": …}` bodies."""
+def build_app(ctx: GatewayContext) -> bottle.Bottle:
+    """A bottle app serving every route group; errors are JSON `{"error": …}` bodies."""
+    max_request_size = ctx.config().get("gateway.max_request_size", DEFAULT_MAX_REQUEST_SIZE)
     bottle.BaseRequest.MEMFILE_MAX = max_request_size  # bottle's default JSON limit is 100 KB
     app = bottle.Bottle(autojson=True)
-    install_ops_routes(app, health)
+    for install in ROUTE_GROUPS:
+        install(app, ctx)
 
     def json_error(error: bottle.HTTPError) -> str:
         bottle.response.content_type = "application/json"

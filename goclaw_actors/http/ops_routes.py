@@ -1,19 +1,18 @@
 """Operational routes: /healthz (open)."""
 
 import json
-from typing import Any, Callable
 
 import bottle
 
-HealthSource = Callable[[], dict[str, Any]]
+from goclaw_actors.http.context import GatewayContext
 
 
-def install_ops_routes(app: bottle.Bottle, health: HealthSource) -> None:
+def install_ops_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
     """Add GET /healthz: the health document, 503 when the database check fails."""
 
     @app.get("/healthz")
     def healthz():
-        body = health()
+        body = ctx.health()
         bottle.response.status = 200 if body.get("healthy") else 503
         bottle.response.content_type = "application/json"
         return json.dumps(body)

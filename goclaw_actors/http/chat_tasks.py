@@ -1,0 +1,114 @@
+"""Chat tasks as the gateway's protocols use them: enqueue durably, wait for the end, follow the stream.
+
+Every protocol (OpenAI, ACP, A2A, REST, SSE) goes through these, so a request is a task row before
+it is acknowledged, and waiting is event-driven (bus subscription first, then one read, no polling).
+"""
+
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import gevent
+import gevent.queue
+
+from goclaw_actors.http.context import TERMINAL_STATES, GatewayContext
+from goclaw_actors.store.sqlite_reads import get_task
+from goclaw_actors.store.task_row import TaskRow
+
+RUN_END = "run_end"
+END_GRACE_SECONDS = 1.0  # how long a finished task's stream may still deliver its last chunks
+
+
+@dataclass
+class ChatRequest:
+    """What a client asks for: one user turn for an agent in a session."""
+
+    agent_id: str
+    session_id: str
+    content: str
+    stream: bool = False
+    priority: int = 0
+    task_type: str = "chat"
+    extra: dict[str, Any] | None = None  # more payload fields (sampling, response_format, client_tools, …)
+    idempotency_key: str | None = None
+
+
+def enqueue_chat(ctx: GatewayContext, request: ChatRequest) -> str:
+    """Enqueue the turn as a task (committed before this returns); returns the task id.
+
+    Raises AgentNotFound, QueueSaturated or StoreError (the store's own errors) for the caller to map.
+    """
+    payload: dict[str, Any] = {"content": request.content, **(request.extra or {})}
+    if request.stream:
+        payload["stream"] = True
+    result = ctx.store("enqueue", session_id=request.session_id, payload=payload, agent_id=request.agent_id,
+                       task_type=request.task_type, priority=request.priority,
+                       idempotency_key=request.idempotency_key)
+    return result["task_id"]
+
+
+def load_task(ctx: GatewayContext, task_id: str) -> TaskRow | None:
+    """The task row, or None."""
+    return ctx.read(get_task, task_id)
+
+
+def wait_terminal(ctx: GatewayContext, task_id: str, timeout: float | None = None) -> TaskRow | None:
+    """Block (green) until the task is SUCCEEDED, CANCELED or DEAD_LETTER; None on timeout.
+
+    Subscribes before reading, so a transition between the read and the wait is never missed.
+    """
+    with ctx.watch_task(task_id) as watch:
+        task = load_task(ctx, task_id)
+        if task is None or task.status in TERMINAL_STATES:
+            return task
+        deadline = None if timeout is None else gevent.get_hub().loop.now() + timeout
+        while True:
+            remaining = None if deadline is None else max(0.0, deadline - gevent.get_hub().loop.now())
+            try:
+                event = watch.queue.get(timeout=remaining)
+            except gevent.queue.Empty:
+                return None
+            if event.get("state_to") in TERMINAL_STATES:
+                return load_task(ctx, task_id)
+
+
+def follow_stream(ctx: GatewayContext, task_id: str, idle_seconds: float | None = None) -> Iterator[dict[str, Any]]:
+    """Yield the task's live chunks (replayed ones first), then `{"type": "done", "task": TaskRow}`.
+
+    Yields `{"type": "idle"}` after `idle_seconds` without a chunk (for keep-alive pings). A retried
+    attempt's chunks follow the failed one's; the end is the task's terminal state, not an attempt's end.
+    """
+    with ctx.watch_task(task_id) as events, ctx.watch_stream(task_id) as stream:
+        task = load_task(ctx, task_id)
+        if task is None:
+            return
+        open_run = bool(stream.replay)  # chunks seen whose attempt has not reported its end yet
+        for chunk in stream.replay:
+            yield chunk
+        merged: gevent.queue.Queue = gevent.queue.Queue()
+        pumps = [gevent.spawn(_pump, events.queue, merged, "event"), gevent.spawn(_pump, stream.queue, merged, "chunk")]
+        try:
+            task = load_task(ctx, task_id)
+            while task.status not in TERMINAL_STATES or open_run:
+                # After the terminal commit, only wait (briefly) for the end of a run still streaming.
+                wait = idle_seconds if task.status not in TERMINAL_STATES else END_GRACE_SECONDS
+                try:
+                    kind, item = merged.get(timeout=wait)
+                except gevent.queue.Empty:
+                    if task.status in TERMINAL_STATES:
+                        break
+                    yield {"type": "idle"}
+                    continue
+                if kind == "chunk":
+                    open_run = item.get("type") != RUN_END
+                    if open_run:
+                        yield item
+                elif item.get("state_to") in TERMINAL_STATES:
+                    task = load_task(ctx, task_id)
+        finally:
+            gevent.killall(pumps, block=False)
+        yield {"type": "done", "task": task}
+
+
+def _pump(source: gevent.queue.Queue, target: gevent.queue.Queue, kind: str) -> None:
+    while True:
+        target.put((kind, source.get()))

@@ -1,0 +1,52 @@
+"""What gateway routes may use of the running daemon (implemented in supervisors/gateway_context.py).
+
+Routes are plain functions over this interface, so they never import an actor.
+"""
+
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+TERMINAL_STATES = frozenset({"SUCCEEDED", "CANCELED", "DEAD_LETTER"})
+
+
+class Watch(Protocol):
+    """A live subscription: items arrive on `queue` (a gevent Queue) until `close()`."""
+
+    queue: Any
+    replay: list[dict[str, Any]]
+
+    def close(self) -> None: ...
+
+
+class GatewayContext(Protocol):
+    """The daemon as the gateway sees it."""
+
+    token: str
+    home: Path
+
+    def config(self) -> Any:
+        """The current Config (goclaw_actors.config.model.Config)."""
+
+    def policy(self) -> Any:
+        """The policy in force (goclaw_actors.policy.policy_file.Policy)."""
+
+    def health(self) -> dict[str, Any]:
+        """The /healthz document."""
+
+    def store(self, op: str, **kwargs: Any) -> Any:
+        """One durable write through the store actor (an op of SqliteQueue); raises its error."""
+
+    def read(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run `fn(conn, *args)` on a pooled read connection."""
+
+    def watch_task(self, task_id: str) -> Watch:
+        """Committed events of one task, live (replay is empty)."""
+
+    def watch_session(self, session_id: str) -> Watch:
+        """Committed events of one session, live (replay is empty)."""
+
+    def watch_stream(self, task_id: str) -> Watch:
+        """Live chunks of a task's running attempt: `replay` holds those already produced."""
+
+    def ask(self, actor_name: str, method: str, *args: Any, **kwargs: Any) -> Any:
+        """Call a method of a named actor (e.g. "event_bus", "dropped") and wait for the answer."""

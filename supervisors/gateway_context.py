@@ -1,0 +1,99 @@
+"""The gateway's view of the running daemon: the GatewayContext routes are written against."""
+
+import uuid
+from pathlib import Path
+from typing import Any, Callable
+
+import gevent.queue
+import pykka
+
+from goclaw_actors.config.model import Config
+from supervisors.runtime import Runtime
+
+ASK_TIMEOUT_SECONDS = 10.0
+WATCH_QUEUE_SIZE = 4096
+
+
+class _Watch:
+    """A subscription on the event bus or TaskStreams; `close()` unsubscribes."""
+
+    def __init__(self, queue: gevent.queue.Queue, replay: list[dict[str, Any]], close: Callable[[], None]):
+        self.queue = queue
+        self.replay = replay
+        self._close = close
+        self.closed = False
+
+    def close(self) -> None:
+        """Stop receiving (idempotent; an actor that is gone has nothing to unsubscribe)."""
+        if not self.closed:
+            self.closed = True
+            try:
+                self._close()
+            except (pykka.ActorDeadError, pykka.Timeout):
+                pass
+
+    def __enter__(self) -> "_Watch":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class DaemonGatewayContext:
+    """Routes reach actors through the name registry, never through cached refs."""
+
+    def __init__(self, runtime: Runtime, config: Config, token: str, home: Path,
+                 health: Callable[[], dict[str, Any]]):
+        self.runtime = runtime
+        self._config = config
+        self.token = token
+        self.home = home
+        self._health = health
+
+    def config(self) -> Config:
+        """The current Config."""
+        return self._config
+
+    def policy(self) -> Any:
+        """The policy in force."""
+        return self.ask("policy", "current")
+
+    def health(self) -> dict[str, Any]:
+        """The /healthz document."""
+        return self._health()
+
+    def store(self, op: str, **kwargs: Any) -> Any:
+        """One durable write through the store actor."""
+        return self.runtime.store.call(op, **kwargs)
+
+    def read(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run `fn(conn, *args)` on a pooled read connection."""
+        return self.runtime.reads.run(fn, *args)
+
+    def ask(self, actor_name: str, method: str, *args: Any, **kwargs: Any) -> Any:
+        """Call a method of a named actor and wait for the answer."""
+        ref = self.runtime.registry.lookup(actor_name)
+        if ref is None:
+            raise pykka.ActorDeadError(f"{actor_name} is not running")
+        return getattr(ref.proxy(), method)(*args, **kwargs).get(timeout=ASK_TIMEOUT_SECONDS)
+
+    def _bus_watch(self, **filters: Any) -> _Watch:
+        queue = gevent.queue.Queue(WATCH_QUEUE_SIZE)
+        subscriber_id = f"gw-{uuid.uuid4().hex}"
+        self.ask("event_bus", "subscribe", subscriber_id, queue, maxsize=WATCH_QUEUE_SIZE, **filters)
+        return _Watch(queue, [], lambda: self.ask("event_bus", "unsubscribe", subscriber_id))
+
+    def watch_task(self, task_id: str) -> _Watch:
+        """Committed events of one task, live."""
+        return self._bus_watch(task_id=task_id)
+
+    def watch_session(self, session_id: str) -> _Watch:
+        """Committed events of one session, live."""
+        return self._bus_watch(session_id=session_id)
+
+    def watch_stream(self, task_id: str) -> _Watch:
+        """Live chunks of a task's running attempt, with those already produced as `replay`."""
+        queue = gevent.queue.Queue(WATCH_QUEUE_SIZE)
+        subscriber_id = f"gw-{uuid.uuid4().hex}"
+        replay = self.ask("task_streams", "subscribe", task_id, subscriber_id, queue)
+        return _Watch(queue, replay, lambda: self.ask("task_streams", "unsubscribe", task_id, subscriber_id))
