@@ -1,0 +1,109 @@
+"""The tool loop of one turn: model → tool calls → checked execution → results → model (SPEC §4.7)."""
+
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
+
+import jsonschema
+
+from goclaw_actors.brain.providers.base import (RATE_LIMIT, TIMEOUT, ChatRequest, ChatResponse, OnToken,
+                                                ProviderError, ToolCall, ToolSpec, Usage)
+from goclaw_actors.brain.tools import ToolContext, ToolRegistry
+
+DEFAULT_MAX_TOOL_TURNS = 3
+TOOLS_UNAVAILABLE_NOTE = "[Note: tools were unavailable for this response]\n\n"
+TRANSIENT_CLASSES = (RATE_LIMIT, TIMEOUT)
+
+CallModel = Callable[[ChatRequest, OnToken | None], ChatResponse]
+Audit = Callable[[str, str, str], None]  # (decision, capability, reason)
+
+
+@dataclass
+class LoopResult:
+    """The final model response, summed usage, and client tool calls that end the turn."""
+
+    response: ChatResponse
+    usage: Usage = field(default_factory=Usage)
+    client_tool_calls: list[ToolCall] = field(default_factory=list)
+    tool_rounds: int = 0
+    note: str = ""
+
+
+def run_tool_loop(request: ChatRequest, call_model: CallModel, tools: ToolRegistry,
+                  allows: Callable[[str], bool], audit: Audit, context: ToolContext,
+                  on_token: OnToken | None = None, client_tools: frozenset[str] = frozenset(),
+                  max_tool_turns: int = DEFAULT_MAX_TOOL_TURNS) -> LoopResult:
+    """Call the model, run the tool calls it makes (at most `max_tool_turns` rounds), return its answer."""
+    result = LoopResult(ChatResponse())
+    messages = list(request.messages)
+    for round_no in range(max_tool_turns + 1):
+        with_tools = round_no < max_tool_turns and bool(request.tools)
+        call = replace(request, messages=messages, tools=request.tools if with_tools else [],
+                       tool_choice=request.tool_choice if with_tools else None)
+        response = _call(call, call_model, on_token, result)
+        _add_usage(result.usage, response.usage)
+        result.response = response
+        if not response.tool_calls:
+            return result
+        client = [c for c in response.tool_calls if c.name in client_tools]
+        if client:
+            result.client_tool_calls = client
+            return result
+        result.tool_rounds += 1
+        messages.append({"role": "assistant", "content": response.content,
+                         "tool_calls": [c.as_message_dict() for c in response.tool_calls]})
+        for tool_call in response.tool_calls:
+            context.emit({"type": "tool_call", "tool_name": tool_call.name})
+            output = execute_tool(tool_call, tools, allows, audit, context)
+            messages.append({"role": "tool", "tool_call_id": tool_call.id, "name": tool_call.name,
+                             "content": output})
+    return result
+
+
+def _call(request: ChatRequest, call_model: CallModel, on_token: OnToken | None, result: LoopResult) -> ChatResponse:
+    """One model call; a non-transient failure with tools is retried once without them."""
+    try:
+        return call_model(request, on_token)
+    except ProviderError as exc:
+        if not request.tools or exc.error_class in TRANSIENT_CLASSES:
+            raise
+    result.note = TOOLS_UNAVAILABLE_NOTE
+    return call_model(replace(request, tools=[], tool_choice=None), on_token)
+
+
+def execute_tool(call: ToolCall, tools: ToolRegistry, allows: Callable[[str], bool], audit: Audit,
+                 context: ToolContext) -> str:
+    """Run one tool call after the policy and schema checks; errors come back as text for the model."""
+    tool = tools.get(call.name)
+    if tool is None:
+        return f"error: unknown tool: {call.name}"
+    if not allows(tool.capability):
+        audit("deny", tool.capability, "missing_capability")
+        return f'error: policy denied capability "{tool.capability}"'
+    try:
+        jsonschema.validate(call.arguments, tool.spec.parameters)
+    except jsonschema.ValidationError as exc:
+        return f"error: invalid arguments for {call.name}: {exc.message}"
+    audit("allow", tool.capability, "tool_call")
+    try:
+        output = tool.run(call.arguments, context)
+    except Exception as exc:  # noqa: BLE001 - a failing tool is an answer for the model, not a crash
+        return f"error: {exc}"
+    return output if isinstance(output, str) else json.dumps(output)
+
+
+def _add_usage(total: Usage, more: Usage) -> None:
+    total.prompt_tokens += more.prompt_tokens
+    total.completion_tokens += more.completion_tokens
+    total.reported = total.reported or more.reported
+
+
+def client_tool_specs(client_tools: list[dict[str, Any]]) -> list[ToolSpec]:
+    """OpenAI-shaped request tools (`{"type":"function","function":{name,description,parameters}}`) as ToolSpecs."""
+    specs = []
+    for tool in client_tools or []:
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if isinstance(function, dict) and isinstance(function.get("name"), str):
+            specs.append(ToolSpec(function["name"], str(function.get("description") or ""),
+                                  function.get("parameters") or {"type": "object", "properties": {}}))
+    return specs

@@ -1,0 +1,106 @@
+"""One turn of an agent: the processor worker lanes run when a provider is configured (SPEC §4.6)."""
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from goclaw_actors.brain.providers.base import SAMPLING_FIELDS, ChatRequest, ToolCall, Usage
+from goclaw_actors.brain.tool_loop import DEFAULT_MAX_TOOL_TURNS, CallModel, client_tool_specs, run_tool_loop
+from goclaw_actors.brain.tools import ToolContext, ToolRegistry
+from goclaw_actors.processor import Emit
+from goclaw_actors.store.sqlite_tasks import estimate_tokens
+from goclaw_actors.store.task_row import TaskRow
+
+BRAIN_ERROR_PREFIX = "brain respond: "
+
+
+class BrainError(Exception):
+    """A failed turn; its text is the task's error (prefixed `brain respond: `)."""
+
+
+@dataclass
+class TurnDeps:
+    """Everything a turn needs from the daemon, as plain callables (wired in supervisors/)."""
+
+    model: str
+    provider_name: str
+    call_model: CallModel
+    history: Callable[[str, str], list[dict[str, Any]]]
+    system_prompt: Callable[[TaskRow], str]
+    tools: ToolRegistry = field(default_factory=ToolRegistry)
+    allows: Callable[[str], bool] = lambda capability: False
+    audit: Callable[[TaskRow, str, str, str], None] = lambda task, decision, capability, reason: None
+    check_input: Callable[[str], None] = lambda text: None
+    prepare_history: Callable[[TaskRow, list[dict[str, Any]]], list[dict[str, Any]]] = lambda task, h: h
+    finish_reply: Callable[[TaskRow, ChatRequest, str], str] = lambda task, request, reply: reply
+    estimate_cost: Callable[[str, int, int], float] = lambda model, prompt, completion: 0.0
+    max_tool_turns: int = DEFAULT_MAX_TOOL_TURNS
+
+
+class BrainProcessor:
+    """Runs a task as a model turn with tools; returns `{"reply", "tool_calls"?, "_usage"}`."""
+
+    def __init__(self, deps: TurnDeps):
+        self.deps = deps
+        self.name = deps.provider_name
+
+    def process(self, task: TaskRow, emit: Emit) -> dict[str, Any]:
+        """One attempt of the task; any failure is raised as `brain respond: <error>`."""
+        try:
+            return self._process(task, emit)
+        except BrainError:
+            raise
+        except Exception as exc:
+            raise BrainError(BRAIN_ERROR_PREFIX + (str(exc) or type(exc).__name__)) from exc
+
+    def _process(self, task: TaskRow, emit: Emit) -> dict[str, Any]:
+        deps = self.deps
+        content = str(task.payload.get("content") or "").strip()
+        if not content:
+            raise BrainError(BRAIN_ERROR_PREFIX + "input is empty")
+        deps.check_input(content)
+        history = deps.prepare_history(task, deps.history(task.session_id, task.agent_id))
+        request = self._request(task, content, history)
+        streaming = bool(task.payload.get("stream"))
+        client_tools = frozenset(spec.name for spec in client_tool_specs(task.payload.get("client_tools") or []))
+        loop = run_tool_loop(
+            request, deps.call_model, deps.tools, deps.allows,
+            lambda decision, capability, reason: deps.audit(task, decision, capability, reason),
+            ToolContext(task.id, task.session_id, task.agent_id, emit),
+            on_token=(lambda token: emit({"type": "token", "token": token})) if streaming else None,
+            client_tools=client_tools, max_tool_turns=deps.max_tool_turns)
+        usage = loop.usage
+        if loop.client_tool_calls:
+            reply = loop.response.content or ""
+            result: dict[str, Any] = {"reply": reply, "tool_calls": [_client_call(c) for c in loop.client_tool_calls]}
+        else:
+            reply = loop.note + deps.finish_reply(task, request, loop.response.content or "")
+            result = {"reply": reply}
+        result["_usage"] = self._usage(usage, content, reply)
+        return result
+
+    def _request(self, task: TaskRow, content: str, history: list[dict[str, Any]]) -> ChatRequest:
+        messages = [{"role": "system", "content": self.deps.system_prompt(task)}]
+        messages += [{k: v for k, v in m.items() if k in ("role", "content", "tool_calls", "tool_call_id")}
+                     for m in history]
+        if not history or history[-1].get("role") != "user" or history[-1].get("content", "").strip() != content:
+            messages.append({"role": "user", "content": content})  # never sent twice, never missing
+        sampling = task.payload.get("sampling") or {}
+        tools = self.deps.tools.specs() + client_tool_specs(task.payload.get("client_tools") or [])
+        return ChatRequest(model=self.deps.model, messages=messages, tools=tools,
+                           tool_choice=task.payload.get("tool_choice"),
+                           sampling={k: sampling[k] for k in SAMPLING_FIELDS if sampling.get(k) is not None},
+                           response_format=task.payload.get("response_format"),
+                           stream=bool(task.payload.get("stream")))
+
+    def _usage(self, usage: Usage, content: str, reply: str) -> dict[str, Any]:
+        prompt = usage.prompt_tokens if usage.reported else estimate_tokens(content)
+        completion = usage.completion_tokens if usage.reported else estimate_tokens(reply)
+        return {"prompt_tokens": prompt, "completion_tokens": completion,
+                "estimated_cost_usd": self.deps.estimate_cost(self.deps.model, prompt, completion)}
+
+
+def _client_call(call: ToolCall) -> dict[str, Any]:
+    """A client tool call in the task result (OpenAI-shaped, arguments as a JSON string)."""
+    return {"id": call.id, "type": "function",
+            "function": {"name": call.name, "arguments": json.dumps(call.arguments)}}
