@@ -2,12 +2,13 @@
 
 from goclaw_actors.store.sqlite_agents import AgentSql
 from goclaw_actors.store.sqlite_dedup import DedupSql
+from goclaw_actors.store.sqlite_history import HistorySql
 from goclaw_actors.store.sqlite_maintenance import MaintenanceSql
 from goclaw_actors.store.sqlite_policy import PolicySql
 from goclaw_actors.store.sqlite_tasks import TaskLifecycleSql
 
 
-class SqliteQueue(TaskLifecycleSql, MaintenanceSql, DedupSql, AgentSql, PolicySql):
+class SqliteQueue(TaskLifecycleSql, MaintenanceSql, DedupSql, AgentSql, PolicySql, HistorySql):
     """All store write operations against SQLite; methods run inside a transaction the caller opened.
 
     Usage (the store actor does this inside a group commit)::
