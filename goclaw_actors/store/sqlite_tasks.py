@@ -4,6 +4,7 @@ import json
 import uuid
 from typing import Any
 
+from goclaw_actors.brain.tokens import estimate_tokens
 from goclaw_actors.errors import AgentNotFound, IllegalTransition, QueueSaturated, StoreError
 from goclaw_actors.queue import states as st
 from goclaw_actors.queue.failure import decide_failure
@@ -14,11 +15,6 @@ from goclaw_actors.timeutil import db_now
 DEFAULT_MAX_ATTEMPTS = 3
 TIMEOUT_ERROR = "task timeout exceeded: context deadline exceeded"
 ABORT_ERROR = "aborted"
-
-
-def estimate_tokens(text: str) -> int:
-    """SPEC token estimate: max(int(words × 1.33), utf8_bytes // 4)."""
-    return max(int(len(text.split()) * 1.33), len(text.encode("utf-8")) // 4)
 
 
 class TaskLifecycleSql(SqliteTransitions):
