@@ -31,15 +31,21 @@ class ToolSpec:
 
 @dataclass
 class ToolCall:
-    """A tool call the model asked for; `arguments` is the parsed JSON object."""
+    """A tool call the model asked for; `arguments` is the parsed JSON object. `extra` holds what the
+    provider needs echoed back with the call (Gemini `thought_signature`; `raw_arguments` when the
+    model's argument text was not a JSON object, in which case `arguments` is empty)."""
 
     id: str
     name: str
     arguments: dict[str, Any]
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def as_message_dict(self) -> dict[str, Any]:
         """The call as it appears in an assistant message's `tool_calls`."""
-        return {"id": self.id, "name": self.name, "arguments": self.arguments}
+        call = {"id": self.id, "name": self.name, "arguments": self.arguments}
+        if self.extra:
+            call["extra"] = dict(self.extra)
+        return call
 
 
 @dataclass
@@ -72,13 +78,15 @@ class ChatRequest:
 
 @dataclass
 class ChatResponse:
-    """The model's answer: text and/or tool calls, usage, finish reason and the model that answered."""
+    """The model's answer: text and/or tool calls, usage, finish reason, and the model and provider
+    that answered. `finish_reason` is `stop`, `tool_calls`, `length` or the provider's own word."""
 
     content: str = ""
     tool_calls: list[ToolCall] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     finish_reason: str = "stop"
     model: str = ""
+    provider: str = ""
 
 
 OnToken = Callable[[str], None]
@@ -86,11 +94,14 @@ OnToken = Callable[[str], None]
 
 class Provider(Protocol):
     """One configured provider. `chat` streams text deltas to `on_token` when the request asks to
-    stream (and `on_token` is given), and always returns the whole response."""
+    stream (and `on_token` is given), and always returns the whole response. `native_structured_output`
+    says whether `response_format` is enforced by the provider (else the caller puts the schema in the
+    system prompt)."""
 
     name: str
     model: str
     supports_tools: bool
+    native_structured_output: bool
 
     def chat(self, request: ChatRequest, on_token: OnToken | None = None) -> ChatResponse: ...
 
