@@ -15,6 +15,7 @@ WRITE_OPS = frozenset({
     "dedup_begin", "dedup_finish", "upsert_agent", "set_agent_status", "put_kv",
     "record_policy_version", "write_audit",
     "compact_history",
+    "replace_history", "enqueue_chat_with_history",
 })
 
 

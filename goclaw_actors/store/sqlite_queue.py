@@ -1,6 +1,7 @@
 """The SQLite queue backend: every write operation of the store, on one connection."""
 
 from goclaw_actors.store.sqlite_agents import AgentSql
+from goclaw_actors.store.sqlite_chat_history import ChatHistorySql
 from goclaw_actors.store.sqlite_dedup import DedupSql
 from goclaw_actors.store.sqlite_history import HistorySql
 from goclaw_actors.store.sqlite_maintenance import MaintenanceSql
@@ -8,7 +9,8 @@ from goclaw_actors.store.sqlite_policy import PolicySql
 from goclaw_actors.store.sqlite_tasks import TaskLifecycleSql
 
 
-class SqliteQueue(TaskLifecycleSql, MaintenanceSql, DedupSql, AgentSql, PolicySql, HistorySql):
+class SqliteQueue(TaskLifecycleSql, MaintenanceSql, DedupSql, AgentSql, PolicySql, HistorySql,
+                  ChatHistorySql):
     """All store write operations against SQLite; methods run inside a transaction the caller opened.
 
     Usage (the store actor does this inside a group commit)::
