@@ -30,6 +30,7 @@ class ChatRequest:
     task_type: str = "chat"
     extra: dict[str, Any] | None = None  # more payload fields (sampling, response_format, client_tools, …)
     idempotency_key: str | None = None
+    history: list[dict[str, Any]] | None = None  # whole conversation incl. this turn; replaces the stored
 
 
 def enqueue_chat(ctx: GatewayContext, request: ChatRequest) -> str:
@@ -40,9 +41,12 @@ def enqueue_chat(ctx: GatewayContext, request: ChatRequest) -> str:
     payload: dict[str, Any] = {"content": request.content, **(request.extra or {})}
     if request.stream:
         payload["stream"] = True
-    result = ctx.store("enqueue", session_id=request.session_id, payload=payload, agent_id=request.agent_id,
-                       task_type=request.task_type, priority=request.priority,
-                       idempotency_key=request.idempotency_key)
+    args = dict(session_id=request.session_id, payload=payload, agent_id=request.agent_id,
+                task_type=request.task_type, priority=request.priority, idempotency_key=request.idempotency_key)
+    if request.history is not None:
+        result = ctx.store("enqueue_chat_with_history", messages=request.history, **args)
+    else:
+        result = ctx.store("enqueue", **args)
     return result["task_id"]
 
 
