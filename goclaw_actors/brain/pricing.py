@@ -7,8 +7,9 @@ Names are matched after normalisation: lower case, without a `models/` or `vendo
 `anthropic/claude-sonnet-4-5-20250929` prices as `claude-sonnet-4-5`. OpenRouter `:free` variants cost 0.
 """
 
-import re
 from typing import NamedTuple
+
+from goclaw_actors.brain.model_names import normalise_model
 
 
 class Price(NamedTuple):
@@ -62,16 +63,6 @@ PRICES: dict[str, Price] = {
 }
 
 FREE = Price(0.0, 0.0)
-_DATE_SUFFIX = re.compile(r"-(?:\d{8}|\d{4}-\d{2}-\d{2}|latest)$")
-
-
-def normalise_model(model: str) -> str:
-    """The table key a model name is looked up under."""
-    name = model.strip().lower()
-    if name.startswith("models/"):
-        name = name[len("models/"):]
-    name = name.rsplit("/", 1)[-1]
-    return _DATE_SUFFIX.sub("", name)
 
 
 def price_of(model: str) -> Price:

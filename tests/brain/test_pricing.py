@@ -2,7 +2,8 @@
 
 import pytest
 
-from goclaw_actors.brain.pricing import FREE, Price, estimate_cost, normalise_model, price_of
+from goclaw_actors.brain.model_names import normalise_model
+from goclaw_actors.brain.pricing import FREE, Price, estimate_cost, price_of
 
 
 @pytest.mark.parametrize("model", [
