@@ -1,4 +1,4 @@
-"""The HTTP listener and a gevent WSGI server that sets TCP_NODELAY on every connection."""
+"""The HTTP listener and a gevent WSGI server (WebSocket-capable) that sets TCP_NODELAY on every connection."""
 
 import errno
 import socket
@@ -6,6 +6,7 @@ import socket
 from gevent.pywsgi import WSGIServer
 
 from goclaw_actors.errors import StartupError
+from goclaw_actors.http.websocket import GatewayHandler
 
 LISTEN_BACKLOG = 1024  # pending connections the kernel queues for us
 
@@ -39,7 +40,10 @@ def bound_port(sock: socket.socket) -> int:
 
 
 class NoDelayWSGIServer(WSGIServer):
-    """WSGIServer whose accepted sockets have Nagle's algorithm off (small responses otherwise stall)."""
+    """WSGIServer whose accepted sockets have Nagle's algorithm off (small responses otherwise stall);
+    its handler serves WebSocket upgrades that routes accept (goclaw_actors.http.websocket)."""
+
+    handler_class = GatewayHandler
 
     def handle(self, sock, address):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
