@@ -3,7 +3,7 @@
 from typing import Any
 
 from goclaw_actors.brain.providers.base import ChatRequest, ChatResponse, OnToken, ToolCall, Usage
-from goclaw_actors.brain.providers.http import HttpTransport, Timeouts
+from goclaw_actors.brain.providers.http import HttpTransport, Timeouts, error_detail_of
 from goclaw_actors.brain.providers.messages import message_tool_calls, system_text, tool_call_from_text
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -91,7 +91,7 @@ class AnthropicProvider:
         for event, data in self.transport.sse_events(response):
             kind = (data or {}).get("type") or event
             if kind == "error":
-                raise self.transport.error(error_detail_of(data or {}))
+                raise self.transport.error(error_detail_of(data) or "error event without details")
             if kind == "message_start":
                 message = data.get("message") or {}
                 model = str(message.get("model") or model)
@@ -149,12 +149,6 @@ def wire_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         else:
             turns.append({"role": wire_role, "content": blocks})
     return turns
-
-
-def error_detail_of(data: dict[str, Any]) -> str:
-    """`message (type)` of an Anthropic error object."""
-    error = data.get("error") if isinstance(data.get("error"), dict) else data
-    return f"{error.get('message') or error} ({error.get('type') or 'error'})"
 
 
 def _wire_tool_choice(choice: Any) -> Any:

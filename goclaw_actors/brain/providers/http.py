@@ -170,17 +170,23 @@ def error_detail(body: str) -> str:
         data = json.loads(body)
     except ValueError:
         return _snippet(body)
+    return error_detail_of(data) or _snippet(body)
+
+
+def error_detail_of(data: Any) -> str:
+    """`message (type, status, code)` of a parsed error body; "" when it holds none."""
     if isinstance(data, list) and data and isinstance(data[0], dict):
         data = data[0]  # Gemini streams may wrap the error in a list
-    if isinstance(data, dict):
-        error = data.get("error", data)
-        if isinstance(error, dict):
-            parts = [str(error[key]) for key in ("type", "status", "code") if error.get(key)]
-            message = str(error.get("message") or "")
-            return _snippet(f"{message} ({', '.join(parts)})" if parts else message) or _snippet(body)
-        if isinstance(error, str):
-            return _snippet(error)
-    return _snippet(body)
+    if not isinstance(data, dict):
+        return ""
+    error = data.get("error", data)
+    if isinstance(error, str):
+        return _snippet(error)
+    if not isinstance(error, dict):
+        return ""
+    parts = [str(error[key]) for key in ("type", "status", "code") if error.get(key)]
+    message = str(error.get("message") or "")
+    return _snippet(f"{message} ({', '.join(parts)})" if parts else message)
 
 
 def _snippet(text: str) -> str:

@@ -7,7 +7,7 @@ import json
 from typing import Any, Callable
 
 from goclaw_actors.brain.providers.base import ChatRequest, ChatResponse, OnToken, ToolCall, Usage
-from goclaw_actors.brain.providers.http import HttpTransport, Timeouts
+from goclaw_actors.brain.providers.http import HttpTransport, Timeouts, error_detail_of
 from goclaw_actors.brain.providers.messages import arguments_text, message_tool_calls, tool_call_from_text
 
 _TOOL_CHOICE_WORDS = ("none", "auto", "required")
@@ -169,10 +169,5 @@ def _usage(data: Any) -> Usage:
 
 def _body_error(transport: HttpTransport, error: Any):
     """The ProviderError for an `error` object inside a 200 reply or a stream (OpenRouter sends these)."""
-    if not isinstance(error, dict):
-        return transport.error(str(error))
-    code = error.get("code")
-    status = code if isinstance(code, int) else None
-    label = error.get("type") or (code if not isinstance(code, int) else None)
-    message = str(error.get("message") or error) + (f" ({label})" if label else "")
-    return transport.error(message, status)
+    code = error.get("code") if isinstance(error, dict) else None
+    return transport.error(error_detail_of({"error": error}) or str(error), code if isinstance(code, int) else None)
