@@ -33,6 +33,8 @@ class GatewayActor(pykka.ThreadingActor):
 
     def on_stop(self) -> None:
         if self.server is not None:
+            self.server.close()  # stop accepting first
+            self.server.close_websockets()  # 1001 "going away" (SPEC §13)
             self.server.stop(timeout=GRACEFUL_STOP_SECONDS)
 
     def on_failure(self, exc_type, exc_value, traceback) -> None:

@@ -6,7 +6,7 @@ import socket
 from gevent.pywsgi import WSGIServer
 
 from goclaw_actors.errors import StartupError
-from goclaw_actors.http.websocket import GatewayHandler
+from goclaw_actors.http.websocket import CLOSE_GOING_AWAY, GatewayHandler
 
 LISTEN_BACKLOG = 1024  # pending connections the kernel queues for us
 
@@ -44,6 +44,17 @@ class NoDelayWSGIServer(WSGIServer):
     its handler serves WebSocket upgrades that routes accept (goclaw_actors.http.websocket)."""
 
     handler_class = GatewayHandler
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.open_websockets: set = set()
+
+    def close_websockets(self, code: int = CLOSE_GOING_AWAY, reason: str = "server shutting down") -> int:
+        """Send a close frame to every open WebSocket (their handlers then end); returns how many."""
+        sockets = list(self.open_websockets)
+        for websocket in sockets:
+            websocket.close(code, reason)
+        return len(sockets)
 
     def handle(self, sock, address):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -11,6 +11,7 @@ before the payload is read) and sends proper close codes.
 import struct
 
 import gevent
+import gevent.lock
 from gevent.pywsgi import WSGIHandler
 from geventwebsocket.exceptions import FrameTooLargeException, ProtocolError, WebSocketError
 from geventwebsocket.handler import WebSocketHandler
@@ -50,6 +51,11 @@ class CappedWebSocket(WebSocket):
             payload = header.unmask_payload(payload)
         return header, payload
 
+    def send_frame(self, message, opcode):
+        """Send one frame; frames from different green threads never interleave on the wire."""
+        with self.handler.send_lock:
+            super().send_frame(message, opcode)
+
     def close(self, code: int = CLOSE_NORMAL, message: bytes | str = b"") -> None:
         """Send a close frame carrying `code` and `message` (once), then stop using the stream."""
         if self.closed:
@@ -78,12 +84,22 @@ def _discard(read, count: int) -> None:
 
 
 class GatewayHandler(WebSocketHandler):
-    """Runs every request through the WSGI app; upgrade requests get `environ[UPGRADE_KEY]`."""
+    """Runs every request through the WSGI app; upgrade requests get `environ[UPGRADE_KEY]`.
+
+    Accepted sockets are listed in the server's `open_websockets` (when it has one) while they run,
+    so that shutdown can close them with 1001.
+    """
 
     def run_application(self):
-        if self.environ.get("HTTP_UPGRADE", "").lower() == "websocket":
-            self.environ[UPGRADE_KEY] = self._accept
-        return WSGIHandler.run_application(self)
+        if self.environ.get("HTTP_UPGRADE", "").lower() != "websocket":
+            return WSGIHandler.run_application(self)
+        self.environ[UPGRADE_KEY] = self._accept
+        try:
+            return WSGIHandler.run_application(self)
+        finally:
+            websocket = getattr(self, "websocket", None)
+            if websocket is not None:
+                getattr(self.server, "open_websockets", set()).discard(websocket)
 
     def _accept(self) -> CappedWebSocket | None:
         """Complete the handshake and send the 101; None if the request is not a valid upgrade."""
@@ -91,8 +107,10 @@ class GatewayHandler(WebSocketHandler):
         websocket = self.environ.get("wsgi.websocket")
         if websocket is None:
             return None
+        self.send_lock = gevent.lock.Semaphore()
         websocket.__class__ = CappedWebSocket
         self.write(b"")
+        getattr(self.server, "open_websockets", set()).add(websocket)
         return websocket
 
     def log_request(self):

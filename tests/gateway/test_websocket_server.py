@@ -12,6 +12,7 @@ import websocket
 
 from goclaw_actors.http.server import NoDelayWSGIServer
 from goclaw_actors.http.websocket import CLOSE_POLICY, MAX_FRAME_BYTES, UPGRADE_KEY
+from tests.helpers import wait_until
 
 
 def _app() -> bottle.Bottle:
@@ -103,3 +104,19 @@ def test_many_sockets_concurrently(server):
     for ws in sockets:
         ws.close()
     gevent.sleep(0)
+
+
+def test_close_websockets_sends_going_away():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    srv = NoDelayWSGIServer(listener, _app(), log=None)
+    srv.start()
+    ws = websocket.create_connection(f"ws://127.0.0.1:{listener.getsockname()[1]}/echo", timeout=5)
+    ws.send("ping")
+    assert ws.recv() == "ping"
+    assert srv.close_websockets() == 1
+    assert _close_frame(ws) == (1001, "server shutting down")
+    ws.close()
+    wait_until(lambda: not srv.open_websockets, timeout=5, what="handler to end")
+    srv.stop(timeout=2)
