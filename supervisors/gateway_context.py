@@ -7,6 +7,7 @@ from typing import Any, Callable
 import gevent.queue
 import pykka
 
+from actors.worker import CancelTask
 from goclaw_actors.config.model import Config
 from supervisors.runtime import Runtime
 
@@ -76,6 +77,17 @@ class DaemonGatewayContext:
         if ref is None:
             raise pykka.ActorDeadError(f"{actor_name} is not running")
         return getattr(ref.proxy(), method)(*args, **kwargs).get(timeout=ASK_TIMEOUT_SECONDS)
+
+    def interrupt_task(self, agent_id: str, task_id: str) -> None:
+        """Tell every lane of the agent to kill its attempt of `task_id` (only the one running it does)."""
+        for name in self.runtime.registry.names(f"worker:{agent_id}:"):
+            ref = self.runtime.registry.lookup(name)
+            if ref is None:
+                continue
+            try:
+                ref.tell(CancelTask(task_id))
+            except pykka.ActorDeadError:
+                pass  # a lane that just died runs nothing; its restart claims only live tasks
 
     def _bus_watch(self, **filters: Any) -> _Watch:
         queue = gevent.queue.Queue(WATCH_QUEUE_SIZE)

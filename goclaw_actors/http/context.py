@@ -50,3 +50,6 @@ class GatewayContext(Protocol):
 
     def ask(self, actor_name: str, method: str, *args: Any, **kwargs: Any) -> Any:
         """Call a method of a named actor (e.g. "event_bus", "dropped") and wait for the answer."""
+
+    def interrupt_task(self, agent_id: str, task_id: str) -> None:
+        """Interrupt the running attempt of `task_id` at once (after the store canceled it)."""

@@ -1,0 +1,191 @@
+"""REST routes (SPEC §9.5): tasks, abort, sessions, skills, config fingerprint and plans."""
+
+import json
+from typing import Any
+
+import bottle
+
+from goclaw_actors.errors import TaskNotFound
+from goclaw_actors.http.context import GatewayContext
+from goclaw_actors.http.principal import current_principal
+from goclaw_actors.http.task_abort import abort_task
+from goclaw_actors.http.task_json import task_json
+from goclaw_actors.plans.plan_config import Plan, load_plans
+from goclaw_actors.queue.states import STATES
+from goclaw_actors.store import api_reads
+from goclaw_actors.store.sqlite_reads import active_agents
+from goclaw_actors.timeutil import rfc3339
+
+DEFAULT_TASK_LIMIT = 20
+MAX_TASK_LIMIT = 100  # a larger limit falls back to the default
+DEFAULT_SESSION_LIMIT = 20
+MAX_SESSION_LIMIT = 100
+MAX_MESSAGE_LIMIT = 100  # also the default
+SESSION_ROUTE_ERROR = "only GET /api/sessions/{id}/messages is supported"
+
+
+def install_rest_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
+    """Add the /api/tasks, /api/sessions, /api/skills, /api/config and /api/plans routes."""
+
+    @app.get("/api/tasks")
+    def tasks_list():
+        query = bottle.request.query
+        statuses = None
+        if query.get("status"):
+            status = query.get("status").strip().upper()
+            if status not in STATES:
+                raise json_error(400, f'invalid status "{query.get("status")}"')
+            statuses = [status]
+        limit = int_param("limit", DEFAULT_TASK_LIMIT)
+        if limit <= 0 or limit > MAX_TASK_LIMIT:
+            limit = DEFAULT_TASK_LIMIT
+        offset = max(0, int_param("offset", 0))
+        tasks, total = ctx.read(api_reads.list_tasks, statuses, limit, offset, permitted_agents())
+        return {"tasks": [task_json(task) for task in tasks], "total": total}
+
+    @app.get("/api/tasks/<task_id>")
+    def task_get(task_id: str):
+        return task_json(visible_task(ctx, task_id))
+
+    @app.post("/api/tasks/<task_id>/abort")
+    def task_abort(task_id: str):
+        visible_task(ctx, task_id)
+        try:
+            return {"aborted": abort_task(ctx, task_id)}
+        except TaskNotFound as exc:
+            raise json_error(404, str(exc))
+
+    @app.get("/api/sessions")
+    def sessions_list():
+        limit = int_param("limit", DEFAULT_SESSION_LIMIT)
+        limit = DEFAULT_SESSION_LIMIT if limit <= 0 else min(limit, MAX_SESSION_LIMIT)
+        offset = max(0, int_param("offset", 0))
+        rows = ctx.read(api_reads.list_sessions, limit, offset, permitted_agents())
+        return {"sessions": [session_json(row) for row in rows]}
+
+    @app.get("/api/sessions/<session_id>/messages")
+    def session_messages(session_id: str):
+        limit = int_param("limit", MAX_MESSAGE_LIMIT)
+        limit = MAX_MESSAGE_LIMIT if limit <= 0 or limit > MAX_MESSAGE_LIMIT else limit
+        agents = permitted_agents()
+        wanted = bottle.request.query.get("agent_id")
+        if wanted:
+            require_agent(wanted)
+            agents = {wanted}
+        rows = ctx.read(api_reads.session_messages, session_id, limit, agents)
+        return {"messages": [message_json(row) for row in rows]}
+
+    @app.route("/api/sessions/<rest:path>", method="ANY")
+    def sessions_other(rest: str):
+        parts = rest.split("/")
+        if len(parts) == 2 and parts[1] == "messages" and parts[0]:
+            raise bottle.HTTPError(405, "Method Not Allowed", Allow="GET")
+        raise json_error(400, SESSION_ROUTE_ERROR)
+
+    @app.get("/api/skills")
+    def skills_list():
+        # No skill catalog runs in the daemon yet; the list is empty until one does.
+        return {"skills": []}
+
+    @app.get("/api/config")
+    def config_fingerprint():
+        return {"config_hash": ctx.config().config_hash, "policy_version": ctx.policy().version}
+
+    @app.get("/api/plans")
+    def plans_list():
+        return {"plans": [{"name": plan.name, "step_count": len(plan.steps), "agent_ids": plan.agent_ids}
+                          for plan in configured_plans(ctx) if all(map(allowed, plan.agent_ids))]}
+
+    @app.post("/api/plans/<name>/execute")
+    def plan_execute(name: str):
+        plan = next((plan for plan in configured_plans(ctx) if plan.name == name), None)
+        if plan is None:
+            raise json_error(404, f'plan "{name}" not found')
+        for agent_id in plan.agent_ids:
+            require_agent(agent_id)
+        # Plan execution (waves of plan_step tasks, approvals, retries, resume) has no runner in the daemon yet.
+        raise json_error(501, "plan execution is not available yet")
+
+    @app.get("/api/plans/executions/<execution_id>")
+    def plan_execution(execution_id: str):
+        execution = ctx.read(api_reads.plan_execution, execution_id)
+        if execution is None:
+            raise json_error(404, f"plan execution not found: {execution_id}")
+        return execution_json(execution)
+
+
+def json_error(status: int, message: str) -> bottle.HTTPResponse:
+    """A response to raise: `{"error": message}` with `status`."""
+    return bottle.HTTPResponse(status=status, body=json.dumps({"error": message}),
+                               headers={"Content-Type": "application/json"})
+
+
+def int_param(name: str, default: int) -> int:
+    """An integer query parameter; absent or not a number gives `default`."""
+    try:
+        return int(bottle.request.query.get(name, ""))
+    except ValueError:
+        return default
+
+
+def allowed(agent_id: str) -> bool:
+    """Whether the caller may address `agent_id`."""
+    return current_principal(bottle.request.environ).allows(agent_id)
+
+
+def require_agent(agent_id: str) -> None:
+    """403 (SPEC §9.2) unless the caller may address `agent_id`."""
+    if not allowed(agent_id):
+        raise json_error(403, f'API key not permitted for agent "{agent_id}"')
+
+
+def permitted_agents() -> frozenset[str] | None:
+    """The agents the caller is limited to, or None when unrestricted."""
+    principal = current_principal(bottle.request.environ)
+    return None if principal.kind == "token" or not principal.agent_ids else principal.agent_ids
+
+
+def visible_task(ctx: GatewayContext, task_id: str):
+    """The task, or a raised 404 / 403 (its agent is out of the caller's scope)."""
+    task = ctx.read(api_reads.get_task_with_payload, task_id)
+    if task is None:
+        raise json_error(404, f"task not found: {task_id}")
+    require_agent(task.agent_id)
+    return task
+
+
+def configured_plans(ctx: GatewayContext) -> list[Plan]:
+    """The valid plans of config `plans[]`, in config order, checked against the running agents."""
+    agents = [row["agent_id"] for row in ctx.read(active_agents)]
+    plans, _warnings = load_plans(ctx.config().get("plans", []), agents)
+    return plans
+
+
+def session_json(row: dict[str, Any]) -> dict[str, Any]:
+    """`{id, soul_hash?, created_at, updated_at}`."""
+    body: dict[str, Any] = {"id": row["id"]}
+    if row["soul_hash"]:
+        body["soul_hash"] = row["soul_hash"]
+    body["created_at"] = rfc3339(row["created_at"])
+    body["updated_at"] = rfc3339(row["updated_at"])
+    return body
+
+
+def message_json(row: dict[str, Any]) -> dict[str, Any]:
+    """`{id, session_id, agent_id, role, content, tokens, tool_call_id?, tool_calls?, created_at}`."""
+    body: dict[str, Any] = {key: row[key] for key in ("id", "session_id", "agent_id", "role", "content", "tokens")}
+    if row["tool_call_id"]:
+        body["tool_call_id"] = row["tool_call_id"]
+    if row["tool_calls_json"]:
+        body["tool_calls"] = json.loads(row["tool_calls_json"])
+    body["created_at"] = rfc3339(row["created_at"])
+    return body
+
+
+def execution_json(execution: dict[str, Any]) -> dict[str, Any]:
+    """A plan execution row and its step rows, times in RFC 3339."""
+    body = {key: value for key, value in execution.items() if key != "steps"}
+    body["steps"] = [dict(step) for step in execution["steps"]]
+    for row in (body, *body["steps"]):
+        row["created_at"], row["updated_at"] = rfc3339(row["created_at"]), rfc3339(row["updated_at"])
+    return body

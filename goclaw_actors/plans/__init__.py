@@ -1,0 +1,1 @@
+"""Multi-agent plans (SPEC §7.4): definitions from config.yaml."""
