@@ -1,11 +1,14 @@
 """One turn of an agent: the processor worker lanes run when a provider is configured (SPEC §4.6)."""
 
 import json
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
+from goclaw_actors.brain import agent_loop
 from goclaw_actors.brain.providers.base import SAMPLING_FIELDS, ChatRequest, ToolCall, Usage
-from goclaw_actors.brain.tool_loop import DEFAULT_MAX_TOOL_TURNS, CallModel, client_tool_specs, run_tool_loop
+from goclaw_actors.brain.tool_loop import (DEFAULT_MAX_TOOL_TURNS, CallModel, LoopResult, client_tool_specs,
+                                           run_tool_loop)
 from goclaw_actors.brain.tools import ToolContext, ToolRegistry
 from goclaw_actors.processor import Emit
 from goclaw_actors.store.sqlite_tasks import estimate_tokens
@@ -35,6 +38,10 @@ class TurnDeps:
     finish_reply: Callable[[TaskRow, ChatRequest, str], str] = lambda task, request, reply: reply
     estimate_cost: Callable[[str, int, int], float] = lambda model, prompt, completion: 0.0
     max_tool_turns: int = DEFAULT_MAX_TOOL_TURNS
+    loop: agent_loop.LoopConfig | None = None
+    load_checkpoint: Callable[[str], dict[str, Any] | None] = lambda task_id: None
+    save_checkpoint: Callable[[dict[str, Any]], None] = lambda checkpoint: None
+    clock: Callable[[], float] = time.time
 
 
 class BrainProcessor:
@@ -61,23 +68,59 @@ class BrainProcessor:
         deps.check_input(content)
         history = deps.prepare_history(task, deps.history(task.session_id, task.agent_id))
         request = self._request(task, content, history)
-        streaming = bool(task.payload.get("stream"))
-        client_tools = frozenset(spec.name for spec in client_tool_specs(task.payload.get("client_tools") or []))
-        loop = run_tool_loop(
-            request, deps.call_model, deps.tools, deps.allows,
-            lambda decision, capability, reason: deps.audit(task, decision, capability, reason),
-            ToolContext(task.id, task.session_id, task.agent_id, emit),
-            on_token=(lambda token: emit({"type": "token", "token": token})) if streaming else None,
-            client_tools=client_tools, max_tool_turns=deps.max_tool_turns)
-        usage = loop.usage
+        if deps.loop is not None and deps.loop.enabled:
+            reply, usage = self._run_loop(task, request, emit)
+            return {"reply": reply, "_usage": self._usage(usage, content, reply)}
+        loop = self._turn(task, request, emit)
         if loop.client_tool_calls:
             reply = loop.response.content or ""
             result: dict[str, Any] = {"reply": reply, "tool_calls": [_client_call(c) for c in loop.client_tool_calls]}
         else:
             reply = loop.note + deps.finish_reply(task, request, loop.response.content or "")
             result = {"reply": reply}
-        result["_usage"] = self._usage(usage, content, reply)
+        result["_usage"] = self._usage(loop.usage, content, reply)
         return result
+
+    def _turn(self, task: TaskRow, request: ChatRequest, emit: Emit) -> LoopResult:
+        """One model turn with its tool rounds."""
+        deps = self.deps
+        streaming = bool(task.payload.get("stream"))
+        client_tools = frozenset(spec.name for spec in client_tool_specs(task.payload.get("client_tools") or []))
+        return run_tool_loop(
+            request, deps.call_model, deps.tools, deps.allows,
+            lambda decision, capability, reason: deps.audit(task, decision, capability, reason),
+            ToolContext(task.id, task.session_id, task.agent_id, emit),
+            on_token=(lambda token: emit({"type": "token", "token": token})) if streaming else None,
+            client_tools=client_tools, max_tool_turns=deps.max_tool_turns)
+
+    def _run_loop(self, task: TaskRow, request: ChatRequest, emit: Emit) -> tuple[str, Usage]:
+        """A multi-step agent loop (SPEC §4.10), resumed from its last checkpoint after a retry or crash."""
+        deps = self.deps
+        saved = deps.load_checkpoint(task.id)
+        state = (agent_loop.resume_loop(saved, deps.loop) if saved
+                 else agent_loop.start_loop(deps.loop, task.id, task.agent_id, deps.clock()))
+        usage = Usage(reported=True)
+        while True:
+            action = agent_loop.next_action(state, deps.clock())
+            if isinstance(action, agent_loop.Finish):
+                deps.save_checkpoint(agent_loop.snapshot(state))
+                if action.fails_task:
+                    raise BrainError(BRAIN_ERROR_PREFIX + f"agent loop failed: {action.error}")
+                return action.reply, usage
+            messages = request.messages + state.messages
+            if action.prompt is not None:
+                messages = messages + [{"role": "user", "content": action.prompt}]
+            try:
+                turn = self._turn(task, replace(request, messages=messages), emit)
+            except Exception as exc:  # noqa: BLE001 - a failed step ends the loop as `failed`
+                agent_loop.record_failure(state, str(exc) or type(exc).__name__)
+                continue
+            tokens = turn.usage.total_tokens or estimate_tokens(turn.response.content or "")
+            usage.prompt_tokens += turn.usage.prompt_tokens
+            usage.completion_tokens += turn.usage.completion_tokens or estimate_tokens(turn.response.content or "")
+            agent_loop.record_turn(state, action.prompt, turn.response.content or "", tokens)
+            if agent_loop.checkpoint_due(state):
+                deps.save_checkpoint(agent_loop.snapshot(state))
 
     def _request(self, task: TaskRow, content: str, history: list[dict[str, Any]]) -> ChatRequest:
         messages = [{"role": "system", "content": self.deps.system_prompt(task)}]

@@ -14,7 +14,7 @@ WRITE_OPS = frozenset({
     "requeue_expired_leases", "recover_interrupted", "release_for_shutdown", "age_queued",
     "dedup_begin", "dedup_finish", "upsert_agent", "set_agent_status", "put_kv",
     "record_policy_version", "write_audit",
-    "compact_history",
+    "compact_history", "save_loop_checkpoint",
     "replace_history", "enqueue_chat_with_history",
 })
 

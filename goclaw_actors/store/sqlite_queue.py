@@ -4,12 +4,13 @@ from goclaw_actors.store.sqlite_agents import AgentSql
 from goclaw_actors.store.sqlite_chat_history import ChatHistorySql
 from goclaw_actors.store.sqlite_dedup import DedupSql
 from goclaw_actors.store.sqlite_history import HistorySql
+from goclaw_actors.store.sqlite_loops import LoopSql
 from goclaw_actors.store.sqlite_maintenance import MaintenanceSql
 from goclaw_actors.store.sqlite_policy import PolicySql
 from goclaw_actors.store.sqlite_tasks import TaskLifecycleSql
 
 
-class SqliteQueue(TaskLifecycleSql, MaintenanceSql, DedupSql, AgentSql, PolicySql, HistorySql,
+class SqliteQueue(TaskLifecycleSql, MaintenanceSql, DedupSql, AgentSql, PolicySql, HistorySql, LoopSql,
                   ChatHistorySql):
     """All store write operations against SQLite; methods run inside a transaction the caller opened.
 
