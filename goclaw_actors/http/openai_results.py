@@ -1,0 +1,72 @@
+"""A finished task as an OpenAI chat completion: message, client tool calls, usage (SPEC §9.4)."""
+
+import json
+import time
+from typing import Any
+
+from goclaw_actors.errors import QueueSaturated
+from goclaw_actors.http.openai_errors import OpenAIError, task_failed
+from goclaw_actors.http.task_result import task_result
+from goclaw_actors.store.sqlite_tasks import estimate_tokens
+from goclaw_actors.store.task_row import TaskRow
+
+
+def completion_id(task_id: str) -> str:
+    """The id of every completion object and chunk of a task: `chatcmpl-<task_id>`."""
+    return f"chatcmpl-{task_id}"
+
+
+def client_tool_calls(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The result's client tool calls as OpenAI `tool_calls` (`{id, type, function:{name, arguments}}`)."""
+    calls = []
+    for index, call in enumerate(result.get("tool_calls") or []):
+        if not isinstance(call, dict):
+            continue
+        function = call.get("function") if isinstance(call.get("function"), dict) else call
+        arguments = function.get("arguments", {})
+        calls.append({
+            "id": str(call.get("id") or f"call_{index}"),
+            "type": "function",
+            "function": {"name": str(function.get("name") or ""),
+                         "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments)},
+        })
+    return calls
+
+
+def usage_of(task: TaskRow, reply: str) -> dict[str, int]:
+    """The provider's usage from the task row when reported, else estimates (prompt: the last message;
+    completion: the reply)."""
+    if task.prompt_tokens > 0 or task.completion_tokens > 0:
+        prompt, completion = task.prompt_tokens, task.completion_tokens
+    else:
+        prompt, completion = estimate_tokens(str(task.payload.get("content") or "")), estimate_tokens(reply)
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def completion_body(task: TaskRow, model: str) -> dict[str, Any]:
+    """The `chat.completion` object of a SUCCEEDED task; raises OpenAIError (task_failed) for any other end."""
+    if task.status != "SUCCEEDED":
+        raise task_failed(task.error)
+    result = task_result(task)
+    reply = result.get("reply") if isinstance(result.get("reply"), str) else ""
+    calls = client_tool_calls(result)
+    if calls:
+        message: dict[str, Any] = {"role": "assistant", "content": None, "tool_calls": calls}
+        finish_reason = "tool_calls"
+    else:
+        message, finish_reason = {"role": "assistant", "content": reply}, "stop"
+    return {
+        "id": completion_id(task.id),
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}],
+        "usage": usage_of(task, reply),
+    }
+
+
+def enqueue_error(exc: Exception) -> OpenAIError:
+    """The OpenAI error of a refused enqueue: 429 queue_saturated, else 500 internal_error with the cause."""
+    if isinstance(exc, QueueSaturated):
+        return OpenAIError(429, str(exc), "queue_saturated")
+    return OpenAIError(500, f"Failed to enqueue task: {exc}", "internal_error")

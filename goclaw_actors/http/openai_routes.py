@@ -1,0 +1,108 @@
+"""The OpenAI-compatible API: `POST /v1/chat/completions` and `GET /v1/models` (SPEC §9.4)."""
+
+import json
+from typing import Any, Callable
+
+import bottle
+
+from goclaw_actors.config.defaults import DEFAULTS
+from goclaw_actors.errors import StoreError
+from goclaw_actors.http.chat_tasks import ChatRequest, enqueue_chat, follow_stream
+from goclaw_actors.http.client_gone import client_socket, wait_terminal_unless_gone
+from goclaw_actors.http.context import GatewayContext
+from goclaw_actors.http.openai_errors import OpenAIError
+from goclaw_actors.http.openai_messages import DEFAULT_MODEL, CompletionRequest, parse_completion_request
+from goclaw_actors.http.openai_results import completion_body, enqueue_error
+from goclaw_actors.http.openai_stream import DONE, ChunkFramer, completion_frames
+from goclaw_actors.http.principal import Principal, current_principal
+from goclaw_actors.http.sse_frames import SSE_HEADERS, data_frame, guarded
+from goclaw_actors.logs.system_log import get_logger
+from goclaw_actors.store.sqlite_reads import active_agents
+
+CHAT_PATH = "/v1/chat/completions"
+MODELS_PATH = "/v1/models"
+MODEL_CREATED = 1677610602  # the `created` of every listed model
+MODEL_OWNER = "goclaw"
+DEFAULT_HEARTBEAT_SECONDS = DEFAULTS["gateway"]["sse_heartbeat_seconds"]
+
+log = get_logger("gateway")
+
+
+def install_openai_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
+    """Add the chat completions and models routes; other methods on them answer 405."""
+
+    @app.post(CHAT_PATH)
+    def chat_completions():
+        return _openai_response(lambda: chat_completion(ctx, bottle.request.environ))
+
+    @app.get(MODELS_PATH)
+    def models():
+        principal = current_principal(bottle.request.environ)
+        return _openai_response(lambda: json_response(200, models_list(ctx.read(active_agents), principal)))
+
+    def method_not_allowed():
+        allow = "POST" if bottle.request.path == CHAT_PATH else "GET"
+        error = OpenAIError(405, f"Method {bottle.request.method} not allowed", "method_not_allowed")
+        return json_response(405, error.body(), {"Allow": allow})
+
+    for path in (CHAT_PATH, MODELS_PATH):
+        app.route(path, method="ANY", callback=method_not_allowed)
+
+
+def chat_completion(ctx: GatewayContext, environ: dict[str, Any]) -> bottle.HTTPResponse:
+    """Validate, enqueue the last message as a chat task (the conversation replacing the stored history),
+    then answer with the completion, or stream it."""
+    sock = client_socket(environ)  # found only before the body is read
+    request = parse_completion_request(bottle.request.body.read())
+    if not current_principal(environ).allows(request.agent_id):
+        raise OpenAIError(403, f'API key is not permitted to use agent "{request.agent_id}"', "agent_not_permitted")
+    try:
+        task_id = enqueue_chat(ctx, ChatRequest(request.agent_id, request.session_id, request.content,
+                                                stream=request.stream, extra=request.extra,
+                                                history=request.messages))
+    except StoreError as exc:
+        raise enqueue_error(exc) from exc
+    if request.stream:
+        return stream_response(ctx, task_id, request)
+    task = wait_terminal_unless_gone(ctx, task_id, sock)
+    if task is None:
+        log.info("client disconnected; its task keeps running", task_id=task_id)
+        raise OpenAIError(504, "Client disconnected before the task finished", "client_disconnected")
+    return json_response(200, completion_body(task, request.model))
+
+
+def stream_response(ctx: GatewayContext, task_id: str, request: CompletionRequest) -> bottle.HTTPResponse:
+    """The task's completion as `text/event-stream` chunks, pinging while idle, ending with `[DONE]`."""
+    heartbeat = ctx.config().get("gateway.sse_heartbeat_seconds", DEFAULT_HEARTBEAT_SECONDS)
+    framer = ChunkFramer(task_id, request.model, request.include_usage)
+    frames = completion_frames(follow_stream(ctx, task_id, heartbeat), framer, request.has_tools)
+    return bottle.HTTPResponse(guarded(frames, _stream_failed, task_id=task_id), 200, SSE_HEADERS)
+
+
+def models_list(agents: list[dict[str, Any]], principal: Principal) -> dict[str, Any]:
+    """`goclaw-v1`, `agent:default`, then `agent:<id>` sorted; limited to the agents the caller may use."""
+    ids = [DEFAULT_MODEL] if principal.allows("default") else []
+    ids += [f"agent:{agent['agent_id']}" for agent in agents if principal.allows(agent["agent_id"])]
+    return {"object": "list",
+            "data": [{"id": model_id, "object": "model", "created": MODEL_CREATED, "owned_by": MODEL_OWNER}
+                     for model_id in ids]}
+
+
+def json_response(status: int, document: Any, headers: dict[str, str] | None = None) -> bottle.HTTPResponse:
+    """A JSON response (not an HTTPError, so the app's generic error pages leave it alone)."""
+    return bottle.HTTPResponse(json.dumps(document), status, {"Content-Type": "application/json", **(headers or {})})
+
+
+def _openai_response(handle: Callable[[], bottle.HTTPResponse]) -> bottle.HTTPResponse:
+    try:
+        return handle()
+    except OpenAIError as error:
+        return json_response(error.status, error.body())
+    except Exception as exc:  # noqa: BLE001 - the contract's error body instead of a bare 500
+        log.error("openai request failed", error=str(exc) or type(exc).__name__, path=bottle.request.path)
+        error = OpenAIError(500, f"Internal error: {exc}", "internal_error")
+        return json_response(500, error.body())
+
+
+def _stream_failed(exc: Exception) -> list[str]:
+    return [data_frame(OpenAIError(500, f"Stream failed: {exc}", "internal_error").body()), DONE]
