@@ -16,6 +16,7 @@ WRITE_OPS = frozenset({
     "record_policy_version", "write_audit",
     "compact_history", "save_loop_checkpoint",
     "replace_history", "enqueue_chat_with_history",
+    "purge_session", "create_approval", "resolve_approval", "add_schedule", "remove_schedule", "set_schedule_enabled",
 })
 
 

@@ -1,17 +1,20 @@
 """The SQLite queue backend: every write operation of the store, on one connection."""
 
 from goclaw_actors.store.sqlite_agents import AgentSql
+from goclaw_actors.store.sqlite_approvals import ApprovalSql
 from goclaw_actors.store.sqlite_chat_history import ChatHistorySql
 from goclaw_actors.store.sqlite_dedup import DedupSql
 from goclaw_actors.store.sqlite_history import HistorySql
 from goclaw_actors.store.sqlite_loops import LoopSql
 from goclaw_actors.store.sqlite_maintenance import MaintenanceSql
 from goclaw_actors.store.sqlite_policy import PolicySql
+from goclaw_actors.store.sqlite_schedules import ScheduleSql
+from goclaw_actors.store.sqlite_sessions import SessionSql
 from goclaw_actors.store.sqlite_tasks import TaskLifecycleSql
 
 
 class SqliteQueue(TaskLifecycleSql, MaintenanceSql, DedupSql, AgentSql, PolicySql, HistorySql, LoopSql,
-                  ChatHistorySql):
+                  ChatHistorySql, SessionSql, ApprovalSql, ScheduleSql):
     """All store write operations against SQLite; methods run inside a transaction the caller opened.
 
     Usage (the store actor does this inside a group commit)::
