@@ -11,11 +11,13 @@ import requests
 import sseclient
 
 from goclaw_actors.brain.error_classes import classify_error
-from goclaw_actors.brain.providers.base import RATE_LIMIT, TIMEOUT, UNKNOWN, ProviderError
+from goclaw_actors.brain.providers.base import TIMEOUT, UNKNOWN, ProviderError
 from goclaw_actors.redaction import REDACTED, redact_text
 
 # Longest Retry-After we wait out in-line; longer waits fail at once so failover can move on.
 MAX_RETRY_AFTER_SECONDS = 30.0
+# Shorter "secrets" are not scrubbed from messages: they would mangle ordinary words (real keys are long).
+MIN_SECRET_LENGTH = 8
 # How much of an error body ends up in the message.
 MAX_ERROR_TEXT = 500
 
@@ -41,7 +43,7 @@ class HttpTransport:
                  sleep: Callable[[float], None] | None = None, session: requests.Session | None = None):
         self.provider = provider
         self.timeouts = timeouts
-        self.secrets = tuple(secret for secret in secrets if secret)
+        self.secrets = tuple(secret for secret in secrets if len(secret or "") >= MIN_SECRET_LENGTH)
         self.sleep = sleep or (lambda seconds: time.sleep(seconds))  # looked up late: gevent patches time
         self.session = session or requests.Session()
 
