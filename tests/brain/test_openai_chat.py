@@ -152,6 +152,21 @@ def test_429_twice_is_rate_limit_with_retry_after():
     assert error.error_class == RATE_LIMIT and error.status == 429 and error.retry_after == 0.0
 
 
+def test_429_with_a_long_or_dated_retry_after():
+    long_wait = json_reply({"error": {"message": "Rate limit reached"}}, 429, {"Retry-After": "120"})
+    with FakeServer([long_wait]) as server:
+        with pytest.raises(ProviderError) as info:
+            provider(server).chat(ChatRequest(model="gpt-test", messages=HISTORY[:2]))
+    assert info.value.retry_after == 120.0 and len(server.seen) == 1, "too long to wait in-line: fail over now"
+    dated = json_reply({"error": {"message": "later"}}, 429, {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
+    with FakeServer([dated, json_reply(completion("ok"))]) as server:
+        chat = provider(server)
+        slept = []
+        chat.transport.sleep = slept.append
+        assert chat.chat(ChatRequest(model="gpt-test", messages=HISTORY[:2])).content == "ok"
+    assert slept == [0.0], "a date in the past means retry at once"
+
+
 def test_500_and_context_overflow_are_classified():
     assert call_error(Reply(500, b"upstream exploded")).error_class == UNKNOWN
     overflow = call_error(json_reply({"error": {"message": "This model's maximum context length is 128000 tokens",
