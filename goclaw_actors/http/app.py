@@ -6,12 +6,16 @@ import bottle
 
 from goclaw_actors.config.defaults import DEFAULT_MAX_REQUEST_SIZE
 from goclaw_actors.http.context import GatewayContext
+from goclaw_actors.http.openai_routes import install_openai_routes
 from goclaw_actors.http.ops_routes import install_ops_routes
+from goclaw_actors.http.sse_routes import install_sse_routes
 from goclaw_actors.http.rest_routes import install_rest_routes
 
 # Route groups, installed in this order; each is `install(app, ctx)`.
 ROUTE_GROUPS = [
     install_ops_routes,
+    install_openai_routes,
+    install_sse_routes,
     install_rest_routes,
 ]
 
