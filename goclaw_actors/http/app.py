@@ -7,20 +7,28 @@ import bottle
 from goclaw_actors.config.defaults import DEFAULT_MAX_REQUEST_SIZE
 from goclaw_actors.http.context import GatewayContext
 from goclaw_actors.http.openai_routes import install_openai_routes
+from goclaw_actors.http.metrics_routes import install_metrics_routes
 from goclaw_actors.http.ops_routes import install_ops_routes
 from goclaw_actors.http.sse_routes import install_sse_routes
 from goclaw_actors.http.rest_routes import install_rest_routes
+from goclaw_actors.http.security import SecuredApp
 
 # Route groups, installed in this order; each is `install(app, ctx)`.
 ROUTE_GROUPS = [
     install_ops_routes,
+    install_metrics_routes,
     install_openai_routes,
     install_sse_routes,
     install_rest_routes,
 ]
 
 
-def build_app(ctx: GatewayContext) -> bottle.Bottle:
+def build_app(ctx: GatewayContext) -> SecuredApp:
+    """The WSGI app the daemon serves: the routes behind the security middleware (`.routes` is the bottle app)."""
+    return SecuredApp(build_routes(ctx), ctx)
+
+
+def build_routes(ctx: GatewayContext) -> bottle.Bottle:
     """A bottle app serving every route group; errors are JSON `{"error": …}` bodies."""
     max_request_size = ctx.config().get("gateway.max_request_size", DEFAULT_MAX_REQUEST_SIZE)
     bottle.BaseRequest.MEMFILE_MAX = max_request_size  # bottle's default JSON limit is 100 KB

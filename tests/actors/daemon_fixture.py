@@ -9,11 +9,18 @@ from supervisors.health import HealthProbe
 
 
 @pytest.fixture
-def daemon(tmp_path):
-    """A started Daemon on a fresh home (default agent only, port 0); shut down after the test."""
+def daemon(tmp_path, request):
+    """A started Daemon on a fresh home (default agent only, port 0); shut down after the test.
+
+    A test module may define a `daemon_config` fixture returning more config.yaml text.
+    """
+    try:
+        extra = request.getfixturevalue("daemon_config")
+    except pytest.FixtureLookupError:
+        extra = ""
     home = tmp_path / "home"
     home.mkdir()
-    (home / "config.yaml").write_text("agents: []\nworker_count: 2\nbind_addr: 127.0.0.1:0\n")
+    (home / "config.yaml").write_text("agents: []\nworker_count: 2\nbind_addr: 127.0.0.1:0\n" + extra)
     instance = Daemon(home, {"GOCLAW_HOME": str(home), "GOCLAW_AUTH_TOKEN": "test-token"}, tmp_path)
     instance.start()
     yield instance

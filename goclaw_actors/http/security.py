@@ -1,0 +1,50 @@
+"""The gateway's security middleware around the routes, outermost first (SPEC §9.1):
+body size limit ⇒ CORS ⇒ method check ⇒ daemon token / API keys ⇒ rate limit ⇒ routes.
+"""
+
+from typing import Any, Callable
+
+import bottle
+
+from goclaw_actors.http.auth import Auth
+from goclaw_actors.http.body_limit import BodyLimit
+from goclaw_actors.http.context import GatewayContext
+from goclaw_actors.http.cors import Cors
+from goclaw_actors.http.method_check import MethodCheck
+from goclaw_actors.http.rate_limit import RateLimit
+from goclaw_actors.http.security_settings import SettingsSource
+from goclaw_actors.logs.system_log import get_logger
+
+AUTH_ACTION = "gateway_auth"  # the audit action of a refused credential
+
+log = get_logger("gateway")
+
+
+class SecuredApp:
+    """The WSGI application the server runs: `routes` (the bottle app) behind the security middleware."""
+
+    def __init__(self, routes: bottle.Bottle, ctx: GatewayContext):
+        self.routes = routes
+        self.settings = SettingsSource(ctx.config)
+        self.settings()  # a bad gateway.* key fails here, at start-up, not on the first request
+        self.rate_limit = RateLimit(routes, self.settings)
+        self.auth = Auth(self.rate_limit, ctx.token, self.settings, on_deny=_denial_recorder(ctx))
+        self.app: Callable = BodyLimit(Cors(MethodCheck(self.auth, routes), self.settings), self.settings)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable):
+        return self.app(environ, start_response)
+
+
+def _denial_recorder(ctx: GatewayContext) -> Callable[[str, dict[str, Any]], None]:
+    """Write each refused credential to the system log and the audit trail (SPEC §11.2)."""
+
+    def record(reason: str, environ: dict[str, Any]) -> None:
+        subject = f"ip:{environ.get('REMOTE_ADDR', '')}"
+        path = environ.get("PATH_INFO") or "/"
+        log.warn("gateway request refused", reason=reason, path=path, remote_addr=environ.get("REMOTE_ADDR", ""))
+        try:
+            ctx.audit("deny", AUTH_ACTION, reason, subject=subject)
+        except Exception as exc:  # the refusal stands even when it cannot be recorded
+            log.error("audit of a refused request failed", reason=reason, error=str(exc))
+
+    return record
