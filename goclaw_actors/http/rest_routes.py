@@ -7,7 +7,7 @@ import bottle
 
 from goclaw_actors.errors import TaskNotFound
 from goclaw_actors.http.context import GatewayContext
-from goclaw_actors.http.principal import current_principal
+from goclaw_actors.http.agent_scope import allowed, permitted_agents, require_agent
 from goclaw_actors.http.task_abort import abort_task
 from goclaw_actors.http.task_json import task_json
 from goclaw_actors.plans.plan_config import Plan, load_plans
@@ -126,23 +126,6 @@ def int_param(name: str, default: int) -> int:
         return int(bottle.request.query.get(name, ""))
     except ValueError:
         return default
-
-
-def allowed(agent_id: str) -> bool:
-    """Whether the caller may address `agent_id`."""
-    return current_principal(bottle.request.environ).allows(agent_id)
-
-
-def require_agent(agent_id: str) -> None:
-    """403 (SPEC §9.2) unless the caller may address `agent_id`."""
-    if not allowed(agent_id):
-        raise json_error(403, f'API key not permitted for agent "{agent_id}"')
-
-
-def permitted_agents() -> frozenset[str] | None:
-    """The agents the caller is limited to, or None when unrestricted."""
-    principal = current_principal(bottle.request.environ)
-    return None if principal.kind == "token" or not principal.agent_ids else principal.agent_ids
 
 
 def visible_task(ctx: GatewayContext, task_id: str):

@@ -1,5 +1,6 @@
 """Read-only queries behind the gateway's listings: tasks, sessions, messages and plan executions."""
 
+import json
 import sqlite3
 from typing import Any, Iterable
 
@@ -105,3 +106,22 @@ def plan_execution(conn: sqlite3.Connection, execution_id: str) -> dict[str, Any
     names = [d[0] for d in cursor.description]
     execution["steps"] = [dict(zip(names, step)) for step in cursor]
     return execution
+
+
+def card_agents(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Active agents for the A2A card, `default` first then by id: `{agent_id, display_name, tags}`."""
+    rows = conn.execute(
+        "SELECT agent_id, display_name, skills_filter FROM agents WHERE status = 'active' "
+        "ORDER BY agent_id != 'default', agent_id"
+    ).fetchall()
+    return [{"agent_id": agent_id, "display_name": display_name or agent_id, "tags": _string_list(skills)}
+            for agent_id, display_name, skills in rows]
+
+
+def _string_list(text: str | None) -> list[str]:
+    """A stored JSON list of strings (e.g. `skills_filter`); anything else is an empty list."""
+    try:
+        value = json.loads(text) if text else []
+    except ValueError:
+        return []
+    return [str(item) for item in value] if isinstance(value, list) else []

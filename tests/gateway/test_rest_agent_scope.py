@@ -1,4 +1,5 @@
-"""REST agent scopes (SPEC §9.2): a key limited to some agents sees and touches only their tasks, sessions, plans.
+"""Agent scopes (SPEC §9.2) on REST and A2A: a key limited to some agents sees and touches only their tasks,
+sessions and plans.
 
 The security middleware is not part of these routes; a small WSGI layer stands in for it by putting the
 key's Principal in the environ (as the middleware does), and the routes are served on a real socket.
@@ -7,10 +8,10 @@ key's Principal in the environ (as the middleware does), and the routes are serv
 import uuid
 
 import bottle
-import gevent
 import pytest
 import requests
 
+from goclaw_actors.http.a2a_routes import install_a2a_routes
 from goclaw_actors.http.chat_tasks import ChatRequest, enqueue_chat, wait_terminal
 from goclaw_actors.http.principal import ENVIRON_KEY, Principal
 from goclaw_actors.http.rest_routes import install_rest_routes
@@ -28,6 +29,7 @@ def scoped(tmp_path):
     with running_daemon(tmp_path, PLANS_CONFIG) as api:
         routes = bottle.Bottle(autojson=True)
         install_rest_routes(routes, api.context())
+        install_a2a_routes(routes, api.context())
 
         def as_scoped_key(environ, start_response):
             environ[ENVIRON_KEY] = SCOPED
@@ -68,4 +70,23 @@ def test_scoped_key_sees_only_its_agents(scoped):
     assert [s["id"] for s in sessions] == [mine_session]
     assert requests.get(f"{base}/api/sessions/{other_session}/messages", timeout=10).json() == {"messages": []}
     assert requests.get(f"{base}/api/plans", timeout=10).json() == {"plans": []}  # every plan uses coder
-    gevent.sleep(0)
+
+
+def test_scoped_key_on_a2a(scoped):
+    api, base = scoped
+    ctx = api.context()
+    mine = finished(ctx, "default", str(uuid.uuid4()))
+    other = finished(ctx, "coder", str(uuid.uuid4()))
+
+    def call(method, params):
+        return requests.post(f"{base}/a2a", json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params},
+                             timeout=10)
+
+    message = {"role": "user", "parts": [{"kind": "text", "text": "hi"}], "metadata": {"agent_id": "coder"}}
+    for response in (call("message/send", {"message": message}), call("SendStreamingMessage", {"message": message}),
+                     call("tasks/get", {"id": other}), call("CancelTask", {"id": other})):
+        assert response.status_code == 403 and response.json() == DENIED
+    listed = call("ListTasks", {}).json()["result"]
+    assert [t["id"] for t in listed["tasks"]] == [mine] and listed["totalSize"] == 1
+    assert call("GetTask", {"id": mine}).json()["result"]["id"] == mine
+    assert api.get("/api/tasks").json()["total"] == 2  # the refused sends enqueued nothing

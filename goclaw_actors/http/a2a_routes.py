@@ -1,0 +1,273 @@
+"""A2A (SPEC §9.7): the agent card at both well-known paths, and JSON-RPC 2.0 at POST /a2a.
+
+Both spellings of every method are served the same way: v1.0 `SendMessage`, `SendStreamingMessage`,
+`GetTask`, `ListTasks`, `CancelTask` and the older `message/send`, `message/stream`, `tasks/get`,
+`tasks/list`, `tasks/cancel`.
+"""
+
+import json
+import uuid
+from typing import Any, Callable, Iterator
+
+import bottle
+
+from goclaw_actors.config.defaults import DEFAULTS
+from goclaw_actors.errors import AgentNotFound, StoreError, TaskNotFound
+from goclaw_actors.http import a2a_mapping as a2a
+from goclaw_actors.http.agent_scope import permitted_agents, require_agent
+from goclaw_actors.http.chat_tasks import ChatRequest, enqueue_chat, follow_stream, load_task, wait_terminal
+from goclaw_actors.http.context import GatewayContext
+from goclaw_actors.http.server import parse_bind_addr
+from goclaw_actors.http.sse_frames import PING, SSE_HEADERS, data_frame, guarded
+from goclaw_actors.http.task_abort import abort_task
+from goclaw_actors.store import api_reads
+from goclaw_actors.store.task_row import TaskRow
+from goclaw_actors.version import VERSION_LABEL
+
+CARD_PATHS = {"/.well-known/agent.json": False, "/.well-known/agent-card.json": True}  # path: with v1.0 fields
+CARD_CACHE_CONTROL = "public, max-age=300"
+BLOCKING_WAIT_SECONDS = 600.0  # a blocking send answers with the task as it is by then
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+DEFAULT_HEARTBEAT_SECONDS = DEFAULTS["gateway"]["sse_heartbeat_seconds"]
+
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
+TASK_NOT_FOUND = -32001
+TASK_NOT_CANCELABLE = -32002
+
+
+class RpcError(Exception):
+    """A JSON-RPC error answer."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def install_a2a_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
+    """Add GET /.well-known/agent.json, GET /.well-known/agent-card.json and POST /a2a."""
+    for path, v1_fields in CARD_PATHS.items():
+        app.get(path, callback=_card_route(ctx, v1_fields))
+
+    @app.post("/a2a")
+    def a2a_rpc():
+        require_enabled(ctx)
+        try:
+            request = json.loads(bottle.request.body.read())
+        except ValueError:
+            return rpc_reply(None, error=RpcError(PARSE_ERROR, "parse error"))
+        rpc_id = request.get("id") if isinstance(request, dict) else None
+        if (not isinstance(request, dict) or request.get("jsonrpc") != "2.0"
+                or not isinstance(request.get("method"), str) or not isinstance(rpc_id, (str, int))):
+            return rpc_reply(rpc_id, error=RpcError(INVALID_REQUEST, "invalid JSON-RPC request"))
+        method, params = request["method"], request.get("params", {})
+        try:
+            if not isinstance(params, dict):
+                raise RpcError(INVALID_PARAMS, "invalid params: params must be an object")
+            if method in STREAM_METHODS:
+                return stream_reply(ctx, rpc_id, params)
+            handler = METHODS.get(method)
+            if handler is None:
+                raise RpcError(METHOD_NOT_FOUND, f"method not found: {method}")
+            return rpc_reply(rpc_id, result=handler(ctx, params))
+        except RpcError as error:
+            return rpc_reply(rpc_id, error=error)
+
+
+def _card_route(ctx: GatewayContext, v1_fields: bool) -> Callable[[], dict[str, Any]]:
+    def card():
+        require_enabled(ctx)
+        bottle.response.set_header("Cache-Control", CARD_CACHE_CONTROL)
+        return a2a.agent_card(ctx.read(api_reads.card_agents), card_url(ctx), VERSION_LABEL, v1_fields)
+    return card
+
+
+def require_enabled(ctx: GatewayContext) -> None:
+    """404 while `a2a.enabled` is false."""
+    if not ctx.config().get("a2a.enabled", True):
+        raise bottle.HTTPResponse(status=404, body=json.dumps({"error": "not found"}),
+                                  headers={"Content-Type": "application/json"})
+
+
+def card_url(ctx: GatewayContext) -> str:
+    """`http://<bind_addr>/a2a`; a bind address with port 0 names the port actually served."""
+    bind_addr = ctx.config().bind_addr
+    if parse_bind_addr(bind_addr)[1] == 0:
+        bind_addr = f"{bind_addr.rpartition(':')[0]}:{bottle.request.environ.get('SERVER_PORT', '0')}"
+    return f"http://{bind_addr}/a2a"
+
+
+def rpc_reply(rpc_id: Any, result: Any = None, error: RpcError | None = None) -> bottle.HTTPResponse:
+    """A JSON-RPC response (HTTP 200 either way)."""
+    return bottle.HTTPResponse(status=200, body=json.dumps(rpc_body(rpc_id, result, error)),
+                               headers={"Content-Type": "application/json"})
+
+
+def rpc_body(rpc_id: Any, result: Any = None, error: RpcError | None = None) -> dict[str, Any]:
+    """`{jsonrpc, id, result}` or `{jsonrpc, id, error: {code, message}}`."""
+    if error is not None:
+        return {"jsonrpc": "2.0", "id": rpc_id, "error": {"code": error.code, "message": error.message}}
+    return {"jsonrpc": "2.0", "id": rpc_id, "result": result}
+
+
+def send_message(ctx: GatewayContext, params: dict[str, Any]) -> dict[str, Any]:
+    """message/send: enqueue the text as a chat task; the Task at once, or when it ends if `blocking`."""
+    configuration = params.get("configuration") or {}
+    task = enqueue_message(ctx, params, stream=False)
+    if isinstance(configuration, dict) and configuration.get("blocking") is True:
+        task = wait_terminal(ctx, task.id, BLOCKING_WAIT_SECONDS) or load_task(ctx, task.id)
+    return a2a.a2a_task(task, history_length(configuration if isinstance(configuration, dict) else {}))
+
+
+def enqueue_message(ctx: GatewayContext, params: dict[str, Any], stream: bool) -> TaskRow:
+    """Enqueue the message's text for its agent in its context (a new session when it has none)."""
+    message = params.get("message")
+    try:
+        content = a2a.message_text(message)
+    except a2a.InvalidParams as exc:
+        raise RpcError(INVALID_PARAMS, f"invalid params: {exc}")
+    session_id = context_session(message.get("contextId"))
+    agent_id = message_agent(message, params)
+    require_agent(agent_id)
+    try:
+        task_id = enqueue_chat(ctx, ChatRequest(agent_id, session_id, content, stream=stream,
+                                                extra={"source": "a2a"}))
+    except AgentNotFound as exc:
+        raise RpcError(INVALID_PARAMS, f"invalid params: {exc}")
+    except StoreError as exc:
+        raise RpcError(INTERNAL_ERROR, str(exc))
+    return load_task(ctx, task_id)
+
+
+def context_session(context_id: Any) -> str:
+    """The session a contextId names (lower-case UUID), or a new one."""
+    if context_id is None or context_id == "":
+        return str(uuid.uuid4())
+    try:
+        return str(uuid.UUID(str(context_id)))
+    except ValueError:
+        raise RpcError(INVALID_PARAMS, "invalid params: contextId must be a UUID")
+
+
+def message_agent(message: dict[str, Any], params: dict[str, Any]) -> str:
+    """`metadata.agent_id` of the message (or of the request), else `default`."""
+    for holder in (message, params):
+        metadata = holder.get("metadata")
+        if isinstance(metadata, dict) and metadata.get("agent_id") is not None:
+            if not isinstance(metadata["agent_id"], str) or not metadata["agent_id"]:
+                raise RpcError(INVALID_PARAMS, "invalid params: metadata.agent_id must be a string")
+            return metadata["agent_id"]
+    return "default"
+
+
+def history_length(params: dict[str, Any]) -> int | None:
+    """`historyLength` (a non-negative integer) or None."""
+    value = params.get("historyLength")
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise RpcError(INVALID_PARAMS, "invalid params: historyLength must be a non-negative integer")
+    return value
+
+
+def visible_task(ctx: GatewayContext, params: dict[str, Any]) -> TaskRow:
+    """The task `params.id` names (-32001 when unknown; 403 outside the caller's agents)."""
+    task_id = params.get("id")
+    if not isinstance(task_id, str) or not task_id:
+        raise RpcError(INVALID_PARAMS, "invalid params: id is required")
+    task = load_task(ctx, task_id)
+    if task is None:
+        raise RpcError(TASK_NOT_FOUND, "Task not found")
+    require_agent(task.agent_id)
+    return task
+
+
+def get_task(ctx: GatewayContext, params: dict[str, Any]) -> dict[str, Any]:
+    """tasks/get: the Task, with at most `historyLength` history messages."""
+    limit = history_length(params)
+    return a2a.a2a_task(visible_task(ctx, params), limit)
+
+
+def cancel_task(ctx: GatewayContext, params: dict[str, Any]) -> dict[str, Any]:
+    """tasks/cancel: abort the task (SPEC §3.7); -32002 when it has already ended."""
+    task = visible_task(ctx, params)
+    try:
+        aborted = abort_task(ctx, task.id)
+    except TaskNotFound:
+        raise RpcError(TASK_NOT_FOUND, "Task not found")
+    if not aborted:
+        raise RpcError(TASK_NOT_CANCELABLE, "Task cannot be canceled")
+    return a2a.a2a_task(load_task(ctx, task.id))
+
+
+def list_tasks(ctx: GatewayContext, params: dict[str, Any]) -> dict[str, Any]:
+    """ListTasks: newest first, filtered by `contextId` and `status`, paged by `pageSize` / `pageToken`."""
+    limit = history_length(params)
+    statuses = None
+    if params.get("status"):
+        try:
+            statuses = a2a.statuses_for(str(params["status"]))
+        except a2a.InvalidParams as exc:
+            raise RpcError(INVALID_PARAMS, f"invalid params: {exc}")
+    context_id = params.get("contextId")
+    session_id = context_session(context_id) if context_id else None
+    page_size = params.get("pageSize", DEFAULT_PAGE_SIZE)
+    if not isinstance(page_size, int) or isinstance(page_size, bool) or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise RpcError(INVALID_PARAMS, f"invalid params: pageSize must be between 1 and {MAX_PAGE_SIZE}")
+    token = params.get("pageToken") or "0"
+    if not isinstance(token, str) or not token.isdigit():
+        raise RpcError(INVALID_PARAMS, "invalid params: unknown pageToken")
+    offset = int(token)
+    tasks, total = ctx.read(api_reads.list_tasks, statuses, page_size, offset, permitted_agents(), session_id)
+    following = offset + len(tasks)
+    return {"tasks": [a2a.a2a_task(task, limit) for task in tasks],
+            "nextPageToken": str(following) if following < total else "", "pageSize": page_size, "totalSize": total}
+
+
+METHODS: dict[str, Callable[[GatewayContext, dict[str, Any]], Any]] = {
+    "SendMessage": send_message, "message/send": send_message,
+    "GetTask": get_task, "tasks/get": get_task,
+    "ListTasks": list_tasks, "tasks/list": list_tasks,
+    "CancelTask": cancel_task, "tasks/cancel": cancel_task,
+}
+STREAM_METHODS = frozenset({"SendStreamingMessage", "message/stream"})
+
+
+def stream_reply(ctx: GatewayContext, rpc_id: Any, params: dict[str, Any]) -> bottle.HTTPResponse:
+    """message/stream: enqueue, then SSE of JSON-RPC results (errors before the enqueue answer as plain JSON)."""
+    task = enqueue_message(ctx, params, stream=True)
+    heartbeat = ctx.config().get("gateway.sse_heartbeat_seconds", DEFAULT_HEARTBEAT_SECONDS)
+
+    def failed(exc: Exception) -> list[str]:
+        return [data_frame(rpc_body(rpc_id, error=RpcError(INTERNAL_ERROR, f"stream failed: {exc}")))]
+
+    frames = stream_frames(ctx, rpc_id, task, heartbeat)
+    return bottle.HTTPResponse(guarded(frames, failed, task_id=task.id), 200, SSE_HEADERS)
+
+
+def stream_frames(ctx: GatewayContext, rpc_id: Any, task: TaskRow, heartbeat: float) -> Iterator[str]:
+    """The Task, `working` when output starts, the reply as an artifact, then the final status (`final: true`)."""
+    yield data_frame(rpc_body(rpc_id, a2a.a2a_task(task)))
+    working = False
+    final: TaskRow | None = None  # stays None if the task vanished (purged)
+    for item in follow_stream(ctx, task.id, heartbeat):
+        kind = item.get("type")
+        if kind in ("token", "tool_call") and not working:
+            working = True
+            yield data_frame(rpc_body(rpc_id, a2a.status_update(task, final=False, state="working")))
+        elif kind == "idle":
+            yield PING
+        elif kind == "done":
+            final = item["task"]
+    if final is None:  # purged while it ran
+        yield data_frame(rpc_body(rpc_id, error=RpcError(TASK_NOT_FOUND, "Task not found")))
+        return
+    artifact = a2a.reply_artifact(final)
+    if artifact is not None:
+        yield data_frame(rpc_body(rpc_id, a2a.artifact_update(final, artifact)))
+    yield data_frame(rpc_body(rpc_id, a2a.status_update(final, final=True)))
