@@ -55,7 +55,7 @@ def chat_completion(ctx: GatewayContext, environ: dict[str, Any]) -> bottle.HTTP
     sock = client_socket(environ)  # found only before the body is read
     request = parse_completion_request(bottle.request.body.read())
     if not current_principal(environ).allows(request.agent_id):
-        raise OpenAIError(403, f'API key is not permitted to use agent "{request.agent_id}"', "agent_not_permitted")
+        raise OpenAIError(403, f'API key not permitted for agent "{request.agent_id}"', "agent_not_permitted")
     try:
         task_id = enqueue_chat(ctx, ChatRequest(request.agent_id, request.session_id, request.content,
                                                 stream=request.stream, extra=request.extra,

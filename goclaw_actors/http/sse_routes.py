@@ -1,5 +1,6 @@
 """The task stream: `GET /api/v1/task/stream?task_id=` as server-sent events (SPEC §9.6)."""
 
+import json
 from typing import Any, Iterable, Iterator
 
 import bottle
@@ -22,12 +23,12 @@ def install_sse_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
     def task_stream():
         task_id = bottle.request.query.get("task_id", "").strip()
         if not task_id:
-            return bottle.HTTPError(400, "task_id query parameter is required")
+            return error_response(400, "task_id query parameter is required")
         task = load_task(ctx, task_id)
         if task is None:
-            return bottle.HTTPError(404, f"task not found: {task_id}")
+            return error_response(404, f"task not found: {task_id}")
         if not current_principal(bottle.request.environ).allows(task.agent_id):
-            return bottle.HTTPError(403, f'API key is not permitted to use agent "{task.agent_id}"')
+            return error_response(403, f'API key not permitted for agent "{task.agent_id}"')
         heartbeat = ctx.config().get("gateway.sse_heartbeat_seconds", DEFAULT_HEARTBEAT_SECONDS)
         frames = task_stream_frames(follow_stream(ctx, task_id, heartbeat))
         return bottle.HTTPResponse(guarded(frames, _stream_failed, task_id=task_id), 200, SSE_HEADERS)
@@ -59,6 +60,11 @@ def task_stream_frames(items: Iterable[dict[str, Any]]) -> Iterator[str]:
     else:
         yield data_frame({"type": "error", "error": task.error or task.status.lower()})
     yield data_frame({"type": "done", "status": task.status})
+
+
+def error_response(status: int, message: str) -> bottle.HTTPResponse:
+    """`{"error": message}` as JSON with `status`."""
+    return bottle.HTTPResponse(json.dumps({"error": message}), status, {"Content-Type": "application/json"})
 
 
 def _stream_failed(exc: Exception) -> list[str]:
