@@ -50,7 +50,7 @@ class Daemon:
         self.runtime = rt = Runtime(db_path=b.db_path, reads=ReadPool(b.db_path), policy=b.policy,
                                     policy_source=str(b.policy_path), lanes=b.lanes,
                                     listen=Listener(b.listener, lambda: bind_listener(b.config.bind_addr)),
-                                    environ=self.environ)
+                                    environ=self.environ, config=b.config, home=b.home, audit=b.audit)
         rt.app = build_app(DaemonGatewayContext(rt, b.config, b.token, b.home, HealthProbe(rt).health,
                                                 audit_log=b.audit))
         self.root = start_root(rt, self._on_escalate)

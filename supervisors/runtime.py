@@ -10,7 +10,9 @@ from actors.event_bus import Publish
 from actors.policy_actor import CurrentPolicyVersion
 from actors.store_client import StoreClient
 from goclaw_actors.processor import DelayedProcessor, FallbackProcessor, Processor
+from goclaw_actors.config.model import AgentConfig
 from goclaw_actors.queue.lane_settings import LaneSettings
+from goclaw_actors.store.sqlite_reads import active_agents
 from goclaw_actors.store.read_pool import ReadPool
 from supervisors.registry import NameRegistry
 
@@ -30,6 +32,9 @@ class Runtime:
     app: Any = None
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     registry: NameRegistry = field(default_factory=NameRegistry)
+    config: Any = None  # goclaw_actors.config.model.Config; None: every agent gets the fallback processor
+    home: Path | None = None
+    audit: Any = None  # goclaw_actors.logs.audit_log.AuditLog
 
     def __post_init__(self):
         self.store = StoreClient(self.registry.address("store"))
@@ -44,13 +49,33 @@ class Runtime:
         """The version of the policy in force now."""
         return self._policy.ask(CurrentPolicyVersion(), timeout=5)
 
+    def current_policy(self) -> Any:
+        """The Policy in force now."""
+        ref = self.registry.lookup("policy")
+        return ref.proxy().current().get(timeout=5) if ref is not None else self.policy
+
     def processor_for(self, agent_id: str) -> Processor:
-        """The processor an agent's lanes run (the fallback until a brain is configured)."""
+        """The processor an agent's lanes run: its brain, or the fallback reply without a provider."""
         processor: Processor = FallbackProcessor()
+        if self.config is not None and self.home is not None:
+            from supervisors.brain_wiring import build_processor
+            processor = build_processor(self, self.agent_config(agent_id), self.config, self.home, self.environ)
         delay_ms = self.environ.get(DEBUG_DELAY_ENV, "").strip()
         if delay_ms:
             processor = DelayedProcessor(processor, int(delay_ms) / 1000.0)
         return processor
+
+
+    def agent_config(self, agent_id: str) -> AgentConfig:
+        """The agent's configuration: from config.yaml, else from its `agents` row (created at runtime)."""
+        configured = self.config.agent(agent_id) if self.config is not None else None
+        if configured is not None:
+            return configured
+        row = next((r for r in self.reads.run(active_agents) if r["agent_id"] == agent_id), {})
+        return AgentConfig(agent_id=agent_id, display_name=row.get("display_name") or agent_id,
+                           provider=row.get("provider") or "", model=row.get("model") or "",
+                           soul=row.get("soul") or "", worker_count=int(row.get("worker_count") or 4),
+                           task_timeout_seconds=int(row.get("task_timeout_seconds") or 600))
 
 
 class Listener:

@@ -15,6 +15,8 @@ from typing import Any, Callable
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+PROVIDER_KEYS = ("GEMINI_API_KEY", "GOOGLE_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_API_KEY", "OPENROUTER_API_KEY",
+                 "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL")
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.01, what: str = "") -> Any:
@@ -70,10 +72,9 @@ class DaemonProcess:
     def __init__(self, home: Path, port: int | None = None, env: dict[str, str] | None = None):
         self.home = home
         self.port = port or free_port()
-        self.env = {**os.environ, "GOCLAW_HOME": str(home), "GOCLAW_BIND_ADDR": f"127.0.0.1:{self.port}",
+        inherited = {k: v for k, v in os.environ.items() if k not in PROVIDER_KEYS}  # tests choose their keys
+        self.env = {**inherited, "GOCLAW_HOME": str(home), "GOCLAW_BIND_ADDR": f"127.0.0.1:{self.port}",
                     "GOCLAW_NO_TUI": "1", "PYTHONUNBUFFERED": "1", **(env or {})}
-        for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_API_KEY", "OPENROUTER_API_KEY"):
-            self.env.pop(name, None)
         self.proc: subprocess.Popen | None = None
         self.stdout_path = home.parent / f"{home.name}-daemon-{uuid.uuid4().hex[:6]}.out"
 

@@ -1,0 +1,99 @@
+"""The processor each agent's lanes run: the brain when a provider is available, else the fallback.
+
+Plain brain logic (goclaw_actors/brain) gets the daemon's store, reads, policy and logs as callables here.
+"""
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from goclaw_actors.brain import pricing
+from goclaw_actors.brain.agent_loop import LoopConfig
+from goclaw_actors.brain.circuit_breaker import CircuitBreakers
+from goclaw_actors.brain.embedded import model_files
+from goclaw_actors.brain.failover import FailoverProvider
+from goclaw_actors.brain.history_reads import session_history
+from goclaw_actors.brain.provider_selection import (ProviderSelection, build_provider, fallback_selections,
+                                                    select_provider)
+from goclaw_actors.brain.providers.base import Provider
+from goclaw_actors.brain.system_prompt import agent_prompt, assemble
+from goclaw_actors.brain.tools import ToolRegistry
+from goclaw_actors.brain.turn import BrainProcessor, TurnDeps
+from goclaw_actors.brain.turn_features import (history_compactor, input_checker, reply_finisher,
+                                               with_schema_instruction)
+from goclaw_actors.config.model import AgentConfig, Config
+from goclaw_actors.logs.system_log import get_logger
+from goclaw_actors.processor import FallbackProcessor, Processor
+from goclaw_actors.store.kv_reads import get_kv
+from goclaw_actors.store.sqlite_loops import latest_loop_checkpoint
+from goclaw_actors.store.task_row import TaskRow
+
+log = get_logger("brain")
+
+
+def embedded_available(config: Config, home: Path) -> bool:
+    """Whether the embedded model can answer (engine importable and model file present or joinable)."""
+    try:
+        return model_files.is_available(config.get("llm.embedded_model"), home)
+    except Exception as exc:  # noqa: BLE001 - an unusable model is "not available", and logged
+        log.warn("embedded model check failed", error=str(exc))
+        return False
+
+
+def make_provider(selection: ProviderSelection, config: Config, home: Path) -> Provider:
+    """A provider for a selection; the embedded one is shared by every agent of the process."""
+    if selection.name == "embedded":
+        from goclaw_actors.brain.embedded.provider import shared_embedded_provider
+        return shared_embedded_provider(config.get("llm.embedded_model"), home)
+    return build_provider(selection)
+
+
+def build_processor(rt: Any, agent: AgentConfig, config: Config, home: Path,
+                    environ: Mapping[str, str]) -> Processor:
+    """The brain of `agent`, or the fallback processor when no provider is available (SPEC §4.3)."""
+    has_embedded = embedded_available(config, home)
+    selection = select_provider(config, agent, environ, has_embedded)
+    if selection is None:
+        log.info("no provider configured; fallback replies", agent_id=agent.agent_id)
+        return FallbackProcessor()
+    chain = [make_provider(selection, config, home)]
+    chain += [make_provider(extra, config, home)
+              for extra in fallback_selections(config, environ, has_embedded, primary=selection.name)]
+    breakers = CircuitBreakers.from_config(config, lambda key: rt.reads.run(get_kv, key),
+                                           lambda key, value: rt.store.call("put_kv", key=key, value=value))
+    provider = FailoverProvider(chain, breakers)
+    log.info("agent brain ready", agent_id=agent.agent_id, provider=selection.name, model=selection.model,
+             fallbacks=[p.name for p in chain[1:]])
+    structured = agent.extra.get("structured_output")
+
+    def system_prompt(task: TaskRow) -> str:
+        return with_schema_instruction(assemble(agent_prompt(agent, config, home)), task, structured, home)
+
+    def audit(task: TaskRow, decision: str, capability: str, reason: str) -> None:
+        policy_version = rt.policy_version()
+        rt.store.call("write_audit", action=capability, decision=decision, reason=reason,
+                      policy_version=policy_version, subject=agent.agent_id, trace_id=task.id)
+        if rt.audit is not None:
+            rt.audit.write(decision, capability, reason, policy_version, subject=agent.agent_id, trace_id=task.id)
+
+    def call_model(request, on_token):
+        return provider.chat(request, on_token)
+
+    loop = LoopConfig.from_config(agent.extra.get("loop")) if agent.extra.get("loop") else None
+    deps = TurnDeps(
+        model=selection.model, provider_name=selection.name, call_model=call_model,
+        history=lambda session_id, agent_id: rt.reads.run(session_history, session_id, agent_id),
+        system_prompt=system_prompt, tools=ToolRegistry(), allows=lambda cap: rt.current_policy().allows(cap),
+        audit=audit, check_input=input_checker(log.warn),
+        prepare_history=history_compactor(
+            call_model, selection.model, selection.name, config.get("context_limits"), 4096,
+            lambda session_id, agent_id, ids, summary: rt.store.call(
+                "compact_history", session_id=session_id, agent_id=agent_id, archive_ids=ids, summary=summary),
+            log.warn),
+        finish_reply=reply_finisher(call_model, structured, home),
+        estimate_cost=pricing.estimate_cost,
+        max_tool_turns=int(config.get("tools.max_tool_turns", 3) or 3),
+        loop=loop,
+        load_checkpoint=lambda task_id: rt.reads.run(latest_loop_checkpoint, task_id),
+        save_checkpoint=lambda row: rt.store.call("save_loop_checkpoint", checkpoint=row),
+    )
+    return BrainProcessor(deps)
