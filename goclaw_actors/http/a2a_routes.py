@@ -118,10 +118,13 @@ def rpc_body(rpc_id: Any, result: Any = None, error: RpcError | None = None) -> 
 def send_message(ctx: GatewayContext, params: dict[str, Any]) -> dict[str, Any]:
     """message/send: enqueue the text as a chat task; the Task at once, or when it ends if `blocking`."""
     configuration = params.get("configuration") or {}
+    if not isinstance(configuration, dict):
+        raise RpcError(INVALID_PARAMS, "invalid params: configuration must be an object")
+    limit = history_length(configuration)
     task = enqueue_message(ctx, params, stream=False)
-    if isinstance(configuration, dict) and configuration.get("blocking") is True:
+    if configuration.get("blocking") is True:
         task = wait_terminal(ctx, task.id, BLOCKING_WAIT_SECONDS) or load_task(ctx, task.id)
-    return a2a.a2a_task(task, history_length(configuration if isinstance(configuration, dict) else {}))
+    return a2a.a2a_task(task, limit)
 
 
 def enqueue_message(ctx: GatewayContext, params: dict[str, Any], stream: bool) -> TaskRow:

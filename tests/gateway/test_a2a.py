@@ -188,5 +188,8 @@ def test_jsonrpc_errors(api):
             "code": -32602, "message": "invalid params: contextId must be a UUID"}
         assert rpc(api, method, {"message": text_message("x", metadata={"agent_id": "ghost"})})["error"] == {
             "code": -32602, "message": 'invalid params: agent "ghost" not found'}
+    bad_history = {"message": text_message("x"), "configuration": {"historyLength": "all"}}
+    assert rpc(api, "SendMessage", bad_history)["error"] == {
+        "code": -32602, "message": "invalid params: historyLength must be a non-negative integer"}
     assert api.get("/api/tasks").json()["total"] == 0  # no error path enqueued anything
 
