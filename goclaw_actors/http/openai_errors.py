@@ -6,6 +6,7 @@ ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "
                404: "not_found_error", 405: "invalid_request_error", 413: "invalid_request_error",
                429: "rate_limit_error"}
 SERVER_ERROR = "server_error"  # every other status
+OPENAI_PATH_PREFIX = "/v1/"  # paths whose errors use this format, also those bottle raises itself
 
 
 class OpenAIError(Exception):
@@ -31,3 +32,10 @@ def error_body(status: int, message: str, code: str | None = None) -> dict[str, 
 def task_failed(error: str | None) -> OpenAIError:
     """500 `task_failed`: `Task failed: <error>`."""
     return OpenAIError(500, f"Task failed: {error or 'unknown error'}", "task_failed")
+
+
+def router_error_body(status: int, message: str, method: str) -> dict[str, Any]:
+    """An error the router raised itself (wrong method, unknown path) in OpenAI's format."""
+    if status == 405:
+        return error_body(405, f"Method {method} not allowed", "method_not_allowed")
+    return error_body(status, message)

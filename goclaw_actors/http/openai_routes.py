@@ -29,7 +29,7 @@ log = get_logger("gateway")
 
 
 def install_openai_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
-    """Add the chat completions and models routes; other methods on them answer 405."""
+    """Add the chat completions and models routes (the router answers other methods with 405)."""
 
     @app.post(CHAT_PATH)
     def chat_completions():
@@ -39,14 +39,6 @@ def install_openai_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
     def models():
         principal = current_principal(bottle.request.environ)
         return _openai_response(lambda: json_response(200, models_list(ctx.read(active_agents), principal)))
-
-    def method_not_allowed():
-        allow = "POST" if bottle.request.path == CHAT_PATH else "GET"
-        error = OpenAIError(405, f"Method {bottle.request.method} not allowed", "method_not_allowed")
-        return json_response(405, error.body(), {"Allow": allow})
-
-    for path in (CHAT_PATH, MODELS_PATH):
-        app.route(path, method="ANY", callback=method_not_allowed)
 
 
 def chat_completion(ctx: GatewayContext, environ: dict[str, Any]) -> bottle.HTTPResponse:
@@ -88,9 +80,9 @@ def models_list(agents: list[dict[str, Any]], principal: Principal) -> dict[str,
                      for model_id in ids]}
 
 
-def json_response(status: int, document: Any, headers: dict[str, str] | None = None) -> bottle.HTTPResponse:
+def json_response(status: int, document: Any) -> bottle.HTTPResponse:
     """A JSON response (not an HTTPError, so the app's generic error pages leave it alone)."""
-    return bottle.HTTPResponse(json.dumps(document), status, {"Content-Type": "application/json", **(headers or {})})
+    return bottle.HTTPResponse(json.dumps(document), status, {"Content-Type": "application/json"})
 
 
 def _openai_response(handle: Callable[[], bottle.HTTPResponse]) -> bottle.HTTPResponse:

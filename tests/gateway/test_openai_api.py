@@ -209,10 +209,12 @@ def test_unknown_agent_is_an_internal_error_and_writes_nothing(gateway, client):
 @pytest.mark.parametrize("method, path", [("GET", "/v1/chat/completions"), ("PUT", "/v1/chat/completions"),
                                           ("POST", "/v1/models"), ("DELETE", "/v1/models")])
 def test_other_methods_are_405(gateway, method, path):
-    response = requests.request(method, gateway.url + path, headers=AUTH, timeout=10)
-    assert response.status_code == 405
-    assert response.json() == {"error": {"message": f"Method {method} not allowed", "type": "invalid_request_error",
-                                         "param": None, "code": "method_not_allowed"}}
+    for headers in (AUTH, {}):  # the method is checked before the credentials
+        response = requests.request(method, gateway.url + path, headers=headers, timeout=10)
+        assert response.status_code == 405 and response.headers["Content-Type"] == "application/json"
+        assert response.json() == {"error": {"message": f"Method {method} not allowed",
+                                             "type": "invalid_request_error", "param": None,
+                                             "code": "method_not_allowed"}}
 
 
 def test_a_saturated_queue_is_429(gateway):
