@@ -6,6 +6,7 @@ import bottle
 
 from goclaw_actors.config.defaults import DEFAULT_MAX_REQUEST_SIZE
 from goclaw_actors.http.context import GatewayContext
+from goclaw_actors.http.openai_errors import OPENAI_PATH_PREFIX, router_error_body
 from goclaw_actors.http.openai_routes import install_openai_routes
 from goclaw_actors.http.metrics_routes import install_metrics_routes
 from goclaw_actors.http.ops_routes import install_ops_routes
@@ -40,7 +41,10 @@ def build_routes(ctx: GatewayContext) -> bottle.Bottle:
 
     def json_error(error: bottle.HTTPError) -> str:
         bottle.response.content_type = "application/json"
-        return json.dumps({"error": error.body if isinstance(error.body, str) else error.status_line})
+        message = error.body if isinstance(error.body, str) else error.status_line
+        if bottle.request.path.startswith(OPENAI_PATH_PREFIX):
+            return json.dumps(router_error_body(error.status_code, message, bottle.request.method))
+        return json.dumps({"error": message})
 
     for code in (400, 401, 403, 404, 405, 413, 429, 500, 503):
         app.error(code)(json_error)
