@@ -6,6 +6,7 @@ from typing import Any, Callable
 
 import bottle
 
+from goclaw_actors.errors import ConfigError, StartupError
 from goclaw_actors.http.auth import Auth
 from goclaw_actors.http.body_limit import BodyLimit
 from goclaw_actors.http.context import GatewayContext
@@ -26,7 +27,10 @@ class SecuredApp:
     def __init__(self, routes: bottle.Bottle, ctx: GatewayContext):
         self.routes = routes
         self.settings = SettingsSource(ctx.config)
-        self.settings()  # a bad gateway.* key fails here, at start-up, not on the first request
+        try:  # a bad gateway.* key fails the start-up, not the first request
+            self.settings()
+        except ConfigError as exc:
+            raise StartupError("E_CONFIG_LOAD", str(exc)) from exc
         self.rate_limit = RateLimit(routes, self.settings)
         self.auth = Auth(self.rate_limit, ctx.token, self.settings, on_deny=_denial_recorder(ctx))
         self.app: Callable = BodyLimit(Cors(MethodCheck(self.auth, routes), self.settings), self.settings)
