@@ -14,7 +14,7 @@ missing). `summarise(older_messages) -> str` is a direct provider call (see `sum
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from goclaw_actors.brain.tokens import estimate_message_tokens, estimate_tokens
+from goclaw_actors.tokens import estimate_message_tokens, estimate_tokens
 
 RESERVED_TOKENS = 10_000        # kept free for the system prompt, tools and the reply
 COMPACT_AT = 0.75               # compact when the history reaches this share of the available tokens

@@ -11,7 +11,7 @@ from goclaw_actors.config.defaults import DEFAULT_AGENT_ID, DEFAULTS, ENV_OVERRI
 from goclaw_actors.config.model import AgentConfig, Config
 from goclaw_actors.config.starter_agents import STARTER_AGENTS
 from goclaw_actors.errors import ConfigError
-from goclaw_actors.http.server import parse_bind_addr
+from goclaw_actors.bind_addr import parse_bind_addr
 
 CONFIG_FILE = "config.yaml"
 AGENT_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")

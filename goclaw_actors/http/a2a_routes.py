@@ -17,7 +17,7 @@ from goclaw_actors.http import a2a_mapping as a2a
 from goclaw_actors.http.agent_scope import permitted_agents, require_agent
 from goclaw_actors.http.chat_tasks import ChatRequest, enqueue_chat, follow_stream, load_task, wait_terminal
 from goclaw_actors.http.context import GatewayContext
-from goclaw_actors.http.server import parse_bind_addr
+from goclaw_actors.bind_addr import parse_bind_addr
 from goclaw_actors.http.sse_frames import PING, SSE_HEADERS, data_frame, guarded
 from goclaw_actors.http.task_abort import abort_task
 from goclaw_actors.store import api_reads

@@ -5,18 +5,11 @@ import socket
 
 from gevent.pywsgi import WSGIServer
 
+from goclaw_actors.bind_addr import parse_bind_addr
 from goclaw_actors.errors import StartupError
 from goclaw_actors.http.websocket import CLOSE_GOING_AWAY, GatewayHandler
 
 LISTEN_BACKLOG = 1024  # pending connections the kernel queues for us
-
-
-def parse_bind_addr(bind_addr: str) -> tuple[str, int]:
-    """Split `host:port` (IPv6 as `[::1]:port`); raises ValueError on a bad address."""
-    host, sep, port = bind_addr.rpartition(":")
-    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise ValueError(f"invalid bind address {bind_addr!r}: expected host:port")
-    return host.strip("[]") or "0.0.0.0", int(port)
 
 
 def bind_listener(bind_addr: str) -> socket.socket:

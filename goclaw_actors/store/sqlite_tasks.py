@@ -4,7 +4,7 @@ import json
 import uuid
 from typing import Any
 
-from goclaw_actors.brain.tokens import estimate_tokens
+from goclaw_actors.tokens import estimate_tokens
 from goclaw_actors.errors import AgentNotFound, IllegalTransition, QueueSaturated, StoreError
 from goclaw_actors.queue import states as st
 from goclaw_actors.queue.failure import decide_failure

@@ -1,7 +1,8 @@
 """Token estimate and usage fallback when a provider reports no counts."""
 
 from goclaw_actors.brain.providers.base import Usage
-from goclaw_actors.brain.tokens import effective_usage, estimate_message_tokens, estimate_tokens, estimate_usage
+from goclaw_actors.brain.usage_estimate import effective_usage, estimate_usage
+from goclaw_actors.tokens import estimate_message_tokens, estimate_tokens
 from goclaw_actors.store.sqlite_tasks import estimate_tokens as store_estimate
 
 
