@@ -33,18 +33,23 @@ class CappedWebSocket(WebSocket):
     __slots__ = ()  # same layout as WebSocket, so an accepted socket can take this class
 
     def read_frame(self):
-        """Read one frame; a header announcing more than MAX_FRAME_BYTES closes with 1009 unread."""
-        header = Header.decode_header(self.stream)
+        """Read one frame; a header announcing more than MAX_FRAME_BYTES closes with 1009 unread.
+
+        Reading goes on after we closed (the peer's closing handshake), so the stream is held locally.
+        """
+        stream = self.stream
+        if stream is None:
+            raise WebSocketError("connection is already closed")
+        header = Header.decode_header(stream)
         if header.flags:
             raise ProtocolError("reserved bits set")
         if header.length > MAX_FRAME_BYTES:
-            read = self.raw_read
             self.close(CLOSE_TOO_BIG, "message too big")
-            _discard(read, min(header.length, DISCARD_LIMIT))
+            _discard(stream.read, min(header.length, DISCARD_LIMIT))
             raise FrameTooLargeException(f"frame of {header.length} bytes exceeds {MAX_FRAME_BYTES}")
         if not header.length:
             return header, b""
-        payload = self.raw_read(header.length)
+        payload = stream.read(header.length)
         if len(payload) != header.length:
             raise WebSocketError("unexpected EOF reading frame payload")
         if header.mask:
