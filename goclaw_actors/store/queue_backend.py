@@ -17,6 +17,7 @@ WRITE_OPS = frozenset({
     "compact_history", "save_loop_checkpoint",
     "replace_history", "enqueue_chat_with_history",
     "purge_session", "create_approval", "resolve_approval", "add_schedule", "remove_schedule", "set_schedule_enabled",
+    "enable_skill",
 })
 
 

@@ -10,11 +10,12 @@ from goclaw_actors.store.sqlite_maintenance import MaintenanceSql
 from goclaw_actors.store.sqlite_policy import PolicySql
 from goclaw_actors.store.sqlite_schedules import ScheduleSql
 from goclaw_actors.store.sqlite_sessions import SessionSql
+from goclaw_actors.store.sqlite_skill_state import SkillStateSql
 from goclaw_actors.store.sqlite_tasks import TaskLifecycleSql
 
 
 class SqliteQueue(TaskLifecycleSql, MaintenanceSql, DedupSql, AgentSql, PolicySql, HistorySql, LoopSql,
-                  ChatHistorySql, SessionSql, ApprovalSql, ScheduleSql):
+                  ChatHistorySql, SessionSql, ApprovalSql, ScheduleSql, SkillStateSql):
     """All store write operations against SQLite; methods run inside a transaction the caller opened.
 
     Usage (the store actor does this inside a group commit)::
