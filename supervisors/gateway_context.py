@@ -7,9 +7,12 @@ from typing import Any, Callable
 import gevent.queue
 import pykka
 
+from actors.event_bus import Publish
 from actors.worker import CancelTask
+from goclaw_actors.broadcasts import BROADCAST_METHODS, broadcast_event
 from goclaw_actors.config.model import Config
 from goclaw_actors.logs.audit_log import AuditLog
+from supervisors import agent_control
 from supervisors.runtime import Runtime
 
 ASK_TIMEOUT_SECONDS = 10.0
@@ -112,6 +115,25 @@ class DaemonGatewayContext:
     def watch_session(self, session_id: str) -> _Watch:
         """Committed events of one session, live."""
         return self._bus_watch(session_id=session_id)
+
+    def watch_broadcasts(self) -> _Watch:
+        """Broadcast notifications for ACP clients, live."""
+        return self._bus_watch(event_types=BROADCAST_METHODS)
+
+    def broadcast(self, method: str, params: dict[str, Any]) -> None:
+        """Publish a broadcast notification; returns once the bus has handed it to every watcher."""
+        ref = self.runtime.registry.lookup("event_bus")
+        if ref is None:
+            raise pykka.ActorDeadError("event_bus is not running")
+        ref.ask(Publish([broadcast_event(method, params)]), timeout=ASK_TIMEOUT_SECONDS)
+
+    def start_agent(self, agent_id: str) -> bool:
+        """Start the subtree of an agent created at runtime."""
+        return agent_control.start_agent(self.runtime, self._config, agent_id)
+
+    def remove_agent(self, agent_id: str) -> int:
+        """Drain and stop an agent; returns how many of its tasks were canceled."""
+        return agent_control.remove_agent(self.runtime, self._config, agent_id)
 
     def watch_stream(self, task_id: str) -> _Watch:
         """Live chunks of a task's running attempt, with those already produced as `replay`."""

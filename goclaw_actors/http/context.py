@@ -56,3 +56,15 @@ class GatewayContext(Protocol):
 
     def interrupt_task(self, agent_id: str, task_id: str) -> None:
         """Interrupt the running attempt of `task_id` at once (after the store canceled it)."""
+
+    def watch_broadcasts(self) -> Watch:
+        """Broadcast notifications (goclaw_actors.broadcasts), live, as bus events with `event_type`/`params`."""
+
+    def broadcast(self, method: str, params: dict[str, Any]) -> None:
+        """Deliver a broadcast notification to every watcher before returning."""
+
+    def start_agent(self, agent_id: str) -> bool:
+        """Start the lanes of an active agent row created at runtime; False if already running."""
+
+    def remove_agent(self, agent_id: str) -> int:
+        """Drain, stop and cancel the backlog of an agent (SPEC §4.1); returns the canceled task count."""
