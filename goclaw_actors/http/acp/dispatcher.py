@@ -1,0 +1,122 @@
+"""The ACP check order (SPEC §9.3) and the call of a method's handler.
+
+For each text message: not JSON ⇒ -32700 (the socket stays open); not a JSON-RPC 2.0 request ⇒ -32600;
+a mutating method before `system.hello` ⇒ -32600; the method's capability (`acp.mutate` for mutating
+methods, else `acp.read`) missing from the policy ⇒ 1000, audited; unknown method ⇒ -32601. A request
+without `id` is executed but never answered.
+"""
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from goclaw_actors.errors import StoreError
+from goclaw_actors.http.acp.connection import AcpConnection
+from goclaw_actors.http.acp.errors import (
+    INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, AcpError, ConnectionGone, invalid,
+)
+from goclaw_actors.logs.system_log import get_logger
+
+MUTATE = "acp.mutate"
+READ = "acp.read"
+DENY_REASON = "missing_capability"
+
+log = get_logger("acp")
+
+
+@dataclass
+class Call:
+    """One request being served: its params, its socket, and work to do once it is answered."""
+
+    conn: AcpConnection
+    method: str
+    params: dict[str, Any]
+    after_response: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def ctx(self):
+        """The gateway context (the daemon)."""
+        return self.conn.ctx
+
+    def notify(self, method: str, params: dict[str, Any]) -> None:
+        """Send a notification on this request's socket."""
+        self.conn.notify(method, params)
+
+
+@dataclass(frozen=True)
+class Method:
+    """A method's handler (`handler(call) -> result`) and whether it changes state (needs hello, acp.mutate)."""
+
+    handler: Callable[[Call], Any]
+    mutating: bool = False
+
+    @property
+    def capability(self) -> str:
+        """The policy capability the method needs."""
+        return MUTATE if self.mutating else READ
+
+
+class Dispatcher:
+    """Serves one request text on a connection: checks, handler, answer."""
+
+    def __init__(self, methods: dict[str, Method]):
+        self.methods = methods
+
+    def __call__(self, conn: AcpConnection, raw: str) -> None:
+        try:
+            message = json.loads(raw)
+        except ValueError:
+            conn.reply(_error(None, PARSE_ERROR, "parse error"))
+            return
+        if not _is_request(message):
+            request_id = message.get("id") if isinstance(message, dict) else None
+            conn.reply(_error(request_id, INVALID_REQUEST, "invalid JSON-RPC request"))
+            return
+        answered = "id" in message
+        call = Call(conn, message["method"], message.get("params") if isinstance(message.get("params"), dict) else {})
+        try:
+            result = self._serve(call)
+        except AcpError as exc:
+            if answered:
+                conn.reply(_error(message["id"], exc.code, exc.message))
+            return
+        if answered:
+            conn.reply({"jsonrpc": "2.0", "id": message["id"], "result": result})
+        for then in call.after_response:
+            then()
+
+    def _serve(self, call: Call) -> Any:
+        method = self.methods.get(call.method)
+        if method is not None and method.mutating and not call.conn.hello:
+            raise AcpError(INVALID_REQUEST, "system.hello required before mutating calls")
+        capability = method.capability if method is not None else READ
+        if not call.ctx.policy().allows(capability):
+            self._audit_denial(call, capability)
+            raise invalid(f'policy denied capability "{capability}"')
+        if method is None:
+            raise AcpError(METHOD_NOT_FOUND, f"method not found: {call.method}")
+        try:
+            return method.handler(call)
+        except (AcpError, ConnectionGone):
+            raise
+        except StoreError as exc:
+            raise AcpError(INTERNAL_ERROR, str(exc)) from exc
+        except Exception as exc:
+            log.error("acp method failed", method=call.method, error=repr(exc))
+            raise AcpError(INTERNAL_ERROR, f"internal error: {exc}") from exc
+
+    @staticmethod
+    def _audit_denial(call: Call, capability: str) -> None:
+        try:
+            call.ctx.audit("deny", capability, DENY_REASON, subject=call.method)
+        except Exception as exc:  # the denial stands even when it cannot be recorded
+            log.error("audit of an ACP denial failed", method=call.method, error=repr(exc))
+
+
+def _is_request(message: Any) -> bool:
+    return (isinstance(message, dict) and message.get("jsonrpc") == "2.0"
+            and isinstance(message.get("method"), str) and bool(message["method"]))
+
+
+def _error(request_id: Any, code: int, message: str) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}}

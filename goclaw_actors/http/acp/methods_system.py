@@ -1,0 +1,56 @@
+"""ACP system methods: `system.hello` (opens mutating calls on the socket) and `system.status`."""
+
+import shutil
+import time
+from typing import Any
+
+import psutil
+
+from goclaw_actors.http.acp.dispatcher import Call, Method
+from goclaw_actors.http.acp.wire import agent_entry
+from goclaw_actors.store.agent_reads import last_error
+from goclaw_actors.store.sqlite_reads import active_agents, agent_active_counts, status_counts
+
+HELLO = {"protocol": "acp", "version": "1.0", "supported_min": "1.0", "supported_max": "1.0"}
+
+
+def hello(call: Call) -> dict[str, Any]:
+    """Any params ⇒ the protocol versions; mutating methods are allowed on this socket from now on."""
+    call.conn.hello = True
+    return dict(HELLO)
+
+
+def _status_reads(conn) -> tuple[dict[str, int], list[dict[str, Any]], dict[str, int], str]:
+    return status_counts(conn), active_agents(conn), agent_active_counts(conn), last_error(conn)
+
+
+def status(call: Call) -> dict[str, Any]:
+    """Health, queue counts, configuration fingerprint, toolchain and the agents the caller may see."""
+    health = call.ctx.health()
+    counts, agents, active, error = call.ctx.read(_status_reads)
+    visible = [agent_entry(row, active.get(row["agent_id"], 0)) for row in agents
+               if call.conn.principal.allows(row["agent_id"])]
+    tinygo = shutil.which("tinygo")
+    running = counts.get("CLAIMED", 0) + counts.get("RUNNING", 0)
+    return {
+        "healthy": bool(health.get("healthy")),
+        "db_ok": bool(health.get("db_ok")),
+        "active_lanes": running,
+        "worker_count": call.ctx.config().worker_count,
+        "queue_depth": counts.get("QUEUED", 0),
+        "running_tasks": running,
+        "memory_alloc": psutil.Process().memory_info().rss,
+        "config_hash": call.ctx.config().config_hash,
+        "tinygo_available": tinygo is not None,
+        "tinygo_detail": f"tinygo found at {tinygo}" if tinygo else "tinygo not found on PATH",
+        "skills": [],  # no skill catalog runs in the daemon yet (same as /api/skills)
+        "last_error": error,
+        "agent_count": len(visible),
+        "agents": visible,
+        "time_unix": int(time.time()),
+    }
+
+
+def methods() -> dict[str, Method]:
+    """The system methods by name."""
+    return {"system.hello": Method(hello), "system.status": Method(status)}

@@ -1,0 +1,74 @@
+"""`session.events.subscribe`: replay a session's committed events, then push new ones live (SPEC §9.3).
+
+The live subscription is opened first, the database read second, so every event is either in the
+read or arrives on the subscription (or both): live events are sent only when newer than the last one
+sent, which leaves neither a gap nor a duplicate between replay and live.
+"""
+
+from typing import Any
+
+from goclaw_actors.http.acp.dispatcher import Call, Method
+from goclaw_actors.http.acp.errors import ConnectionGone, invalid
+from goclaw_actors.http.acp.methods_session import required_session
+from goclaw_actors.http.acp.params import integer
+from goclaw_actors.http.acp.wire import session_event
+from goclaw_actors.http.context import Watch
+from goclaw_actors.http.websocket import CLOSE_POLICY
+from goclaw_actors.store.event_reads import replay_window
+
+DEFAULT_REPLAY_MAX_EVENTS = 1000
+BACKPRESSURE = "system.backpressure"
+EVENT = "session.event"
+
+
+def subscribe(call: Call) -> dict[str, Any]:
+    """Replay events after `from_event_id`, answer `{subscribed, replayed, latest_event_id}`, then go live.
+
+    1000 `replay_gap` when `from_event_id` lies before the oldest retained event; more than
+    `gateway.replay_max_events` events ⇒ `system.backpressure` and close 1008, without an answer.
+    """
+    session_id = required_session(call)
+    after = max(0, integer(call.params, "from_event_id", 0))
+    window_size = int(call.ctx.config().get("gateway.replay_max_events", DEFAULT_REPLAY_MAX_EVENTS))
+    watch = call.ctx.watch_session(session_id)
+    try:
+        window = call.ctx.read(replay_window, session_id, after, window_size)
+        if after > 0 and window.min_event_id > 0 and after < window.min_event_id - 1:
+            raise invalid("replay_gap")
+        if window.count > window_size:
+            _backpressure(call, session_id, "replay_window_too_large", window_size, window.count)
+        last_sent = after
+        for event in window.events:
+            call.notify(EVENT, session_event(event))
+            last_sent = event["event_id"]
+    except BaseException:
+        watch.close()
+        raise
+    call.after_response.append(
+        lambda: call.conn.subscribe(session_id, watch, _live, call, session_id, watch, last_sent, window_size))
+    return {"subscribed": True, "replayed": len(window.events), "latest_event_id": window.max_event_id}
+
+
+def _live(call: Call, session_id: str, watch: Watch, last_sent: int, window_size: int) -> None:
+    """Push the session's newly committed events in order, skipping those already sent."""
+    queue = watch.queue
+    while True:
+        event = queue.get()
+        if queue.maxsize and queue.qsize() >= queue.maxsize:  # the bus drops from here on: resubscribe
+            _backpressure(call, session_id, "subscriber_overflow", window_size, 0)
+        if event["event_id"] <= last_sent:
+            continue
+        last_sent = event["event_id"]
+        call.notify(EVENT, session_event(event))
+
+
+def _backpressure(call: Call, session_id: str, reason: str, window_size: int, count: int) -> None:
+    call.notify(BACKPRESSURE, {"session_id": session_id, "reason": reason, "max_events": window_size,
+                               "replayed": count})
+    call.conn.close(CLOSE_POLICY, "backpressure")
+    raise ConnectionGone()
+
+
+def methods() -> dict[str, Method]:
+    """The replay method by name."""
+    return {"session.events.subscribe": Method(subscribe)}

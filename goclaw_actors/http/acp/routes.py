@@ -1,0 +1,54 @@
+"""The /ws route: upgrade checks (token 401, Origin 403), then the socket is served as ACP."""
+
+import bottle
+
+from goclaw_actors.http.acp import (
+    methods_agents, methods_approvals, methods_chat, methods_config, methods_cron, methods_session, methods_system,
+    replay,
+)
+from goclaw_actors.http.acp.connection import AcpConnection
+from goclaw_actors.http.acp.dispatcher import Dispatcher, Method
+from goclaw_actors.http.acp.upgrade import caller, origin_allowed
+from goclaw_actors.http.context import GatewayContext
+from goclaw_actors.http.websocket import UPGRADE_KEY
+from goclaw_actors.logs.system_log import get_logger
+
+TEXT_PLAIN = "text/plain; charset=utf-8"
+METHOD_GROUPS = (methods_system, methods_chat, methods_session, replay, methods_approvals, methods_cron,
+                 methods_agents, methods_config)
+
+log = get_logger("acp")
+
+
+def acp_methods() -> dict[str, Method]:
+    """Every ACP method by name."""
+    methods: dict[str, Method] = {}
+    for group in METHOD_GROUPS:
+        methods.update(group.methods())
+    return methods
+
+
+def _plain(status: int, body: str) -> bottle.HTTPResponse:
+    return bottle.HTTPResponse(status=status, body=body, headers={"Content-Type": TEXT_PLAIN})
+
+
+def install_acp_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
+    """Add GET /ws: the ACP WebSocket endpoint (SPEC §9.3)."""
+    dispatch = Dispatcher(acp_methods())
+
+    @app.get("/ws")
+    def acp_socket():
+        environ = bottle.request.environ
+        principal = caller(environ, ctx.token)
+        if principal is None:
+            return _plain(401, "unauthorized\n")
+        origin = environ.get("HTTP_ORIGIN")
+        if not origin_allowed(origin, environ.get("HTTP_HOST", ""), ctx.config().allow_origins):
+            log.warn("acp upgrade refused: origin not allowed", origin=origin)
+            return _plain(403, "origin not allowed\n")
+        accept = environ.get(UPGRADE_KEY)
+        ws = accept() if accept is not None else None
+        if ws is None:
+            return _plain(400, "websocket upgrade required\n")
+        AcpConnection(ws, ctx, principal, dispatch).serve()
+        return ""

@@ -1,0 +1,34 @@
+"""JSON shapes ACP sends: session events and agent entries (SPEC §9.3)."""
+
+from typing import Any
+
+from goclaw_actors.timeutil import rfc3339
+
+
+def session_event(event: dict[str, Any]) -> dict[str, Any]:
+    """The params of a `session.event` notification for a committed `task_events` row (or bus event)."""
+    return {
+        "event_id": event["event_id"],
+        "task_id": event["task_id"],
+        "session_id": event["session_id"],
+        "event_type": event["event_type"],
+        "state_from": event.get("state_from") or "",
+        "state_to": event.get("state_to") or "",
+        "run_id": event.get("run_id") or "",
+        "trace_id": event.get("trace_id") or "",
+        "payload": event.get("payload_json") or "{}",
+        "created_at": rfc3339(event["created_at"]),
+    }
+
+
+def agent_entry(row: dict[str, Any], active_tasks: int) -> dict[str, Any]:
+    """`{agent_id, display_name, provider, model, worker_count, status, active_tasks}` of an agent row."""
+    return {
+        "agent_id": row["agent_id"],
+        "display_name": row.get("display_name") or row["agent_id"],
+        "provider": row.get("provider") or "",
+        "model": row.get("model") or "",
+        "worker_count": row.get("worker_count") or 0,
+        "status": row.get("status") or "active",
+        "active_tasks": active_tasks,
+    }
