@@ -21,6 +21,21 @@ def session_history(conn: sqlite3.Connection, session_id: str, agent_id: str,
         if row[4]:
             message["tool_call_id"] = row[4]
         if row[5]:
-            message["tool_calls"] = json.loads(row[5])
+            message["tool_calls"] = [internal_tool_call(call) for call in json.loads(row[5])]
         history.append(message)
     return history
+
+
+def internal_tool_call(call: dict[str, Any]) -> dict[str, Any]:
+    """A stored tool call in the brain's shape `{id, name, arguments: dict}` (OpenAI's shape is accepted)."""
+    function = call.get("function")
+    if not isinstance(function, dict):
+        return call
+    arguments = function.get("arguments")
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments) if arguments.strip() else {}
+        except ValueError:
+            arguments = {}
+    return {"id": call.get("id", ""), "name": function.get("name", ""),
+            "arguments": arguments if isinstance(arguments, dict) else {}}

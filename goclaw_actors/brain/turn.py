@@ -126,7 +126,9 @@ class BrainProcessor:
         messages = [{"role": "system", "content": self.deps.system_prompt(task)}]
         messages += [{k: v for k, v in m.items() if k in ("role", "content", "tool_calls", "tool_call_id")}
                      for m in history]
-        if not history or history[-1].get("role") != "user" or history[-1].get("content", "").strip() != content:
+        last = history[-1] if history else {}
+        answered_tool = last.get("role") == "tool"  # a client's tool result is the turn's input already
+        if not answered_tool and (last.get("role") != "user" or str(last.get("content", "")).strip() != content):
             messages.append({"role": "user", "content": content})  # never sent twice, never missing
         sampling = task.payload.get("sampling") or {}
         tools = self.deps.tools.specs() + client_tool_specs(task.payload.get("client_tools") or [])

@@ -4,13 +4,14 @@ Every protocol (OpenAI, ACP, A2A, REST, SSE) goes through these, so a request is
 it is acknowledged, and waiting is event-driven (bus subscription first, then one read, no polling).
 """
 
+import uuid
 from dataclasses import dataclass
 from typing import Any, Iterator
 
 import gevent
 import gevent.queue
 
-from goclaw_actors.http.context import TERMINAL_STATES, GatewayContext
+from goclaw_actors.http.context import TERMINAL_STATES, GatewayContext, Watch
 from goclaw_actors.store.sqlite_reads import get_task
 from goclaw_actors.store.task_row import TaskRow
 
@@ -33,8 +34,8 @@ class ChatRequest:
     history: list[dict[str, Any]] | None = None  # whole conversation incl. this turn; replaces the stored
 
 
-def enqueue_chat(ctx: GatewayContext, request: ChatRequest) -> str:
-    """Enqueue the turn as a task (committed before this returns); returns the task id.
+def enqueue_chat(ctx: GatewayContext, request: ChatRequest, task_id: str | None = None) -> str:
+    """Enqueue the turn as a task (committed before this returns); returns the task id (`task_id` if given).
 
     Raises AgentNotFound, QueueSaturated or StoreError (the store's own errors) for the caller to map.
     """
@@ -42,7 +43,8 @@ def enqueue_chat(ctx: GatewayContext, request: ChatRequest) -> str:
     if request.stream:
         payload["stream"] = True
     args = dict(session_id=request.session_id, payload=payload, agent_id=request.agent_id,
-                task_type=request.task_type, priority=request.priority, idempotency_key=request.idempotency_key)
+                task_type=request.task_type, priority=request.priority, idempotency_key=request.idempotency_key,
+                task_id=task_id)
     if request.history is not None:
         result = ctx.store("enqueue_chat_with_history", messages=request.history, **args)
     else:
@@ -80,8 +82,32 @@ def follow_stream(ctx: GatewayContext, task_id: str, idle_seconds: float | None 
 
     Yields `{"type": "idle"}` after `idle_seconds` without a chunk (for keep-alive pings). A retried
     attempt's chunks follow the failed one's; the end is the task's terminal state, not an attempt's end.
+    Nothing is yielded for an unknown task.
     """
-    with ctx.watch_task(task_id) as events, ctx.watch_stream(task_id) as stream:
+    events, stream = ctx.watch_task(task_id), ctx.watch_stream(task_id)
+    yield from _follow(ctx, task_id, events, stream, idle_seconds)
+
+
+def stream_new_task(ctx: GatewayContext, request: ChatRequest,
+                    idle_seconds: float | None = None) -> tuple[str, Iterator[dict[str, Any]]]:
+    """Subscribe to a new task's output, then enqueue it, so not one chunk is missed.
+
+    Returns the task id and the follow_stream iterator; enqueue errors are raised here, before any output.
+    """
+    task_id = str(uuid.uuid4())
+    events, stream = ctx.watch_task(task_id), ctx.watch_stream(task_id)
+    try:
+        enqueue_chat(ctx, request, task_id=task_id)
+    except BaseException:
+        events.close()
+        stream.close()
+        raise
+    return task_id, _follow(ctx, task_id, events, stream, idle_seconds)
+
+
+def _follow(ctx: GatewayContext, task_id: str, events: Watch, stream: Watch,
+            idle_seconds: float | None) -> Iterator[dict[str, Any]]:
+    with events, stream:
         task = load_task(ctx, task_id)
         if task is None:
             return
@@ -92,9 +118,12 @@ def follow_stream(ctx: GatewayContext, task_id: str, idle_seconds: float | None 
         pumps = [gevent.spawn(_pump, events.queue, merged, "event"), gevent.spawn(_pump, stream.queue, merged, "chunk")]
         try:
             task = load_task(ctx, task_id)
-            while task.status not in TERMINAL_STATES or open_run:
+            while True:
+                terminal = task.status in TERMINAL_STATES
+                if terminal and not open_run and merged.empty() and stream.queue.empty():
+                    break
                 # After the terminal commit, only wait (briefly) for the end of a run still streaming.
-                wait = idle_seconds if task.status not in TERMINAL_STATES else END_GRACE_SECONDS
+                wait = END_GRACE_SECONDS if terminal else idle_seconds
                 try:
                     kind, item = merged.get(timeout=wait)
                 except gevent.queue.Empty:

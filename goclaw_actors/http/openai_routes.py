@@ -1,13 +1,13 @@
 """The OpenAI-compatible API: `POST /v1/chat/completions` and `GET /v1/models` (SPEC §9.4)."""
 
 import json
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import bottle
 
 from goclaw_actors.config.defaults import DEFAULTS
 from goclaw_actors.errors import StoreError
-from goclaw_actors.http.chat_tasks import ChatRequest, enqueue_chat, follow_stream
+from goclaw_actors.http.chat_tasks import ChatRequest, enqueue_chat, stream_new_task
 from goclaw_actors.http.client_gone import client_socket, wait_terminal_unless_gone
 from goclaw_actors.http.context import GatewayContext
 from goclaw_actors.http.openai_errors import OpenAIError
@@ -48,14 +48,18 @@ def chat_completion(ctx: GatewayContext, environ: dict[str, Any]) -> bottle.HTTP
     request = parse_completion_request(bottle.request.body.read())
     if not current_principal(environ).allows(request.agent_id):
         raise OpenAIError(403, f'API key not permitted for agent "{request.agent_id}"', "agent_not_permitted")
+    chat = ChatRequest(request.agent_id, request.session_id, request.content, stream=request.stream,
+                       extra=request.extra, history=request.messages)
+    heartbeat = ctx.config().get("gateway.sse_heartbeat_seconds", DEFAULT_HEARTBEAT_SECONDS)
     try:
-        task_id = enqueue_chat(ctx, ChatRequest(request.agent_id, request.session_id, request.content,
-                                                stream=request.stream, extra=request.extra,
-                                                history=request.messages))
+        if request.stream:  # subscribed before the enqueue: not one chunk can be missed
+            task_id, items = stream_new_task(ctx, chat, heartbeat)
+        else:
+            task_id = enqueue_chat(ctx, chat)
     except StoreError as exc:
         raise enqueue_error(exc) from exc
     if request.stream:
-        return stream_response(ctx, task_id, request)
+        return stream_response(task_id, items, request)
     task = wait_terminal_unless_gone(ctx, task_id, sock)
     if task is None:
         log.info("client disconnected; its task keeps running", task_id=task_id)
@@ -63,11 +67,10 @@ def chat_completion(ctx: GatewayContext, environ: dict[str, Any]) -> bottle.HTTP
     return json_response(200, completion_body(task, request.model))
 
 
-def stream_response(ctx: GatewayContext, task_id: str, request: CompletionRequest) -> bottle.HTTPResponse:
+def stream_response(task_id: str, items: Iterator[dict[str, Any]], request: CompletionRequest) -> bottle.HTTPResponse:
     """The task's completion as `text/event-stream` chunks, pinging while idle, ending with `[DONE]`."""
-    heartbeat = ctx.config().get("gateway.sse_heartbeat_seconds", DEFAULT_HEARTBEAT_SECONDS)
     framer = ChunkFramer(task_id, request.model, request.include_usage)
-    frames = completion_frames(follow_stream(ctx, task_id, heartbeat), framer, request.has_tools)
+    frames = completion_frames(items, framer, request.has_tools)
     return bottle.HTTPResponse(guarded(frames, _stream_failed, task_id=task_id), 200, SSE_HEADERS)
 
 

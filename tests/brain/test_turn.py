@@ -138,3 +138,19 @@ def test_sampling_and_response_format_are_forwarded():
     processor(model).process(task, lambda chunk: None)
     assert model.requests[0].sampling == {"temperature": 0.2, "max_tokens": 5}
     assert model.requests[0].response_format == {"type": "json_object"}
+
+
+def test_a_client_tool_result_is_not_sent_again_as_a_user_turn():
+    history = [{"role": "user", "content": "weather?"},
+               {"role": "assistant", "content": "", "tool_calls": [{"id": "c1", "name": "w", "arguments": {}}]},
+               {"role": "tool", "tool_call_id": "c1", "content": "-3C"}]
+    model = ScriptedModel(ChatResponse("It is -3C"))
+    processor(model, history=history).process(make_task("-3C"), lambda chunk: None)
+    assert [m["role"] for m in model.requests[0].messages] == ["system", "user", "assistant", "tool"]
+
+
+def test_stored_openai_shaped_tool_calls_are_read_in_the_brain_shape():
+    from goclaw_actors.brain.history_reads import internal_tool_call
+    call = {"id": "c1", "type": "function", "function": {"name": "w", "arguments": '{"city": "Oslo"}'}}
+    assert internal_tool_call(call) == {"id": "c1", "name": "w", "arguments": {"city": "Oslo"}}
+    assert internal_tool_call({"id": "c2", "name": "w", "arguments": {}}) == {"id": "c2", "name": "w", "arguments": {}}
