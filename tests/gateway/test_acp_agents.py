@@ -1,0 +1,98 @@
+"""agent.create starts a new agent's lanes at runtime; agent.remove drains, stops and cancels (SPEC §4.1)."""
+
+import sqlite3
+import uuid
+
+import pytest
+
+from goclaw_actors.http.chat_tasks import wait_terminal
+from tests.gateway.acp_client import AcpClient, port_of
+from tests.gateway.rest_fixtures import running_daemon
+from tests.helpers import wait_until
+
+
+@pytest.fixture
+def api(tmp_path):
+    with running_daemon(tmp_path, "agents: []\n", {"GOCLAW_DEBUG_TASK_DELAY_MS": "300"}) as api:
+        yield api
+
+
+@pytest.fixture
+def client(api):
+    acp = AcpClient(port_of(api)).hello()
+    yield acp
+    acp.close()
+
+
+def statuses(api, agent_id):
+    with sqlite3.connect(api.daemon.boot.home / "goclaw.db") as conn:
+        return conn.execute("SELECT status FROM tasks WHERE agent_id = ? ORDER BY created_at", (agent_id,)).fetchall()
+
+
+def test_create_chat_remove(client, api):
+    created = client.call("agent.create", {"agent_id": "helper", "display_name": "Helper", "worker_count": 1,
+                                           "soul": "You help.", "max_queue_depth": 5, "skills_filter": ["web"]})
+    assert created == {"agent_id": "helper", "status": "active"}
+    assert [agent["agent_id"] for agent in client.call("agent.list")["agents"]] == ["default", "helper"]
+    assert client.call("agent.status", {"agent_id": "helper"})["worker_count"] == 1
+    registry = api.daemon.runtime.registry
+    assert registry.lookup("worker:helper:0") is not None
+    assert [lane.agent_id for lane in api.daemon.runtime.lanes] == ["default", "helper"]
+
+    session = str(uuid.uuid4())
+    done = client.call("agent.chat", {"session_id": session, "content": "hi helper", "agent_id": "helper"})["task_id"]
+    assert wait_terminal(api.context(), done, timeout=10).status == "SUCCEEDED"
+
+    running = client.call("agent.chat", {"session_id": session, "content": "slow", "agent_id": "helper"})["task_id"]
+    queued = [client.call("agent.chat", {"session_id": session, "content": f"q{n}", "agent_id": "helper"})["task_id"]
+              for n in range(2)]
+    assert client.call("agent.remove", {"agent_id": "helper"}) == {"agent_id": "helper", "removed": True}
+    wait_until(lambda: registry.lookup("worker:helper:0") is None, what="lanes stopped")
+    assert [lane.agent_id for lane in api.daemon.runtime.lanes] == ["default"]
+    with sqlite3.connect(api.daemon.boot.home / "goclaw.db") as conn:
+        assert conn.execute("SELECT status FROM agents WHERE agent_id = 'helper'").fetchone() == ("stopped",)
+        canceled = conn.execute(
+            "SELECT task_id FROM task_events WHERE event_type = 'task.canceled' "
+            "AND json_extract(payload_json, '$.reason') = 'agent_deleted'").fetchall()
+        finished = conn.execute("SELECT id, status FROM tasks WHERE id = ?", (running,)).fetchone()
+    assert {row[0] for row in canceled} >= set(queued)
+    assert finished[1] in ("SUCCEEDED", "CANCELED")  # finished within the drain, or canceled after it
+    assert all(status in (("SUCCEEDED",), ("CANCELED",)) for status in statuses(api, "helper"))
+    assert [agent["agent_id"] for agent in client.call("agent.list")["agents"]] == ["default"]
+    assert client.error("agent.chat", {"session_id": session, "content": "x", "agent_id": "helper"}) == (
+        4000, 'agent "helper" not found')
+    assert client.error("agent.remove", {"agent_id": "helper"}) == (-32603, 'agent "helper" not found')
+
+    assert client.call("agent.create", {"agent_id": "helper"}) == {"agent_id": "helper", "status": "active"}
+    again = client.call("agent.chat", {"session_id": session, "content": "back", "agent_id": "helper"})["task_id"]
+    assert wait_terminal(api.context(), again, timeout=10).status == "SUCCEEDED"
+
+
+def test_create_and_remove_errors(client):
+    assert client.error("agent.create", {"agent_id": "default"}) == (-32603, 'agent "default" already exists')
+    client.call("agent.create", {"agent_id": "twin"})
+    assert client.error("agent.create", {"agent_id": "twin"}) == (-32603, 'agent "twin" already exists')
+    for bad in ("", "-lead", "trail-", "has space", "under_score"):
+        assert client.error("agent.create", {"agent_id": bad})[0] == 1000
+    assert client.error("agent.create", {"agent_id": "w0", "worker_count": 0}) == (
+        1000, "worker_count must be at least 1")
+    assert client.error("agent.create", {"agent_id": "sf", "skills_filter": "web"}) == (
+        1000, "skills_filter must be a list of strings")
+    assert client.error("agent.remove", {"agent_id": "default"}) == (-32603, "cannot remove default agent")
+    assert client.error("agent.remove", {}) == (1000, "agent_id is required")
+    assert client.error("agent.remove", {"agent_id": "ghost"}) == (-32603, 'agent "ghost" not found')
+
+
+def test_created_agent_survives_a_restart(tmp_path):
+    with running_daemon(tmp_path) as api:
+        acp = AcpClient(port_of(api)).hello()
+        acp.call("agent.create", {"agent_id": "keeper", "worker_count": 2, "api_key": "sk-secret-value"})
+        acp.close()
+        home = api.daemon.boot.home
+    from supervisors.daemon import Daemon
+    daemon = Daemon(home, {"GOCLAW_HOME": str(home), "GOCLAW_AUTH_TOKEN": "test-token"}, tmp_path)
+    daemon.start()
+    try:
+        assert daemon.runtime.registry.lookup("worker:keeper:1") is not None
+    finally:
+        daemon.shutdown()
