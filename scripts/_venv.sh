@@ -12,3 +12,27 @@ if [ ! -f "$STAMP" ] || [ "$ROOT/setup.cfg" -nt "$STAMP" ]; then
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT$1"
   touch "$STAMP"
 fi
+
+# ensure_pinned NAME==VERSION...: install (without dependencies) each pinned package that is missing
+# from .venv or at another version.
+ensure_pinned() {
+  local missing
+  missing=$("$VENV/bin/python" - "$@" <<'PY'
+import importlib.metadata as metadata
+import sys
+
+for spec in sys.argv[1:]:
+    name, version = spec.split("==")
+    try:
+        installed = metadata.version(name)
+    except metadata.PackageNotFoundError:
+        installed = None
+    if installed != version:
+        print(spec)
+PY
+)
+  if [ -n "$missing" ]; then
+    # shellcheck disable=SC2086  # one argument per line of $missing
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps $missing
+  fi
+}
