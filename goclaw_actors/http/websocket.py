@@ -118,5 +118,11 @@ class GatewayHandler(WebSocketHandler):
         getattr(self.server, "open_websockets", set()).add(websocket)
         return websocket
 
+    def start_response(self, status, headers, exc_info=None):
+        """After a WebSocket session the app's own response has nothing left to say: the 101 was sent."""
+        if self.headers_sent and self.environ.get("wsgi.websocket") is not None:
+            return self.write
+        return super().start_response(status, headers, exc_info)
+
     def log_request(self):
         return WSGIHandler.log_request(self)

@@ -134,3 +134,17 @@ def test_replay_of_1000_events_is_fast(client, api):
     started = time.monotonic()
     client.call("session.events.subscribe", {"session_id": session, "from_event_id": 0})
     assert time.monotonic() - started < 2.0
+
+
+def test_live_subscriber_overflow_gets_backpressure_and_1008(client, api):
+    from actors.event_bus import Publish
+    session = str(uuid.uuid4())
+    client.call("session.events.subscribe", {"session_id": session, "from_event_id": 0})
+    flood = [{"event_id": 10 ** 9 + n, "task_id": "t-flood", "session_id": session, "agent_id": "default",
+              "event_type": "task.enqueued", "state_from": None, "state_to": "QUEUED", "run_id": "",
+              "trace_id": session, "payload_json": "{}", "created_at": "2026-01-01 00:00:00"} for n in range(6000)]
+    api.daemon.runtime.registry.lookup("event_bus").ask(Publish(flood), timeout=10)  # more than the queue holds
+    assert client.close_frame() == (1008, "backpressure")
+    assert client.notifications_of("system.backpressure") == [
+        {"session_id": session, "reason": "subscriber_overflow", "max_events": 1000, "replayed": 0}]
+    assert api.context().ask("event_bus", "dropped") > 0

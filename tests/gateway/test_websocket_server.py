@@ -1,6 +1,7 @@
 """The gateway's WebSocket serving: route-decided upgrades, the 32 KiB frame cap (1009), close codes."""
 
 import json
+import logging
 import socket
 import struct
 
@@ -43,14 +44,19 @@ def _app() -> bottle.Bottle:
 
 
 @pytest.fixture
-def server():
+def served():
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
-    srv = NoDelayWSGIServer(listener, _app(), log=None)
+    srv = NoDelayWSGIServer(listener, _app(), log=None, error_log=logging.getLogger("test.websocket"))
     srv.start()
-    yield f"127.0.0.1:{listener.getsockname()[1]}"
+    yield srv, f"127.0.0.1:{listener.getsockname()[1]}"
     srv.stop(timeout=1)
+
+
+@pytest.fixture
+def server(served):
+    return served[1]
 
 
 def _close_frame(ws: websocket.WebSocket) -> tuple[int, str]:
@@ -120,3 +126,13 @@ def test_close_websockets_sends_going_away():
     ws.close()
     wait_until(lambda: not srv.open_websockets, timeout=5, what="handler to end")
     srv.stop(timeout=2)
+
+
+def test_session_end_is_not_an_application_error(served, caplog):
+    srv, address = served
+    ws = websocket.create_connection(f"ws://{address}/echo", timeout=5)
+    ws.send("once")
+    assert ws.recv() == "once"
+    ws.close()
+    wait_until(lambda: not srv.open_websockets, timeout=5, what="handler to end")
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]

@@ -44,22 +44,28 @@ def subscribe(call: Call) -> dict[str, Any]:
     except BaseException:
         watch.close()
         raise
-    call.after_response.append(
-        lambda: call.conn.subscribe(session_id, watch, _live, call, session_id, watch, last_sent, window_size))
-    return {"subscribed": True, "replayed": len(window.events), "latest_event_id": window.max_event_id}
+    replayed = len(window.events)
+    call.after_response.append(lambda: call.conn.subscribe(
+        session_id, watch, _live, call, session_id, watch, last_sent, window_size, replayed))
+    return {"subscribed": True, "replayed": replayed, "latest_event_id": window.max_event_id}
 
 
-def _live(call: Call, session_id: str, watch: Watch, last_sent: int, window_size: int) -> None:
-    """Push the session's newly committed events in order, skipping those already sent."""
+def _live(call: Call, session_id: str, watch: Watch, last_sent: int, window_size: int, sent: int) -> None:
+    """Push the session's newly committed events in order, skipping those already sent.
+
+    Only this loop takes from the queue, so a queue that was full before this take means the bus may
+    have dropped this socket's events: the client is told and closed, to resubscribe from its last id.
+    """
     queue = watch.queue
     while True:
         event = queue.get()
-        if queue.maxsize and queue.qsize() >= queue.maxsize:  # the bus drops from here on: resubscribe
-            _backpressure(call, session_id, "subscriber_overflow", window_size, 0)
+        if queue.maxsize and queue.qsize() >= queue.maxsize - 1:
+            _backpressure(call, session_id, "subscriber_overflow", window_size, sent)
         if event["event_id"] <= last_sent:
             continue
         last_sent = event["event_id"]
         call.notify(EVENT, session_event(event))
+        sent += 1
 
 
 def _backpressure(call: Call, session_id: str, reason: str, window_size: int, count: int) -> None:
