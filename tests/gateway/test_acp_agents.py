@@ -36,7 +36,7 @@ def test_create_chat_remove(client, api):
     assert [agent["agent_id"] for agent in client.call("agent.list")["agents"]] == ["default", "helper"]
     assert client.call("agent.status", {"agent_id": "helper"})["worker_count"] == 1
     registry = api.daemon.runtime.registry
-    assert registry.lookup("worker:helper:0") is not None
+    wait_until(lambda: registry.lookup("worker:helper:0") is not None, what="helper's lanes")
     assert [lane.agent_id for lane in api.daemon.runtime.lanes] == ["default", "helper"]
 
     session = str(uuid.uuid4())
@@ -93,6 +93,6 @@ def test_created_agent_survives_a_restart(tmp_path):
     daemon = Daemon(home, {"GOCLAW_HOME": str(home), "GOCLAW_AUTH_TOKEN": "test-token"}, tmp_path)
     daemon.start()
     try:
-        assert daemon.runtime.registry.lookup("worker:keeper:1") is not None
+        wait_until(lambda: daemon.runtime.registry.lookup("worker:keeper:1") is not None, what="keeper's lanes")
     finally:
         daemon.shutdown()
