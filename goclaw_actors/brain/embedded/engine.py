@@ -96,7 +96,11 @@ class EmbeddedEngine:
         is killed or `on_delta` raises, generation stops at the next token. Raises EngineError or
         ModelUnavailable."""
         run = _Run(gevent.get_hub() if on_delta is not None else None)
-        result = self._in_thread(self._complete_in_thread, body, run, cleanup=run.close)
+        try:
+            result = self._in_thread(self._complete_in_thread, body, run, cleanup=run.close)
+        except BaseException:  # e.g. killed while waiting for the turn: the watcher is ours to close
+            run.close()
+            raise
         try:
             if on_delta is not None:
                 run.pump(result, on_delta)
