@@ -4,6 +4,8 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable
 
+import gevent
+import gevent.event
 import gevent.queue
 import pykka
 
@@ -42,6 +44,21 @@ class _Watch:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _detached(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run `fn(*args)` in its own green thread, so that killing the caller does not interrupt it; returns
+    its result or raises its error here."""
+    outcome = gevent.event.AsyncResult()
+
+    def run() -> None:
+        try:
+            outcome.set(fn(*args))
+        except Exception as exc:  # handed to the caller by outcome.get()
+            outcome.set_exception(exc)
+
+    gevent.spawn(run)
+    return outcome.get()
 
 
 class DaemonGatewayContext:
@@ -128,12 +145,13 @@ class DaemonGatewayContext:
         ref.ask(Publish([broadcast_event(method, params)]), timeout=ASK_TIMEOUT_SECONDS)
 
     def start_agent(self, agent_id: str) -> bool:
-        """Start the subtree of an agent created at runtime."""
-        return agent_control.start_agent(self.runtime, self._config, agent_id)
+        """Start the subtree of an agent created at runtime (completes even if the caller is killed)."""
+        return _detached(agent_control.start_agent, self.runtime, self._config, agent_id)
 
     def remove_agent(self, agent_id: str) -> int:
-        """Drain and stop an agent; returns how many of its tasks were canceled."""
-        return agent_control.remove_agent(self.runtime, self._config, agent_id)
+        """Drain and stop an agent; returns how many of its tasks were canceled (completes even if the caller
+        is killed, e.g. its client went away mid-drain, so no agent is left `draining`)."""
+        return _detached(agent_control.remove_agent, self.runtime, self._config, agent_id)
 
     def watch_stream(self, task_id: str) -> _Watch:
         """Live chunks of a task's running attempt, with those already produced as `replay`."""

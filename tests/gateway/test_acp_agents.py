@@ -96,3 +96,23 @@ def test_created_agent_survives_a_restart(tmp_path):
         wait_until(lambda: daemon.runtime.registry.lookup("worker:keeper:1") is not None, what="keeper's lanes")
     finally:
         daemon.shutdown()
+
+
+def test_removal_completes_when_the_client_goes_away(tmp_path):
+    config = "agents: []\ndrain_timeout_seconds: 1\n"
+    with running_daemon(tmp_path, config, {"GOCLAW_DEBUG_TASK_DELAY_MS": "5000"}) as api:
+        acp = AcpClient(port_of(api)).hello()
+        acp.call("agent.create", {"agent_id": "slow", "worker_count": 1})
+        task_id = acp.call("agent.chat", {"session_id": str(uuid.uuid4()), "content": "x", "agent_id": "slow"})[
+            "task_id"]
+        wait_until(lambda: statuses(api, "slow") == [("RUNNING",)], what="slow task running")
+        acp.send({"jsonrpc": "2.0", "id": 9, "method": "agent.remove", "params": {"agent_id": "slow"}})
+        wait_until(lambda: api.context().read(lambda conn: conn.execute(
+            "SELECT status FROM agents WHERE agent_id = 'slow'").fetchone()[0]) == "draining", what="draining")
+        acp.close()  # gone mid-drain
+        wait_until(lambda: api.context().read(lambda conn: conn.execute(
+            "SELECT status FROM agents WHERE agent_id = 'slow'").fetchone()[0]) == "stopped", what="stopped")
+        assert statuses(api, "slow") == [("CANCELED",)]
+        assert api.context().read(lambda conn: conn.execute(
+            "SELECT json_extract(payload_json, '$.reason') FROM task_events WHERE task_id = ? "
+            "AND event_type = 'task.canceled'", (task_id,)).fetchone()) == ("agent_deleted",)
