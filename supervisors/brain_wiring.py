@@ -14,7 +14,8 @@ from goclaw_actors.brain.failover import FailoverProvider
 from goclaw_actors.brain.history_reads import session_history
 from goclaw_actors.brain.provider_selection import (ProviderSelection, build_provider, fallback_selections,
                                                     select_provider)
-from goclaw_actors.brain.providers.base import Provider
+from goclaw_actors.brain.embedded.provider import EmbeddedProvider
+from goclaw_actors.brain.providers.base import UNKNOWN, Provider, ProviderError
 from goclaw_actors.brain.system_prompt import agent_prompt, assemble
 from goclaw_actors.brain.tools import ToolRegistry
 from goclaw_actors.brain.turn import BrainProcessor, TurnDeps
@@ -39,11 +40,31 @@ def embedded_available(config: Config, home: Path) -> bool:
         return False
 
 
-def make_provider(selection: ProviderSelection, config: Config, home: Path) -> Provider:
-    """A provider for a selection; the embedded one is shared by every agent of the process."""
+class EngineHandle:
+    """The EmbeddedModel actor's engine, looked up by name at each use (the actor may have restarted)."""
+
+    def __init__(self, rt: Any):
+        self._rt = rt
+
+    def _engine(self) -> Any:
+        ref = self._rt.registry.lookup("embedded_model")
+        if ref is None:
+            raise ProviderError("embedded model unavailable: its actor is not running", UNKNOWN,
+                                provider="embedded")
+        return ref.proxy().get_engine().get(timeout=5)
+
+    def complete(self, body: dict[str, Any], on_delta=None) -> Any:
+        """Run one completion on the shared engine."""
+        return self._engine().complete(body, on_delta)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._engine(), name)
+
+
+def make_provider(rt: Any, selection: ProviderSelection) -> Provider:
+    """A provider for a selection; embedded ones share the EmbeddedModel actor's engine."""
     if selection.name == "embedded":
-        from goclaw_actors.brain.embedded.provider import shared_embedded_provider
-        return shared_embedded_provider(config.get("llm.embedded_model"), home)
+        return EmbeddedProvider(EngineHandle(rt), model=selection.model)
     return build_provider(selection)
 
 
@@ -55,8 +76,8 @@ def build_processor(rt: Any, agent: AgentConfig, config: Config, home: Path,
     if selection is None:
         log.info("no provider configured; fallback replies", agent_id=agent.agent_id)
         return FallbackProcessor()
-    chain = [make_provider(selection, config, home)]
-    chain += [make_provider(extra, config, home)
+    chain = [make_provider(rt, selection)]
+    chain += [make_provider(rt, extra)
               for extra in fallback_selections(config, environ, has_embedded, primary=selection.name)]
     breakers = CircuitBreakers.from_config(config, lambda key: rt.reads.run(get_kv, key),
                                            lambda key, value: rt.store.call("put_kv", key=key, value=value))

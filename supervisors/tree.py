@@ -11,13 +11,14 @@ and how each part is restarted.
     │   └── agent:<id> (rest_for_one)
     │       ├── agent_actor:<id>  permanent
     │       └── lanes:<id> (one_for_one): dispatcher:<id> + worker:<id>:<n>   permanent
-    ├── services (one_for_one)    watchers, schedulers and channels join here
+    ├── services (one_for_one)    embedded_model (when usable); watchers, schedulers and channels join here
     └── gateway                   permanent, started last
 """
 
 from typing import Callable
 
 from actors.agent_actor import AgentActor, GetProcessor
+from actors.embedded_model import EmbeddedModel
 from actors.event_bus import EventBus
 from actors.gateway_actor import GatewayActor
 from actors.lane_dispatcher import LaneDispatcher
@@ -27,11 +28,13 @@ from actors.store_actor import StoreActor
 from actors.task_streams import TaskStreams
 from actors.worker import WorkerActor
 from goclaw_actors.queue.lane_settings import LaneSettings
+from supervisors.brain_wiring import embedded_available
 from supervisors.child_spec import PERMANENT, ChildSpec
 from supervisors.runtime import Runtime
 from supervisors.supervisor import Supervisor
 
 STORE_SHUTDOWN_SECONDS = 10.0  # the store flushes and checkpoints the WAL on stop
+EMBEDDED_SHUTDOWN_SECONDS = 30.0  # a running generation stops at its next token, then the model is freed
 
 
 def worker_name(agent_id: str, index: int) -> str:
@@ -54,9 +57,19 @@ def root_children(rt: Runtime, on_escalate: Callable[[str, str], None]) -> list[
             "agents", [agent_spec(rt, settings) for settings in rt.lanes], strategy="one_for_one",
             on_escalate=None))),
         ChildSpec("services", lambda: reg.register("services", Supervisor.start(
-            "services", [], strategy="one_for_one", on_escalate=None))),
+            "services", service_specs(rt), strategy="one_for_one", on_escalate=None))),
         ChildSpec("gateway", lambda: reg.register("gateway", GatewayActor.start(rt.listen, rt.app))),
     ]
+
+
+def service_specs(rt: Runtime) -> list[ChildSpec]:
+    """Services started with the daemon: the embedded model when it can be used (loaded on first use)."""
+    reg = rt.registry
+    specs = []
+    if rt.config is not None and rt.home is not None and embedded_available(rt.config, rt.home):
+        specs.append(ChildSpec("embedded_model", lambda: reg.register("embedded_model", EmbeddedModel.start(
+            rt.config.get("llm.embedded_model"), rt.home)), shutdown_timeout=EMBEDDED_SHUTDOWN_SECONDS))
+    return specs
 
 
 def start_root(rt: Runtime, on_escalate: Callable[[str, str], None]):
