@@ -1,0 +1,204 @@
+"""Brain benchmark: embedded tokens/s through the daemon vs raw xllamacpp, warm first-token latency,
+and the brain's own overhead per turn against a fake provider.
+
+Run with the model the daemon would use (`--model smollm2`, the default here because ./scripts/test
+installs it; `--model qwen2.5-coder-1.5b` once ./scripts/run has installed the Qwen parts).
+"""
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import sqlite3  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import requests  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from goclaw_actors.brain.embedded.engine import SILENT  # noqa: E402
+from goclaw_actors.brain.embedded.model_files import resolve_model_file  # noqa: E402
+from goclaw_actors.brain.history_reads import session_history  # noqa: E402
+from goclaw_actors.brain.providers.base import ChatRequest  # noqa: E402
+from goclaw_actors.brain.providers.http import Timeouts  # noqa: E402
+from goclaw_actors.brain.providers.openai_chat import OpenAIChatProvider  # noqa: E402
+from goclaw_actors.brain.turn import BrainProcessor, TurnDeps  # noqa: E402
+from goclaw_actors.http.server import NoDelayWSGIServer  # noqa: E402
+from goclaw_actors.store.database import open_database  # noqa: E402
+from goclaw_actors.store.task_row import TaskRow  # noqa: E402
+
+TOKEN = "bench-token"
+PROMPT = "Write a short paragraph about why the sky is blue."
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def decode_rate(stamps: list[float]) -> float:
+    """Tokens per second between the first and the last streamed piece."""
+    if len(stamps) < 3:
+        return 0.0
+    return (len(stamps) - 1) / (stamps[-1] - stamps[0])
+
+
+def daemon_stream(url: str, user: str, max_tokens: int) -> tuple[float, list[float]]:
+    """(seconds to the first content chunk, arrival times of every content chunk) of one streamed turn."""
+    body = {"model": "goclaw-v1", "stream": True, "user": user, "max_tokens": max_tokens, "temperature": 0,
+            "messages": [{"role": "user", "content": PROMPT}]}
+    started = time.perf_counter()
+    stamps: list[float] = []
+    with requests.post(url + "/v1/chat/completions", json=body, stream=True, timeout=600,
+                       headers={"Authorization": f"Bearer {TOKEN}"}) as response:
+        response.raise_for_status()
+        for line in response.iter_lines():
+            if line.startswith(b"data: {"):
+                delta = (json.loads(line[6:]).get("choices") or [{}])[0].get("delta") or {}
+                if delta.get("content"):
+                    stamps.append(time.perf_counter())
+    return stamps[0] - started, stamps
+
+
+def through_daemon(model: str, max_tokens: int, runs: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="bench_brain-") as tmp:
+        home = Path(tmp) / "home"
+        home.mkdir()
+        (home / "config.yaml").write_text(f"agents: []\nworker_count: 1\nllm:\n  embedded_model: {model}\n")
+        port = free_port()
+        env = {**{k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")},
+               "GOCLAW_HOME": str(home), "GOCLAW_BIND_ADDR": f"127.0.0.1:{port}", "GOCLAW_AUTH_TOKEN": TOKEN,
+               "GOCLAW_NO_TUI": "1"}
+        proc = subprocess.Popen([sys.executable, "-m", "supervisors.cli", "daemon"], cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    if requests.get(url + "/healthz", timeout=1).status_code == 200:
+                        break
+                except requests.RequestException:
+                    time.sleep(0.05)
+            daemon_stream(url, "warmup", 8)  # loads the model
+            rates = [decode_rate(daemon_stream(url, f"rate-{i}", max_tokens)[1]) for i in range(runs)]
+            daemon_stream(url, "session", 16)  # first turn of a session
+            first_token = daemon_stream(url, "session", 16)[0]  # warm second turn
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
+    return {"rate": statistics.median(rates), "first_token_s": first_token}
+
+
+def raw_xllamacpp(model: str, max_tokens: int, runs: int) -> float:
+    """Decode tokens/s of xllamacpp's own chat handler with the same model and prompt."""
+    import xllamacpp
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = resolve_model_file(model, Path(tmp))
+        params = xllamacpp.CommonParams()
+        params.model.path = str(path)
+        params.n_ctx = 4096
+        params.n_parallel = 1
+        params.warmup = False
+        params.verbosity = SILENT
+        server = xllamacpp.Server(params)
+        rates = []
+        for i in range(runs + 1):
+            stamps: list[float] = []
+
+            def on_chunk(chunk):
+                for choice in chunk.get("choices") or ():
+                    if (choice.get("delta") or {}).get("content"):
+                        stamps.append(time.perf_counter())
+                return False
+
+            request = {"messages": [{"role": "user", "content": PROMPT}], "max_tokens": max_tokens,
+                       "temperature": 0, "stream": True}
+            worker = threading.Thread(target=server.handle_chat_completions, args=(request, on_chunk))
+            worker.start()
+            worker.join()
+            if i:  # the first run warms up
+                rates.append(decode_rate(stamps))
+        del server
+    return statistics.median(rates)
+
+
+def brain_overhead(turns: int) -> tuple[float, float]:
+    """Median ms of a direct provider call and of a whole BrainProcessor turn, against a fake server."""
+    reply = json.dumps({"id": "x", "object": "chat.completion", "model": "m",
+                        "choices": [{"index": 0, "message": {"role": "assistant", "content": "pong"},
+                                     "finish_reason": "stop"}],
+                        "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6}}).encode()
+
+    def fake(environ, start_response):
+        environ["wsgi.input"].read()
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [reply]
+
+    port = free_port()
+    server = NoDelayWSGIServer(("127.0.0.1", port), fake, log=None)
+    server.start()
+    provider = OpenAIChatProvider("openai", "m", f"http://127.0.0.1:{port}/v1", "sk-bench-0123456789abcdef",
+                                  Timeouts(2, 10))
+    with tempfile.TemporaryDirectory() as tmp:
+        db = open_database(Path(tmp) / "goclaw.db")
+        conn = db.connection()
+        now = "2026-01-01 00:00:00.000000"
+        for i in range(20):
+            conn.execute("INSERT INTO messages (session_id, agent_id, role, content, tokens, created_at) VALUES "
+                         "('s', 'default', ?, ?, 5, ?)", ("user" if i % 2 == 0 else "assistant", f"m{i}", now))
+        conn.commit()
+        deps = TurnDeps(model="m", provider_name="openai", call_model=provider.chat,
+                        history=lambda session_id, agent_id: session_history(conn, session_id, agent_id),
+                        system_prompt=lambda task: "You are a benchmark.")
+        brain = BrainProcessor(deps)
+        task = TaskRow("t", "s", "default", "chat", "RUNNING", 0, 0, 3, {"content": "m18"}, None, None, "l", None,
+                       "r", None, "", "", "", None, None, 0, False, None)
+        request = ChatRequest(model="m", messages=[{"role": "user", "content": "m18"}])
+        direct, turn = [], []
+        for _ in range(turns):
+            started = time.perf_counter()
+            provider.chat(request)
+            direct.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            brain.process(task, lambda chunk: None)
+            turn.append((time.perf_counter() - started) * 1000)
+        db.close()
+    server.stop()
+    return statistics.median(direct), statistics.median(turn)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="smollm2", help="embedded model setting (default smollm2)")
+    parser.add_argument("--max-tokens", type=int, default=128, help="tokens generated per run (default 128)")
+    parser.add_argument("--runs", type=int, default=3, help="generation runs per side (default 3)")
+    parser.add_argument("--turns", type=int, default=300, help="turns for the overhead measurement (default 300)")
+    args = parser.parse_args()
+    direct, turn = brain_overhead(args.turns)
+    print(f"overhead  brain turn {turn:.2f} ms vs direct provider call {direct:.2f} ms: "
+          f"{turn - direct:.2f} ms per turn (target <= 2 ms)")
+    daemon = through_daemon(args.model, args.max_tokens, args.runs)
+    raw = raw_xllamacpp(args.model, args.max_tokens, args.runs)
+    print(f"embedded  {args.model}: raw xllamacpp {raw:.1f} tok/s, through the daemon {daemon['rate']:.1f} tok/s "
+          f"= {daemon['rate'] / raw:.0%} (target >= 95%)")
+    print(f"latency   first token of a warm second turn: {daemon['first_token_s'] * 1000:.0f} ms (target <= 1000 ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
