@@ -6,7 +6,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from goclaw_actors.brain import agent_loop
-from goclaw_actors.brain.providers.base import SAMPLING_FIELDS, ChatRequest, ToolCall, Usage
+from goclaw_actors.brain.providers.base import (CONTEXT_OVERFLOW, SAMPLING_FIELDS, ChatRequest, ProviderError,
+                                                ToolCall, Usage)
 from goclaw_actors.brain.tool_loop import (DEFAULT_MAX_TOOL_TURNS, CallModel, LoopResult, client_tool_specs,
                                            run_tool_loop)
 from goclaw_actors.brain.tools import ToolContext, ToolRegistry
@@ -34,7 +35,7 @@ class TurnDeps:
     allows: Callable[[str], bool] = lambda capability: False
     audit: Callable[[TaskRow, str, str, str], None] = lambda task, decision, capability, reason: None
     check_input: Callable[[str], None] = lambda text: None
-    prepare_history: Callable[[TaskRow, list[dict[str, Any]]], list[dict[str, Any]]] = lambda task, h: h
+    prepare_history: Callable[..., list[dict[str, Any]]] = lambda task, history, overflowed=False: history
     finish_reply: Callable[[TaskRow, ChatRequest, str], str] = lambda task, request, reply: reply
     estimate_cost: Callable[[str, int, int], float] = lambda model, prompt, completion: 0.0
     max_tool_turns: int = DEFAULT_MAX_TOOL_TURNS
@@ -71,7 +72,16 @@ class BrainProcessor:
         if deps.loop is not None and deps.loop.enabled:
             reply, usage = self._run_loop(task, request, emit)
             return {"reply": reply, "_usage": self._usage(usage, content, reply)}
-        loop = self._turn(task, request, emit)
+        try:
+            loop = self._turn(task, request, emit)
+        except ProviderError as exc:
+            if exc.error_class != CONTEXT_OVERFLOW:
+                raise
+            compacted = deps.prepare_history(task, history, overflowed=True)
+            if len(compacted) >= len(history):
+                raise  # nothing left to compact: the overflow is the answer
+            request = self._request(task, content, compacted)
+            loop = self._turn(task, request, emit)
         if loop.client_tool_calls:
             reply = loop.response.content or ""
             result: dict[str, Any] = {"reply": reply, "tool_calls": [_client_call(c) for c in loop.client_tool_calls]}

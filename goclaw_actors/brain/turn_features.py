@@ -29,15 +29,17 @@ def input_checker(warn: Log) -> Callable[[str], None]:
 def history_compactor(call_model: CallModel, model: str, provider: str, overrides: dict[str, Any] | None,
                       embedded_context: int, save: Callable[[str, str, list[Any], str], Any],
                       warn: Log) -> Callable[[TaskRow, list[dict[str, Any]]], list[dict[str, Any]]]:
-    """Compacts a (session, agent) history near the context limit; `save(session, agent, ids, summary)`."""
+    """Compacts a (session, agent) history near the context limit (harder after a reported overflow);
+    `save(session, agent, ids, summary)` archives what was summarised."""
     limit = context_limit(model, provider, overrides, embedded_context)
 
     def summarise(older: list[dict[str, Any]]) -> str:
         request = ChatRequest(model=model, messages=[{"role": "user", "content": compaction.summary_prompt(older)}])
         return call_model(request, None).content
 
-    def prepare(task: TaskRow, history: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        plan = compaction.compact(history, limit, summarise)
+    def prepare(task: TaskRow, history: list[dict[str, Any]], overflowed: bool = False) -> list[dict[str, Any]]:
+        # After the provider reported a context overflow our estimate was too low: compact for half the window.
+        plan = compaction.compact(history, limit // 2 if overflowed else limit, summarise)
         if plan is None:
             return history
         if plan.summary_error:

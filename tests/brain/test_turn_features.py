@@ -69,3 +69,26 @@ def test_structured_output_strict_failure_fails_the_attempt(tmp_path):
 def test_schema_instruction_only_when_needed(tmp_path):
     assert with_schema_instruction("P", make_task(), None, tmp_path) == "P"
     assert "schema" in with_schema_instruction("P", make_task(response_format=SCHEMA), None, tmp_path).lower()
+
+
+def test_context_overflow_compacts_harder_and_retries_once():
+    from goclaw_actors.brain.providers.base import CONTEXT_OVERFLOW, ProviderError
+    saved = []
+    history = [{"id": i, "role": "user" if i % 2 == 0 else "assistant", "content": "word " * 100, "tokens": 130}
+               for i in range(40)] + [{"id": 40, "role": "user", "content": "hi", "tokens": 1}]
+    model = ScriptedModel(ProviderError("context window exceeded", CONTEXT_OVERFLOW, 400),
+                          ChatResponse("the summary"), ChatResponse("answer after compaction"))
+    compactor = history_compactor(model, "m", "fake", {"m": 24_000}, 4096,
+                                  lambda *args: saved.append(args), lambda *a, **k: None)
+    result = processor(model, history=history, prepare_history=compactor).process(make_task("hi"),
+                                                                                  lambda chunk: None)
+    assert result["reply"] == "answer after compaction" and saved
+    assert len(model.requests[2].messages) < len(model.requests[0].messages)
+
+
+def test_context_overflow_with_nothing_to_compact_fails():
+    from goclaw_actors.brain.providers.base import CONTEXT_OVERFLOW, ProviderError
+    model = ScriptedModel(ProviderError("context window exceeded", CONTEXT_OVERFLOW, 400))
+    compactor = history_compactor(model, "m", "fake", None, 4096, lambda *a: None, lambda *a, **k: None)
+    with pytest.raises(BrainError, match="context window exceeded"):
+        processor(model, prepare_history=compactor).process(make_task(), lambda chunk: None)
