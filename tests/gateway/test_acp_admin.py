@@ -29,13 +29,6 @@ def api(tmp_path):
         yield api
 
 
-@pytest.fixture
-def client(api):
-    acp = AcpClient(port_of(api)).hello()
-    yield acp
-    acp.close()
-
-
 def test_approvals_broadcast_to_every_socket_before_the_response(client, api):
     other = AcpClient(port_of(api))
     other.call("system.hello")  # has spoken: receives broadcasts

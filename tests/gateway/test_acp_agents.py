@@ -17,13 +17,6 @@ def api(tmp_path):
         yield api
 
 
-@pytest.fixture
-def client(api):
-    acp = AcpClient(port_of(api)).hello()
-    yield acp
-    acp.close()
-
-
 def statuses(api, agent_id):
     with sqlite3.connect(api.daemon.boot.home / "goclaw.db") as conn:
         return conn.execute("SELECT status FROM tasks WHERE agent_id = ? ORDER BY created_at", (agent_id,)).fetchall()

@@ -14,19 +14,6 @@ from tests.helpers import wait_until
 CHAT_ERROR = (1000, "session_id must be uuid and content must be non-empty")
 
 
-@pytest.fixture
-def api(tmp_path):
-    with running_daemon(tmp_path) as api:
-        yield api
-
-
-@pytest.fixture
-def client(api):
-    acp = AcpClient(port_of(api)).hello()
-    yield acp
-    acp.close()
-
-
 def test_chat_enqueues_and_the_task_completes(client, api):
     session = str(uuid.uuid4())
     task_id = client.call("agent.chat", {"session_id": session, "text": "hello", "priority": 3})["task_id"]

@@ -9,16 +9,9 @@ import websocket
 
 from goclaw_actors.http.websocket import MAX_FRAME_BYTES
 from tests.gateway.acp_client import AcpClient, port_of
-from tests.gateway.rest_fixtures import running_daemon
 from tests.helpers import wait_until
 
 HELLO = {"protocol": "acp", "version": "1.0", "supported_min": "1.0", "supported_max": "1.0"}
-
-
-@pytest.fixture
-def api(tmp_path):
-    with running_daemon(tmp_path) as api:
-        yield api
 
 
 @pytest.fixture

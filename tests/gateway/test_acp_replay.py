@@ -4,27 +4,12 @@ events without gap or duplicate."""
 import sqlite3
 import uuid
 
-import pytest
 
 from goclaw_actors.http.chat_tasks import wait_terminal
 from tests.gateway.acp_client import AcpClient, insert_events, port_of
-from tests.gateway.rest_fixtures import running_daemon
 from tests.helpers import wait_until
 
 TERMINAL_EVENTS = 4  # task.enqueued, task.claimed, task.running, task.succeeded
-
-
-@pytest.fixture
-def api(tmp_path):
-    with running_daemon(tmp_path) as api:
-        yield api
-
-
-@pytest.fixture
-def client(api):
-    acp = AcpClient(port_of(api)).hello()
-    yield acp
-    acp.close()
 
 
 def db(api):
