@@ -25,7 +25,7 @@ import requests  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from goclaw_actors.brain.embedded.engine import SILENT  # noqa: E402
+from goclaw_actors.brain.embedded.engine import DEFAULT_CACHE_RAM_MIB, SILENT  # noqa: E402
 from goclaw_actors.brain.embedded.model_files import resolve_model_file  # noqa: E402
 from goclaw_actors.brain.history_reads import session_history  # noqa: E402
 from goclaw_actors.brain.providers.base import ChatRequest  # noqa: E402
@@ -47,28 +47,33 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def decode_rate(stamps: list[float]) -> float:
-    """Tokens per second between the first and the last streamed piece."""
-    if len(stamps) < 3:
+def decode_rate(stamps: list[float], tokens: int | None = None) -> float:
+    """Tokens per second between the first and the last streamed piece (`tokens` defaults to one a piece)."""
+    tokens = len(stamps) if tokens is None else tokens
+    if len(stamps) < 2 or tokens < 3:
         return 0.0
-    return (len(stamps) - 1) / (stamps[-1] - stamps[0])
+    return (tokens - 1) / (stamps[-1] - stamps[0])
 
 
-def daemon_stream(url: str, user: str, max_tokens: int) -> tuple[float, list[float]]:
-    """(seconds to the first content chunk, arrival times of every content chunk) of one streamed turn."""
+def daemon_stream(url: str, user: str, max_tokens: int) -> tuple[float, list[float], int]:
+    """(seconds to the first content chunk, arrival times of the content chunks, completion tokens)."""
     body = {"model": "goclaw-v1", "stream": True, "user": user, "max_tokens": max_tokens, "temperature": 0,
-            "messages": [{"role": "user", "content": PROMPT}]}
+            "stream_options": {"include_usage": True}, "messages": [{"role": "user", "content": PROMPT}]}
     started = time.perf_counter()
     stamps: list[float] = []
+    tokens = 0
     with requests.post(url + "/v1/chat/completions", json=body, stream=True, timeout=600,
                        headers={"Authorization": f"Bearer {TOKEN}"}) as response:
         response.raise_for_status()
         for line in response.iter_lines():
             if line.startswith(b"data: {"):
-                delta = (json.loads(line[6:]).get("choices") or [{}])[0].get("delta") or {}
+                data = json.loads(line[6:])
+                delta = (data.get("choices") or [{}])[0].get("delta") or {}
                 if delta.get("content"):
                     stamps.append(time.perf_counter())
-    return stamps[0] - started, stamps
+                if data.get("usage"):
+                    tokens = data["usage"].get("completion_tokens") or tokens
+    return stamps[0] - started, stamps, tokens
 
 
 def through_daemon(model: str, max_tokens: int, runs: int) -> dict:
@@ -92,7 +97,7 @@ def through_daemon(model: str, max_tokens: int, runs: int) -> dict:
                 except requests.RequestException:
                     time.sleep(0.05)
             daemon_stream(url, "warmup", 8)  # loads the model
-            rates = [decode_rate(daemon_stream(url, f"rate-{i}", max_tokens)[1]) for i in range(runs)]
+            rates = [decode_rate(*daemon_stream(url, f"rate-{i}", max_tokens)[1:]) for i in range(runs)]
             daemon_stream(url, "session", 16)  # first turn of a session
             first_token = daemon_stream(url, "session", 16)[0]  # warm second turn
         finally:
@@ -111,7 +116,10 @@ def raw_xllamacpp(model: str, max_tokens: int, runs: int) -> float:
         params.model.path = str(path)
         params.n_ctx = 4096
         params.n_parallel = 1
+        params.cache_prompt = True  # the same parameters the daemon's engine uses
+        params.cache_ram_mib = DEFAULT_CACHE_RAM_MIB
         params.warmup = False
+        params.fit_params = False
         params.verbosity = SILENT
         server = xllamacpp.Server(params)
         rates = []

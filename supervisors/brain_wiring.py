@@ -47,11 +47,11 @@ class EngineHandle:
         self._rt = rt
 
     def _engine(self) -> Any:
-        ref = self._rt.registry.lookup("embedded_model")
-        if ref is None:
+        proxy = self._rt.registry.proxy("embedded_model")
+        if proxy is None:
             raise ProviderError("embedded model unavailable: its actor is not running", UNKNOWN,
                                 provider="embedded")
-        return ref.proxy().get_engine().get(timeout=5)
+        return proxy.get_engine().get(timeout=5)
 
     def complete(self, body: dict[str, Any], on_delta=None) -> Any:
         """Run one completion on the shared engine."""

@@ -103,10 +103,10 @@ class DaemonGatewayContext:
 
     def ask(self, actor_name: str, method: str, *args: Any, **kwargs: Any) -> Any:
         """Call a method of a named actor and wait for the answer."""
-        ref = self.runtime.registry.lookup(actor_name)
-        if ref is None:
+        proxy = self.runtime.registry.proxy(actor_name)
+        if proxy is None:
             raise pykka.ActorDeadError(f"{actor_name} is not running")
-        return getattr(ref.proxy(), method)(*args, **kwargs).get(timeout=ASK_TIMEOUT_SECONDS)
+        return getattr(proxy, method)(*args, **kwargs).get(timeout=ASK_TIMEOUT_SECONDS)
 
     def interrupt_task(self, agent_id: str, task_id: str) -> None:
         """Tell every lane of the agent to kill its attempt of `task_id` (only the one running it does)."""

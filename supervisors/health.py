@@ -41,10 +41,10 @@ class HealthProbe:
         }
 
     def _ask(self, name: str, method: str, default: Any) -> Any:
-        ref = self.runtime.registry.lookup(name)
-        if ref is None:
+        proxy = self.runtime.registry.proxy(name)
+        if proxy is None:
             return default
         try:
-            return getattr(ref.proxy(), method)().get(timeout=ASK_TIMEOUT)
+            return getattr(proxy, method)().get(timeout=ASK_TIMEOUT)
         except (pykka.ActorDeadError, pykka.Timeout):
             return default

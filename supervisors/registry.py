@@ -14,6 +14,7 @@ class NameRegistry:
 
     def __init__(self):
         self._refs: dict[str, pykka.ActorRef] = {}
+        self._proxies: dict[str, tuple[pykka.ActorRef, pykka.ActorProxy]] = {}
 
     def register(self, name: str, ref: pykka.ActorRef) -> pykka.ActorRef:
         """Record `ref` as the actor called `name`; returns it (so start functions can chain)."""
@@ -24,6 +25,16 @@ class NameRegistry:
         """The live actor called `name`, or None."""
         ref = self._refs.get(name)
         return ref if ref is not None and ref.is_alive() else None
+
+    def proxy(self, name: str) -> pykka.ActorProxy | None:
+        """A proxy of the live actor called `name` (made once per actor: pykka builds proxies by introspection)."""
+        ref = self.lookup(name)
+        if ref is None:
+            return None
+        cached = self._proxies.get(name)
+        if cached is None or cached[0] is not ref:
+            cached = self._proxies[name] = (ref, ref.proxy())
+        return cached[1]
 
     def address(self, name: str) -> Address:
         """An Address that always routes to the current actor called `name`."""

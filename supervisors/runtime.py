@@ -51,8 +51,8 @@ class Runtime:
 
     def current_policy(self) -> Any:
         """The Policy in force now."""
-        ref = self.registry.lookup("policy")
-        return ref.proxy().current().get(timeout=5) if ref is not None else self.policy
+        proxy = self.registry.proxy("policy")
+        return proxy.current().get(timeout=5) if proxy is not None else self.policy
 
     def processor_for(self, agent_id: str) -> Processor:
         """The processor an agent's lanes run: its brain, or the fallback reply without a provider."""

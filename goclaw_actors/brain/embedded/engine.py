@@ -245,8 +245,11 @@ class _Run:
             gevent.wait([self._ready, result], count=1)
             self._ready.clear()
             finished = result.ready()
-            while self._deltas:
-                on_delta(self._deltas.popleft())
+            if self._deltas:  # what piled up while we waited goes out as one piece (fewer hops per token)
+                pieces = []
+                while self._deltas:
+                    pieces.append(self._deltas.popleft())
+                on_delta("".join(pieces))
             if finished:
                 return
 
