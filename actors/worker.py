@@ -77,6 +77,27 @@ class _Run:
     lost: bool = False
 
 
+class _Emitter:
+    """The Emit of one attempt: chunks go to TaskStreams (dropped while it restarts); the end of the
+    attempt is reported only if it streamed something (followers wait for it only then)."""
+
+    def __init__(self, streams: Address | None, task: TaskRow):
+        self.streams = streams
+        self.task_id = task.id
+        self.run_id = task.run_id or ""
+        self.used = False
+
+    def __call__(self, chunk: dict[str, Any]) -> None:
+        if self.streams is not None:
+            self.used = True
+            self.streams.tell(StreamChunk(self.task_id, self.run_id, chunk))
+
+    def end(self) -> None:
+        """Report the end of the attempt to followers of its stream."""
+        if self.used:
+            self.streams.tell(StreamEnd(self.task_id, self.run_id))
+
+
 class WorkerActor(pykka.ThreadingActor):
     """A lane: claims with one store write, runs the attempt in a child greenlet so it stays responsive
     to cancel, heartbeat and drain, and writes the outcome (pipelined with its next claim).
@@ -156,9 +177,10 @@ class WorkerActor(pykka.ThreadingActor):
         self.current = _Run(token, task, greenlet, ticker, time.monotonic(), wait_ms)
 
     def _run_attempt(self, token: int, task: TaskRow, processor: Processor) -> None:
+        emit = _Emitter(self.streams, task)
         try:
             with gevent.Timeout(self.settings.task_timeout_seconds, TaskTimedOut):
-                result = processor.process(task, self._emitter(task))
+                result = processor.process(task, emit)
             kind, value = "ok", result
         except TaskTimedOut:
             kind, value = "error", TIMEOUT_ERROR
@@ -166,19 +188,11 @@ class WorkerActor(pykka.ThreadingActor):
             kind, value = "canceled", None
         except Exception as exc:
             kind, value = "error", str(exc) or type(exc).__name__
-        if self.streams is not None:
-            self.streams.tell(StreamEnd(task.id, task.run_id or ""))
+        emit.end()
         try:
             self.actor_ref.tell(_Finished(token, kind, value))
         except pykka.ActorDeadError:
             pass  # the lane died; the lease expires and the reaper requeues the task
-
-    def _emitter(self, task: TaskRow) -> Callable[[dict[str, Any]], None]:
-        """The Emit of one attempt: chunks go to TaskStreams (dropped while it restarts)."""
-        streams, run_id = self.streams, task.run_id or ""
-        if streams is None:
-            return lambda chunk: None
-        return lambda chunk: streams.tell(StreamChunk(task.id, run_id, chunk))
 
     def _tick_loop(self, token: int) -> None:
         while True:
