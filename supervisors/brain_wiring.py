@@ -3,6 +3,7 @@
 Plain brain logic (goclaw_actors/brain) gets the daemon's store, reads, policy and logs as callables here.
 """
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -24,7 +25,7 @@ from goclaw_actors.brain.turn_features import (history_compactor, input_checker,
 from goclaw_actors.config.model import AgentConfig, Config
 from goclaw_actors.logs.system_log import get_logger
 from goclaw_actors.processor import FallbackProcessor, Processor
-from goclaw_actors.store.kv_reads import get_kv
+from goclaw_actors.store.kv_reads import AGENT_API_KEY_KV, get_kv
 from goclaw_actors.store.sqlite_loops import latest_loop_checkpoint
 from goclaw_actors.store.task_row import TaskRow
 
@@ -68,10 +69,24 @@ def make_provider(rt: Any, selection: ProviderSelection) -> Provider:
     return build_provider(selection)
 
 
+def with_stored_agent_key(rt: Any, agent: AgentConfig,
+                          environ: Mapping[str, str]) -> tuple[AgentConfig, Mapping[str, str]]:
+    """An agent created at runtime with its own `api_key` (kept in kv_store) uses that key, as if
+    its `api_key_env` named a variable holding it (the key never enters the real environment)."""
+    if agent.api_key_env:
+        return agent, environ
+    key = rt.reads.run(get_kv, AGENT_API_KEY_KV.format(agent_id=agent.agent_id))
+    if not key:
+        return agent, environ
+    variable = f"GOCLAW_AGENT_API_KEY_{agent.agent_id.upper()}"
+    return replace(agent, api_key_env=variable), {**environ, variable: key}
+
+
 def build_processor(rt: Any, agent: AgentConfig, config: Config, home: Path,
                     environ: Mapping[str, str]) -> Processor:
     """The brain of `agent`, or the fallback processor when no provider is available (SPEC §4.3)."""
     has_embedded = embedded_available(config, home)
+    agent, environ = with_stored_agent_key(rt, agent, environ)
     selection = select_provider(config, agent, environ, has_embedded)
     if selection is None:
         log.info("no provider configured; fallback replies", agent_id=agent.agent_id)

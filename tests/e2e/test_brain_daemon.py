@@ -76,3 +76,24 @@ def test_agent_loop_resumes_from_its_checkpoint_after_kill_9(home, daemons):
         assert first_prompt.startswith(f"Continue working on the task.\n\n[Loop step {saved_step + 1}/6")
         assert json.loads(task_row(second.db_path, task_id)["result"])["reply"] == "all done TASK_COMPLETE"
         assert second.terminate() == 0
+
+
+def test_an_agent_created_with_its_own_key_uses_it(home, daemons):
+    from tests.gateway.acp_client import AcpClient
+
+    def answer(seen):
+        return json_reply(completion(f"key {seen.headers['authorization'][-6:]}"))
+
+    (home / "config.yaml").write_text("agents: []\nworker_count: 1\nllm: {provider: openai}\n")
+    with FakeServer(handler=answer) as server:
+        daemon = daemons(home, env={"OPENAI_BASE_URL": server.url + "/v1", "GOCLAW_AUTH_TOKEN": "t0k"})
+        daemon.start().wait_healthy()
+        acp = AcpClient(daemon.port, token="t0k").hello()
+        created = acp.request("agent.create", {"agent_id": "keyed", "api_key": "sk-own-key-123456"})
+        assert created["result"]["status"] == "active"
+        acp.close()
+        with sqlite3.connect(daemon.db_path) as conn:
+            task_id = insert_task(conn, "hello", agent_id="keyed")
+        wait_until(lambda: task_row(daemon.db_path, task_id)["status"] == "SUCCEEDED", timeout=15)
+        assert json.loads(task_row(daemon.db_path, task_id)["result"])["reply"] == "key 123456"
+        assert daemon.terminate() == 0

@@ -13,11 +13,11 @@ from goclaw_actors.http.task_json import task_json
 from goclaw_actors.redaction import redact_text
 from goclaw_actors.store.agent_reads import agent_row, audit_trail, last_error
 from goclaw_actors.store.api_reads import get_task_with_payload
+from goclaw_actors.store.kv_reads import AGENT_API_KEY_KV as API_KEY_KV
 from goclaw_actors.store.sqlite_reads import active_agents, agent_active_counts, task_events
 from goclaw_actors.timeutil import rfc3339, utc_now
 
 AGENT_ID_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")  # SPEC: not ending in "-"
-API_KEY_KV = "agent_api_key:{agent_id}"  # kv_store entry holding an agent's own API key
 MAX_EXPORT_EVENTS = 1000
 
 
