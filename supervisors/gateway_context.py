@@ -16,6 +16,7 @@ from goclaw_actors.config.model import Config
 from goclaw_actors.logs.audit_log import AuditLog
 from supervisors import agent_control
 from supervisors.runtime import Runtime
+from supervisors.supervisor import describe_tree
 
 ASK_TIMEOUT_SECONDS = 10.0
 WATCH_QUEUE_SIZE = 4096
@@ -100,6 +101,13 @@ class DaemonGatewayContext:
     def read(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run `fn(conn, *args)` on a pooled read connection."""
         return self.runtime.reads.run(fn, *args)
+
+    def supervision_tree(self) -> dict[str, Any]:
+        """The running supervision tree from the root supervisor down."""
+        root = self.runtime.registry.lookup("root")
+        if root is None:
+            raise pykka.ActorDeadError("root supervisor is not running")
+        return describe_tree(root)
 
     def ask(self, actor_name: str, method: str, *args: Any, **kwargs: Any) -> Any:
         """Call a method of a named actor and wait for the answer."""

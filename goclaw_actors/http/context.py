@@ -51,6 +51,9 @@ class GatewayContext(Protocol):
     def watch_stream(self, task_id: str) -> Watch:
         """Live chunks of a task's running attempt: `replay` holds those already produced."""
 
+    def supervision_tree(self) -> dict[str, Any]:
+        """The running supervision tree: supervisors, children, liveness and restart counts."""
+
     def ask(self, actor_name: str, method: str, *args: Any, **kwargs: Any) -> Any:
         """Call a method of a named actor (e.g. "event_bus", "dropped") and wait for the answer."""
 

@@ -1,4 +1,4 @@
-"""Operational routes: /healthz (open)."""
+"""Operational routes: /healthz (open) and /api/supervision (token)."""
 
 import json
 
@@ -8,7 +8,8 @@ from goclaw_actors.http.context import GatewayContext
 
 
 def install_ops_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
-    """Add GET /healthz: the health document, 503 when the database check fails."""
+    """Add GET /healthz (the health document, 503 when the database check fails) and GET /api/supervision
+    (the running supervision tree with restart counts)."""
 
     @app.get("/healthz")
     def healthz():
@@ -16,3 +17,8 @@ def install_ops_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
         bottle.response.status = 200 if body.get("healthy") else 503
         bottle.response.content_type = "application/json"
         return json.dumps(body)
+
+    @app.get("/api/supervision")
+    def supervision():
+        bottle.response.content_type = "application/json"
+        return json.dumps(ctx.supervision_tree())
