@@ -7,6 +7,7 @@ from goclaw_actors.store.sqlite_dedup import DedupSql
 from goclaw_actors.store.sqlite_history import HistorySql
 from goclaw_actors.store.sqlite_loops import LoopSql
 from goclaw_actors.store.sqlite_maintenance import MaintenanceSql
+from goclaw_actors.store.sqlite_plans import PlanSql
 from goclaw_actors.store.sqlite_policy import PolicySql
 from goclaw_actors.store.sqlite_schedules import ScheduleSql
 from goclaw_actors.store.sqlite_sessions import SessionSql
@@ -15,7 +16,7 @@ from goclaw_actors.store.sqlite_tasks import TaskLifecycleSql
 
 
 class SqliteQueue(TaskLifecycleSql, MaintenanceSql, DedupSql, AgentSql, PolicySql, HistorySql, LoopSql,
-                  ChatHistorySql, SessionSql, ApprovalSql, ScheduleSql, SkillStateSql):
+                  ChatHistorySql, SessionSql, ApprovalSql, ScheduleSql, SkillStateSql, PlanSql):
     """All store write operations against SQLite; methods run inside a transaction the caller opened.
 
     Usage (the store actor does this inside a group commit)::
