@@ -11,16 +11,19 @@ TEMPORARY = "temporary"  # never restarted; forgotten once it exits
 RESTART_TYPES = (PERMANENT, TRANSIENT, TEMPORARY)
 
 DEFAULT_SHUTDOWN_SECONDS = 5.0
+DEFAULT_START_SECONDS = 30.0
 
 
 @dataclass
 class ChildSpec:
-    """`start` starts the child and returns its ActorRef; `shutdown_timeout` bounds its stop."""
+    """`start` starts the child and returns its ActorRef; `start_timeout` bounds its `on_start`,
+    `shutdown_timeout` its stop."""
 
     id: str
     start: Callable[[], pykka.ActorRef]
     restart: str = PERMANENT
     shutdown_timeout: float = DEFAULT_SHUTDOWN_SECONDS
+    start_timeout: float = DEFAULT_START_SECONDS
 
     def __post_init__(self):
         if self.restart not in RESTART_TYPES:

@@ -102,6 +102,12 @@ class DaemonGatewayContext:
         """Run `fn(conn, *args)` on a pooled read connection."""
         return self.runtime.reads.run(fn, *args)
 
+    def cast(self, actor_name: str, method: str, *args: Any) -> None:
+        """Call a method of a named actor without waiting (nothing to do if it is gone)."""
+        proxy = self.runtime.registry.proxy(actor_name)
+        if proxy is not None:
+            getattr(proxy, method)(*args)
+
     def supervision_tree(self) -> dict[str, Any]:
         """The running supervision tree from the root supervisor down."""
         root = self.runtime.registry.lookup("root")
@@ -131,7 +137,7 @@ class DaemonGatewayContext:
         queue = gevent.queue.Queue(WATCH_QUEUE_SIZE)
         subscriber_id = f"gw-{uuid.uuid4().hex}"
         self.ask("event_bus", "subscribe", subscriber_id, queue, maxsize=WATCH_QUEUE_SIZE, **filters)
-        return _Watch(queue, [], lambda: self.ask("event_bus", "unsubscribe", subscriber_id))
+        return _Watch(queue, [], lambda: self.cast("event_bus", "unsubscribe", subscriber_id))
 
     def watch_task(self, task_id: str) -> _Watch:
         """Committed events of one task, live."""
@@ -166,4 +172,4 @@ class DaemonGatewayContext:
         queue = gevent.queue.Queue(WATCH_QUEUE_SIZE)
         subscriber_id = f"gw-{uuid.uuid4().hex}"
         replay = self.ask("task_streams", "subscribe", task_id, subscriber_id, queue)
-        return _Watch(queue, replay, lambda: self.ask("task_streams", "unsubscribe", task_id, subscriber_id))
+        return _Watch(queue, replay, lambda: self.cast("task_streams", "unsubscribe", task_id, subscriber_id))

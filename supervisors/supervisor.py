@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 import gevent
 import pykka
+from pykka.messages import ProxyGetAttr
 
 from actors.exit_reason import exited_normally
 from goclaw_actors.logs.system_log import get_logger
@@ -142,6 +143,7 @@ class Supervisor(pykka.ThreadingActor):
         ref = spec.start()
         if not isinstance(ref, pykka.ActorRef):
             raise TypeError(f"start of child {spec.id!r} returned {type(ref).__name__}, not an ActorRef")
+        _await_started(spec, ref)
         self._refs[spec.id] = ref
         self._watchers[spec.id] = gevent.spawn(self._watch, spec.id, ref)
         return ref
@@ -238,6 +240,18 @@ class Supervisor(pykka.ThreadingActor):
             except Exception as exc:  # noqa: BLE001 - the hook must not keep the supervisor alive
                 log.error("escalation hook failed", supervisor=self.name, error=repr(exc))
         self.stop()
+
+
+def _await_started(spec: ChildSpec, ref: pykka.ActorRef) -> None:
+    """Block until the child's `on_start` has run, as OTP's start_link does, so the next sibling starts
+    only after this one is up (a sub-supervisor is up once its own children are)."""
+    try:
+        ref.ask(ProxyGetAttr(attr_path=("actor_urn",)), timeout=spec.start_timeout)  # answered after on_start
+    except pykka.ActorDeadError as exc:
+        raise RuntimeError(f"child {spec.id!r} died while starting") from exc
+    except pykka.Timeout as exc:
+        ref.stop(block=False)
+        raise RuntimeError(f"child {spec.id!r} did not start within {spec.start_timeout:g}s") from exc
 
 
 def describe_tree(ref: pykka.ActorRef, timeout: float = 2.0) -> dict[str, Any]:

@@ -149,12 +149,45 @@ def test_nested_supervisor_failure_escalates_to_the_parent_which_restarts_it(jou
     assert tree["children"][0]["children"][0]["id"] == "leaf"
 
 
-def test_child_failing_in_on_start_is_detected_and_retried_until_intensity(journal):
+def test_child_failing_in_on_start_fails_the_supervisor_start(journal):
     escalations = []
-    Supervisor.start("s", [spec("bad", journal, fail_on_start=True)], max_restarts=3, max_seconds=10,
-                     on_escalate=lambda name, reason: escalations.append(reason))
+    sup = Supervisor.start("s", [spec("a", journal), spec("bad", journal, fail_on_start=True), spec("c", journal)],
+                           on_escalate=lambda name, reason: escalations.append(reason))
     wait_until(lambda: escalations, timeout=3, what="escalation")
-    assert journal.count(("start", "bad")) == 4  # the first start plus three restarts
+    assert "bad died while starting" in str(escalations[0]) or "bad failed to start" in escalations[0]
+    assert ("start", "c") not in journal  # siblings after it never start
+    assert ("stop", "a") in journal
+    wait_until(lambda: not sup.is_alive(), timeout=3)
+
+
+def test_start_waits_for_on_start_so_siblings_start_in_order(journal):
+    class Slow(Child):
+        def on_start(self):
+            import gevent
+            gevent.sleep(0.05)  # yields: without waiting, the next sibling would start first
+            super().on_start()
+
+    Supervisor.start("s", [ChildSpec("slow", lambda: Slow.start("slow", journal)), spec("next", journal)])
+    wait_until(lambda: len(journal) == 2)
+    assert journal == [("start", "slow"), ("start", "next")]
+
+
+def test_a_restart_that_fails_in_on_start_is_retried_until_intensity(journal):
+    escalations, failing = [], []
+
+    class Flaky(Child):
+        def on_start(self):
+            self.journal.append(("start", self.name))
+            if failing:
+                raise RuntimeError("cannot start")
+
+    sup = Supervisor.start("s", [ChildSpec("flaky", lambda: Flaky.start("flaky", journal))], max_restarts=3,
+                           max_seconds=10, on_escalate=lambda name, reason: escalations.append(reason))
+    first = child(sup, "flaky")
+    failing.append(True)
+    first.tell("crash")
+    wait_until(lambda: escalations, timeout=3, what="escalation")
+    assert journal.count(("start", "flaky")) == 4  # the first start, then three failed restarts
 
 
 def test_start_function_raising_fails_the_supervisor(journal):
