@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any, Callable, NamedTuple
 
 import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError, best_match
 
 DEFAULT_MAX_RETRIES = 2
 RETRY_PROMPT = "Your response did not match the required JSON schema. Error: {detail}"
@@ -93,6 +91,8 @@ def validate(value: Any, response_format: dict[str, Any] | None) -> None:
             raise SchemaViolation(NOT_OBJECT)
         return
     if kind == "json_schema":
+        from jsonschema.exceptions import best_match  # imported on use: jsonschema slows daemon start-up
+
         error = best_match(_validator(response_format).iter_errors(value))
         if error is not None:
             raise SchemaViolation(f"{_json_path(error.absolute_path)}: {error.message}")
@@ -199,7 +199,10 @@ def spec_from_agent(structured_output: dict[str, Any] | None, home: str | Path) 
     return StructuredSpec(response_format=response_format, max_retries=max_retries, strict=strict)
 
 
-def _validator(response_format: dict[str, Any]) -> Draft202012Validator:
+def _validator(response_format: dict[str, Any]) -> Any:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
     schema = _schema_of(response_format)
     try:
         Draft202012Validator.check_schema(schema)

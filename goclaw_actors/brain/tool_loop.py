@@ -4,7 +4,6 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
-import jsonschema
 
 from goclaw_actors.brain.providers.base import (RATE_LIMIT, TIMEOUT, ChatRequest, ChatResponse, OnToken,
                                                 ProviderError, ToolCall, ToolSpec, Usage)
@@ -80,6 +79,8 @@ def execute_tool(call: ToolCall, tools: ToolRegistry, allows: Callable[[str], bo
     if not allows(tool.capability):
         audit("deny", tool.capability, "missing_capability")
         return f'error: policy denied capability "{tool.capability}"'
+    import jsonschema  # imported on use: it slows daemon start-up by ~50 ms
+
     try:
         jsonschema.validate(call.arguments, tool.spec.parameters)
     except jsonschema.ValidationError as exc:
