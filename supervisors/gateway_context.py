@@ -167,6 +167,10 @@ class DaemonGatewayContext:
         is killed, e.g. its client went away mid-drain, so no agent is left `draining`)."""
         return _detached(agent_control.remove_agent, self.runtime, self._config, agent_id)
 
+    def execute_plan(self, name: str, session_id: str | None = None) -> dict[str, Any]:
+        """Start an execution of the configured plan `name`; the PlanRunner drives it from then on."""
+        return self.ask("plan_runner", "execute", name, session_id)
+
     def watch_stream(self, task_id: str) -> _Watch:
         """Live chunks of a task's running attempt, with those already produced as `replay`."""
         queue = gevent.queue.Queue(WATCH_QUEUE_SIZE)

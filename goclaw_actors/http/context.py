@@ -71,3 +71,7 @@ class GatewayContext(Protocol):
 
     def remove_agent(self, agent_id: str) -> int:
         """Drain, stop and cancel the backlog of an agent (SPEC §4.1); returns the canceled task count."""
+
+    def execute_plan(self, name: str, session_id: str | None = None) -> dict[str, Any]:
+        """Start an execution of the configured plan `name` (SPEC §7.4) in `session_id` (a new session when
+        None): `{execution_id, session_id, plan_name, status: "running"}`; raises PlanNotFound."""

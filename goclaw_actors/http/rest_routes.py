@@ -11,6 +11,7 @@ from goclaw_actors.http.agent_scope import allowed, permitted_agents, require_ag
 from goclaw_actors.http.task_abort import abort_task
 from goclaw_actors.http.task_json import task_json
 from goclaw_actors.plans.plan_config import Plan, load_plans
+from goclaw_actors.plans.plan_lookup import PlanNotFound
 from goclaw_actors.queue.states import STATES
 from goclaw_actors.store import api_reads
 from goclaw_actors.store.sqlite_reads import active_agents
@@ -103,8 +104,11 @@ def install_rest_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
             raise json_error(404, f'plan "{name}" not found')
         for agent_id in plan.agent_ids:
             require_agent(agent_id)
-        # Plan execution (waves of plan_step tasks, approvals, retries, resume) has no runner in the daemon yet.
-        raise json_error(501, "plan execution is not available yet")
+        try:
+            started = ctx.execute_plan(plan.name, execution_session_id())
+        except PlanNotFound as exc:
+            raise json_error(404, str(exc))
+        return bottle.HTTPResponse(status=202, body=json.dumps(started), headers={"Content-Type": "application/json"})
 
     @app.get("/api/plans/executions/<execution_id>")
     def plan_execution(execution_id: str):
@@ -126,6 +130,23 @@ def int_param(name: str, default: int) -> int:
         return int(bottle.request.query.get(name, ""))
     except ValueError:
         return default
+
+
+def execution_session_id() -> str | None:
+    """The optional `session_id` of a plan execute body (no body, `{}`: None); raises a 400 otherwise."""
+    raw = bottle.request.body.read()
+    try:
+        body = json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        raise json_error(400, "Invalid JSON")
+    if not isinstance(body, dict):
+        raise json_error(400, "body must be a JSON object")
+    session_id = body.get("session_id")
+    if session_id is None:
+        return None
+    if not isinstance(session_id, str) or not session_id.strip():
+        raise json_error(400, "session_id must be a non-empty string")
+    return session_id.strip()
 
 
 def visible_task(ctx: GatewayContext, task_id: str):

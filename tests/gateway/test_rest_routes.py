@@ -144,14 +144,17 @@ def test_plans_list_only_valid_plans_in_config_order(api):
     ]}
 
 
-def test_plan_execute_unknown_plan_is_404_and_known_plans_are_not_run_yet(api):
+def test_plan_execute_unknown_plan_is_404_and_a_known_plan_starts(api):
     response = api.post("/api/plans/nope/execute", json={})
     assert response.status_code == 404 and response.json() == {"error": 'plan "nope" not found'}
     response = api.post("/api/plans/loop/execute")  # invalid plans do not exist
     assert response.status_code == 404 and response.json() == {"error": 'plan "loop" not found'}
-    response = api.post("/api/plans/ship/execute")
-    assert response.status_code == 501 and response.json() == {"error": "plan execution is not available yet"}
     assert api.get("/api/tasks").json()["total"] == 0  # nothing was enqueued
+    response = api.post("/api/plans/ship/execute")
+    body = response.json()
+    assert response.status_code == 202 and body == {"execution_id": body["execution_id"],
+                                                    "session_id": body["session_id"], "plan_name": "ship",
+                                                    "status": "running"}
 
 
 def test_plan_execution_with_its_steps(api):

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from goclaw_actors.plans.plan_config import PlanStep, load_plans
+from goclaw_actors.plans.plan_lookup import PlanNotFound, execution_steps, find_plan
 from goclaw_actors.plans.plan_waves import plan_waves
 from goclaw_actors.plans.step_prompts import step_prompt, substitute_outputs
 from goclaw_actors.plans.step_retry import (
@@ -94,3 +95,16 @@ def test_failed_dead_letter_and_canceled_tasks_are_retried_twice_then_the_step_f
     last = next_step_action([attempt("DEAD_LETTER", "boom"), attempt("CANCELED", "aborted"), attempt("FAILED")])
     assert (last.kind, last.error) == (FAILED_STEP, "task ended FAILED")
     assert next_step_action([attempt("CANCELED", "x")], max_retries=0).kind == FAILED_STEP
+
+
+def test_a_plan_is_found_by_name_and_its_step_rows_carry_waves():
+    plans, _ = load_plans([{"name": "p", "steps": [
+        {"id": "check", "agent_id": "default", "prompt": "y {draft.output}", "depends_on": ["draft"]},
+        {"id": "draft", "agent_id": "coder", "prompt": "x"}]}], ["default", "coder"])
+    plan = find_plan(plans, "p")
+    assert execution_steps(plan) == [
+        {"step_id": "check", "step_index": 0, "wave_number": 1, "agent_id": "default", "prompt": "y {draft.output}"},
+        {"step_id": "draft", "step_index": 1, "wave_number": 0, "agent_id": "coder", "prompt": "x"}]
+    with pytest.raises(PlanNotFound) as raised:
+        find_plan(plans, "nope")
+    assert str(raised.value) == 'plan "nope" not found'

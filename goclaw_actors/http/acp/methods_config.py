@@ -18,6 +18,7 @@ from goclaw_actors.http.acp.dispatcher import Call, Method
 from goclaw_actors.http.acp.errors import internal, invalid
 from goclaw_actors.http.acp.params import check_agent_scope, text
 from goclaw_actors.plans.plan_config import load_plans
+from goclaw_actors.plans.plan_lookup import PlanNotFound
 from goclaw_actors.policy.policy_edit import add_domain
 from goclaw_actors.store.sqlite_reads import active_agents
 
@@ -53,7 +54,8 @@ def plan_list(call: Call) -> dict[str, Any]:
 
 
 def plan_execute(call: Call) -> dict[str, Any]:
-    """Checks the plan exists and may be run by the caller; no plan runner runs in the daemon yet."""
+    """Start an execution of a configured plan whose agents the caller may use, in `session_id` (or a new
+    session): `{execution_id, session_id, plan_name, status: "running"}`."""
     name = text(call.params, "name")
     if not name:
         raise invalid("name is required")
@@ -62,7 +64,10 @@ def plan_execute(call: Call) -> dict[str, Any]:
         raise internal(f'plan "{name}" not found')
     for agent in plan.agent_ids:
         check_agent_scope(call, agent)
-    raise internal("plan execution is not available yet")
+    try:
+        return call.ctx.execute_plan(plan.name, text(call.params, "session_id") or None)
+    except PlanNotFound as exc:
+        raise internal(str(exc)) from exc
 
 
 def skill_enable(call: Call) -> dict[str, Any]:

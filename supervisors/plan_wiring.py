@@ -1,0 +1,35 @@
+"""Builds the PlanRunner from the runtime: its routes to the store, reads, bus, configured plans and audit."""
+
+import pykka
+
+from actors.plan_ports import PlanPorts
+from actors.plan_runner import PlanRunner
+from goclaw_actors.plans.plan_config import Plan, load_plans
+from goclaw_actors.store.sqlite_reads import active_agents
+from supervisors.runtime import Runtime
+
+DEFAULT_APPROVAL_TIMEOUT_SECONDS = 60
+
+
+def plan_ports(rt: Runtime) -> PlanPorts:
+    """The PlanRunner's view of the daemon."""
+
+    def plans() -> list[Plan]:
+        entries = rt.config.get("plans", []) if rt.config is not None else []
+        return load_plans(entries, [row["agent_id"] for row in rt.reads.run(active_agents)])[0]
+
+    def audit(decision: str, action: str, reason: str, subject: str) -> None:
+        policy_version = rt.policy_version()
+        if rt.audit is not None:
+            rt.audit.write(decision, action, reason, policy_version, subject=subject)
+        rt.store.call("write_audit", action=action, decision=decision, reason=reason, policy_version=policy_version,
+                      subject=subject)
+
+    timeout = rt.config.get("approval_timeout_seconds", DEFAULT_APPROVAL_TIMEOUT_SECONDS) if rt.config else None
+    return PlanPorts(store=rt.store, reads=rt.reads, bus=lambda: rt.registry.proxy("event_bus"), plans=plans,
+                     audit=audit, approval_timeout_seconds=float(timeout or DEFAULT_APPROVAL_TIMEOUT_SECONDS))
+
+
+def start_plan_runner(rt: Runtime) -> pykka.ActorRef:
+    """Start the PlanRunner (it resumes the executions left running) and register it as `plan_runner`."""
+    return rt.registry.register("plan_runner", PlanRunner.start(plan_ports(rt)))
