@@ -215,3 +215,17 @@ def test_a_step_over_its_time_limit_is_canceled_and_retried(slow_api):
     assert [(status, error_text) for _, status, _, error_text in design] == [("CANCELED", error)] * 3
     assert design[1][2] == f"Previous attempt failed: {error}\n\ndesign it"
     assert steps_of(body)["design"]["error"] == error
+
+
+def test_a_restarted_runner_resumes_the_execution_it_was_driving(slow_api):
+    api = slow_api
+    registry = api.daemon.runtime.registry
+    execution_id = api.post("/api/plans/ship/execute").json()["execution_id"]
+    wait_until(lambda: len(step_tasks(api, execution_id, 0)) == 1, 5, what="the first wave's tasks")
+    old = registry.lookup("plan_runner")
+    assert old.proxy().running().get(timeout=5) == [execution_id]
+    old.stop()  # the supervisor starts a new one (permanent), which finds the execution still running
+    wait_until(lambda: registry.lookup("plan_runner") not in (None, old), 5, what="the runner's restart")
+    body = ended(api, execution_id)
+    assert body["status"] == "succeeded"
+    assert [len(step_tasks(api, execution_id, index)) for index in range(3)] == [1, 1, 1]
