@@ -5,21 +5,15 @@ from typing import Any
 import gevent.queue
 
 from actors.plan_ports import PlanPorts
-from goclaw_actors.broadcasts import APPROVAL_REQUIRED, APPROVAL_UPDATED
+from goclaw_actors.broadcasts import APPROVAL_REQUIRED, APPROVAL_UPDATED, approval_item
 from goclaw_actors.store.plan_reads import plan_step_approval
 from goclaw_actors.store.sqlite_approvals import APPROVED, DENIED, PENDING, ApprovalResolved
 from goclaw_actors.store.sqlite_plans import PLAN_STEP_ACTION, plan_step_details
-from goclaw_actors.timeutil import parse_db, rfc3339, utc_now
+from goclaw_actors.timeutil import parse_db, utc_now
 
 APPROVAL_DENIED = "approval denied"
 APPROVAL_EXPIRED = "approval expired"
 EXPIRY_AUDIT = ("deny", "approval.expire", "approval_timeout_default_deny")
-
-
-def approval_notice(row: dict[str, Any]) -> dict[str, Any]:
-    """The `approval.required` params of an approval row."""
-    return {"approval_id": row["approval_id"], "action": row["action"], "details": row["details"] or "",
-            "status": row["status"], "created_at": rfc3339(row["created_at"])}
 
 
 def await_step_approval(ports: PlanPorts, execution: dict[str, Any], step: dict[str, Any]) -> str | None:
@@ -35,7 +29,7 @@ def await_step_approval(ports: PlanPorts, execution: dict[str, Any], step: dict[
                                         step["agent_id"], step["prompt"])
             approval = ports.call("create_approval", action=PLAN_STEP_ACTION, details=details,
                                   timeout_seconds=ports.approval_timeout_seconds)
-            ports.broadcast(APPROVAL_REQUIRED, approval_notice(approval))
+            ports.broadcast(APPROVAL_REQUIRED, approval_item(approval))
         expired = False
         while approval["status"] == PENDING:
             remaining = (parse_db(approval["expires_at"]) - utc_now()).total_seconds()

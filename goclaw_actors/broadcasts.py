@@ -7,6 +7,8 @@ task, session or agent id, so subscriptions filtered on those never see them.
 
 from typing import Any
 
+from goclaw_actors.timeutil import rfc3339
+
 APPROVAL_REQUIRED = "approval.required"
 APPROVAL_UPDATED = "approval.updated"
 TOOLS_UPDATED = "tools.updated"
@@ -18,3 +20,9 @@ def broadcast_event(method: str, params: dict[str, Any]) -> dict[str, Any]:
     if method not in BROADCAST_METHODS:
         raise ValueError(f"not a broadcast notification: {method}")
     return {"event_type": method, "broadcast": True, "params": params}
+
+
+def approval_item(row: dict[str, Any]) -> dict[str, Any]:
+    """An approval row as clients see it (`approval.list` items and `approval.required` params)."""
+    return {"approval_id": row["approval_id"], "action": row["action"], "details": row["details"] or "",
+            "status": row["status"], "created_at": rfc3339(row["created_at"])}

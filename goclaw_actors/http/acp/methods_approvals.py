@@ -7,23 +7,17 @@ requester's own socket gets the broadcast before its response (see connection.re
 import json
 from typing import Any
 
-from goclaw_actors.broadcasts import APPROVAL_REQUIRED, APPROVAL_UPDATED
+from goclaw_actors.broadcasts import APPROVAL_REQUIRED, APPROVAL_UPDATED, approval_item
 from goclaw_actors.http.acp.dispatcher import Call, Method
 from goclaw_actors.http.acp.errors import invalid
 from goclaw_actors.http.acp.params import text
 from goclaw_actors.store.approval_reads import list_approvals
 from goclaw_actors.store.sqlite_approvals import APPROVED, DENIED, ApprovalNotFound, ApprovalResolved
-from goclaw_actors.timeutil import rfc3339
 
 DEFAULT_TIMEOUT_SECONDS = 60
 DECISIONS = {"approve": APPROVED, "deny": DENIED}
 AUDIT_ACTION = "approval.respond"
 AUDIT = {APPROVED: ("allow", "approval_approved"), DENIED: ("deny", "approval_denied")}
-
-
-def _item(row: dict[str, Any]) -> dict[str, Any]:
-    return {"approval_id": row["approval_id"], "action": row["action"], "details": row["details"] or "",
-            "status": row["status"], "created_at": rfc3339(row["created_at"])}
 
 
 def request(call: Call) -> dict[str, Any]:
@@ -36,7 +30,7 @@ def request(call: Call) -> dict[str, Any]:
         details = "" if details is None else json.dumps(details, separators=(",", ":"))
     timeout = float(call.ctx.config().get("approval_timeout_seconds", DEFAULT_TIMEOUT_SECONDS))
     row = call.ctx.store("create_approval", action=action, details=details, timeout_seconds=timeout)
-    call.ctx.broadcast(APPROVAL_REQUIRED, _item(row))
+    call.ctx.broadcast(APPROVAL_REQUIRED, approval_item(row))
     return {"approval_id": row["approval_id"], "status": row["status"]}
 
 
@@ -60,7 +54,7 @@ def respond(call: Call) -> dict[str, Any]:
 
 def approval_list(call: Call) -> dict[str, Any]:
     """Every approval by creation time."""
-    return {"items": [_item(row) for row in call.ctx.read(list_approvals)]}
+    return {"items": [approval_item(row) for row in call.ctx.read(list_approvals)]}
 
 
 def methods() -> dict[str, Method]:
