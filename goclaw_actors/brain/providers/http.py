@@ -70,13 +70,7 @@ class HttpTransport:
             text = response.text
         except requests.RequestException as exc:
             raise self.transport_error(exc) from exc
-        try:
-            data = json.loads(text)
-        except ValueError:
-            raise self.malformed(f"response body is not JSON: {_snippet(text)!r}") from None
-        if not isinstance(data, dict):
-            raise self.malformed(f"response body is not a JSON object but {type(data).__name__}")
-        return data
+        return self._parse_object(text, "response body")
 
     def sse_events(self, response: requests.Response) -> Iterator[tuple[str, dict[str, Any] | None]]:
         """(event name, parsed data) per server-sent event; data None for `[DONE]`. Closes the response."""
