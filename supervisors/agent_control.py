@@ -20,7 +20,7 @@ from supervisors.runtime import Runtime
 from supervisors.tree import agent_spec
 
 SUPERVISOR_CALL_SECONDS = 30.0  # starting or stopping a subtree (its lanes stop after their drain)
-DRAIN_POLL_SECONDS = 0.05
+DRAIN_POLL_SECONDS = 0.05  # how often lanes are checked during a drain
 
 log = get_logger("agents")
 
@@ -93,5 +93,5 @@ def drain_lanes(workers: list[Address], seconds: float) -> bool:
 def _busy(worker: Address) -> bool:
     try:
         return bool(worker.ask(LaneStatus(), timeout=1)["busy"])
-    except (pykka.ActorDeadError, pykka.Timeout):
+    except (pykka.ActorDeadError, pykka.Timeout, TypeError):  # TypeError: a failed handler answered None
         return False

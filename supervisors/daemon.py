@@ -9,7 +9,7 @@ import gevent
 import gevent.event
 import pykka
 
-from actors.worker import Drain, LaneStatus
+from actors.worker import Drain
 from goclaw_actors.errors import StartupError
 from goclaw_actors.home import resolve_home
 from goclaw_actors.http.app import build_app
@@ -17,13 +17,13 @@ from goclaw_actors.http.server import bind_listener
 from goclaw_actors.logs.system_log import get_logger, write_startup_failure
 from goclaw_actors.startup import Boot, boot
 from goclaw_actors.store.read_pool import ReadPool
+from supervisors.agent_control import drain_lanes
 from supervisors.gateway_context import DaemonGatewayContext
 from supervisors.health import HealthProbe
 from supervisors.runtime import Listener, Runtime
 from supervisors.tree import start_root
 
 READY_TIMEOUT_SECONDS = 30.0  # the tree must be up by then or start-up fails
-DRAIN_POLL_SECONDS = 0.05  # how often lanes are checked during the drain
 
 log = get_logger("runtime")
 
@@ -116,20 +116,10 @@ class Daemon:
         workers = [self.runtime.registry.address(name) for name in self.runtime.registry.names("worker:")]
         for worker in workers:
             worker.tell(Drain())
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if not any(_busy(worker) for worker in workers):
-                log.info("lanes drained")
-                return
-            gevent.sleep(DRAIN_POLL_SECONDS)
-        log.warn("drain timeout; requeueing unfinished tasks", drain_timeout_seconds=seconds)
-
-
-def _busy(worker) -> bool:
-    try:
-        return bool(worker.ask(LaneStatus(), timeout=1)["busy"])
-    except (pykka.ActorDeadError, pykka.Timeout, TypeError):
-        return False
+        if drain_lanes(workers, seconds):
+            log.info("lanes drained")
+        else:
+            log.warn("drain timeout; requeueing unfinished tasks", drain_timeout_seconds=seconds)
 
 
 def run_daemon(environ: dict[str, str] | None = None) -> int:
