@@ -11,9 +11,7 @@ monkey.patch_all()
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import os  # noqa: E402
 import statistics  # noqa: E402
-import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
@@ -36,15 +34,10 @@ from goclaw_actors.http.server import NoDelayWSGIServer  # noqa: E402
 from goclaw_actors.store.database import open_database  # noqa: E402
 from goclaw_actors.store.task_row import TaskRow  # noqa: E402
 
+from bench_daemon import free_port, spawn_daemon  # noqa: E402  (scripts/ is on the path when run as a script)
+
 TOKEN = "bench-token"
 PROMPT = "Write a short paragraph about why the sky is blue."
-
-
-def free_port() -> int:
-    import socket
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def decode_rate(stamps: list[float], tokens: int | None = None) -> float:
@@ -81,21 +74,8 @@ def through_daemon(model: str, max_tokens: int, runs: int) -> dict:
         home = Path(tmp) / "home"
         home.mkdir()
         (home / "config.yaml").write_text(f"agents: []\nworker_count: 1\nllm:\n  embedded_model: {model}\n")
-        port = free_port()
-        env = {**{k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")},
-               "GOCLAW_HOME": str(home), "GOCLAW_BIND_ADDR": f"127.0.0.1:{port}", "GOCLAW_AUTH_TOKEN": TOKEN,
-               "GOCLAW_NO_TUI": "1"}
-        proc = subprocess.Popen([sys.executable, "-m", "supervisors.cli", "daemon"], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url = f"http://127.0.0.1:{port}"
+        proc, url, _ = spawn_daemon(home, {"GOCLAW_AUTH_TOKEN": TOKEN}, keep_keys=False, timeout=60)
         try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if requests.get(url + "/healthz", timeout=1).status_code == 200:
-                        break
-                except requests.RequestException:
-                    time.sleep(0.05)
             daemon_stream(url, "warmup", 8)  # loads the model
             rates = [decode_rate(*daemon_stream(url, f"rate-{i}", max_tokens)[1:]) for i in range(runs)]
             daemon_stream(url, "session", 16)  # first turn of a session

@@ -11,7 +11,6 @@ monkey.patch_all()
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import os  # noqa: E402
 import socket  # noqa: E402
 import sqlite3  # noqa: E402
 import statistics  # noqa: E402
@@ -32,6 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from goclaw_actors.http.server import NoDelayWSGIServer  # noqa: E402
+
+from bench_daemon import free_port, spawn_daemon  # noqa: E402  (scripts/ is on the path when run as a script)
 TOKEN = "bench-token"
 UPSTREAM_REPLY = {"id": "chatcmpl-up", "object": "chat.completion", "model": "gpt-bench",
                   "choices": [{"index": 0, "message": {"role": "assistant", "content": "pong"}, "finish_reason": "stop"}],
@@ -50,33 +51,12 @@ def fake_upstream(environ, start_response):
     return [json.dumps(UPSTREAM_REPLY).encode()]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_daemon(home: Path, upstream: str, extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
     home.mkdir(parents=True)
     (home / "config.yaml").write_text("agents: []\nworker_count: 8\nmax_queue_depth: 0\nlog_level: warn\n")
-    port = free_port()
-    env = {**{k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")},
-           "GOCLAW_HOME": str(home), "GOCLAW_BIND_ADDR": f"127.0.0.1:{port}", "GOCLAW_AUTH_TOKEN": TOKEN,
-           "GOCLAW_NO_TUI": "1", "OPENAI_API_KEY": "sk-bench-0123456789abcdef", "OPENAI_BASE_URL": upstream,
-           **(extra_env or {})}
-    proc = subprocess.Popen([sys.executable, "-m", "supervisors.cli", "daemon"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url + "/healthz", timeout=1).status_code == 200:
-                return proc, url
-        except requests.RequestException:
-            pass
-        time.sleep(0.02)
-    proc.kill()
-    raise RuntimeError("daemon did not start")
+    proc, url, _ = spawn_daemon(home, {"GOCLAW_AUTH_TOKEN": TOKEN, "OPENAI_API_KEY": "sk-bench-0123456789abcdef",
+                                       "OPENAI_BASE_URL": upstream, **(extra_env or {})}, keep_keys=False)
+    return proc, url
 
 
 def timed_posts(url: str, headers: dict[str, str], count: int, concurrency: int) -> tuple[list[float], float]:

@@ -13,7 +13,6 @@ monkey.patch_all()
 import argparse  # noqa: E402
 import os  # noqa: E402
 import statistics  # noqa: E402
-import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -22,7 +21,6 @@ from pathlib import Path  # noqa: E402
 
 import gevent  # noqa: E402
 import psutil  # noqa: E402
-import requests  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -33,6 +31,8 @@ from goclaw_actors.store import sqlite_reads  # noqa: E402
 from goclaw_actors.store.database import open_database  # noqa: E402
 from goclaw_actors.store.sqlite_queue import SqliteQueue  # noqa: E402
 from supervisors.daemon import Daemon  # noqa: E402
+
+from bench_daemon import spawn_daemon  # noqa: E402  (scripts/ is on the path when run as a script)
 
 WORKERS = 4
 LEASE = 30.0
@@ -123,36 +123,15 @@ def cold_start(workdir: Path, runs: int) -> dict:
     """Spawn `goclaw daemon` on a fresh home: seconds to /healthz 200, then idle RSS after 2 s."""
     times, rss = [], []
     for run in range(runs):
-        home = workdir / f"cold{run}"
-        port = free_port()
-        env = {**os.environ, "GOCLAW_HOME": str(home), "GOCLAW_BIND_ADDR": f"127.0.0.1:{port}", "GOCLAW_NO_TUI": "1"}
-        started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "supervisors.cli", "daemon"], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc, _, seconds = spawn_daemon(workdir / f"cold{run}")
         try:
-            while True:
-                try:
-                    if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                        break
-                except requests.RequestException:
-                    pass
-                if proc.poll() is not None or time.perf_counter() - started > 20:
-                    raise RuntimeError("daemon did not become healthy")
-                time.sleep(0.002)
-            times.append(time.perf_counter() - started)
+            times.append(seconds)
             time.sleep(2)
             rss.append(psutil.Process(proc.pid).memory_info().rss / 2**20)
         finally:
             proc.terminate()
             proc.wait(timeout=30)
     return {"start_s": statistics.median(times), "start_max_s": max(times), "idle_rss_mb": statistics.median(rss)}
-
-
-def free_port() -> int:
-    import socket
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def main() -> int:
