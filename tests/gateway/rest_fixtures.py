@@ -60,3 +60,16 @@ def running_daemon(tmp_path: Path, config: str = "agents: []\n", environ: dict[s
         api.close()
         daemon.shutdown()
         assert not pykka.ActorRegistry.get_all(), "actors left running"
+
+
+SCOPED_KEY = "scoped-key-0123456789"
+SCOPED_KEY_CONFIG = f"""
+gateway:
+  auth:
+    enabled: true
+    keys:
+      - key: {SCOPED_KEY}
+        description: default only
+        agent_ids: [default]
+"""
+"""config.yaml lines adding one gateway API key allowed to address only the `default` agent."""

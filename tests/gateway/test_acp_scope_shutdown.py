@@ -8,21 +8,10 @@ import pytest
 
 from supervisors.daemon import Daemon
 from tests.gateway.acp_client import TOKEN, AcpClient, port_of
-from tests.gateway.rest_fixtures import running_daemon
+from tests.gateway.rest_fixtures import SCOPED_KEY, SCOPED_KEY_CONFIG, running_daemon
 from tests.helpers import DaemonProcess
 
-SCOPED_KEY = "scoped-key-0123456789"
-CONFIG = f"""
-agents:
-  - agent_id: coder
-gateway:
-  auth:
-    enabled: true
-    keys:
-      - key: {SCOPED_KEY}
-        description: default only
-        agent_ids: [default]
-"""
+CONFIG = "\nagents:\n  - agent_id: coder\n" + SCOPED_KEY_CONFIG
 DENIED = (1000, 'api key not permitted for agent "coder"')
 
 

@@ -7,19 +7,9 @@ import pytest
 import requests
 
 from goclaw_actors.http.chat_tasks import ChatRequest, enqueue_chat, wait_terminal
-from tests.gateway.rest_fixtures import running_daemon
+from tests.gateway.rest_fixtures import SCOPED_KEY, SCOPED_KEY_CONFIG, running_daemon
 from tests.gateway.test_rest_routes import PLANS_CONFIG
 
-SCOPED_KEY = "scoped-key-0123456789"
-AUTH_CONFIG = f"""
-gateway:
-  auth:
-    enabled: true
-    keys:
-      - key: {SCOPED_KEY}
-        description: default only
-        agent_ids: [default]
-"""
 DENIED = {"error": 'API key not permitted for agent "coder"'}
 
 
@@ -40,7 +30,7 @@ class ScopedClient:
 @pytest.fixture
 def scoped(tmp_path):
     """(daemon api with the token, client with the scoped key)."""
-    with running_daemon(tmp_path, PLANS_CONFIG + AUTH_CONFIG) as api:
+    with running_daemon(tmp_path, PLANS_CONFIG + SCOPED_KEY_CONFIG) as api:
         yield api, ScopedClient(api.base)
 
 
