@@ -105,11 +105,7 @@ def build_processor(rt: Any, agent: AgentConfig, config: Config, home: Path,
         return with_schema_instruction(assemble(agent_prompt(agent, config, home)), task, structured, home)
 
     def audit(task: TaskRow, decision: str, capability: str, reason: str) -> None:
-        policy_version = rt.policy_version()
-        rt.store.call("write_audit", action=capability, decision=decision, reason=reason,
-                      policy_version=policy_version, subject=agent.agent_id, trace_id=task.id)
-        if rt.audit is not None:
-            rt.audit.write(decision, capability, reason, policy_version, subject=agent.agent_id, trace_id=task.id)
+        rt.audit_decision(decision, capability, reason, subject=agent.agent_id, trace_id=task.id)
 
     def call_model(request, on_token):
         return provider.chat(request, on_token)

@@ -13,7 +13,6 @@ from actors.event_bus import Publish
 from actors.worker import CancelTask
 from goclaw_actors.broadcasts import BROADCAST_METHODS, broadcast_event
 from goclaw_actors.config.model import Config
-from goclaw_actors.logs.audit_log import AuditLog
 from supervisors import agent_control
 from supervisors.runtime import Runtime
 from supervisors.supervisor import describe_tree
@@ -66,9 +65,8 @@ class DaemonGatewayContext:
     """Routes reach actors through the name registry, never through cached refs."""
 
     def __init__(self, runtime: Runtime, config: Config, token: str, home: Path,
-                 health: Callable[[], dict[str, Any]], audit_log: AuditLog | None = None):
+                 health: Callable[[], dict[str, Any]]):
         self.runtime = runtime
-        self.audit_log = audit_log
         self._config = config
         self.token = token
         self.home = home
@@ -87,12 +85,8 @@ class DaemonGatewayContext:
         return self._health()
 
     def audit(self, decision: str, action: str, reason: str, subject: str | None = None) -> None:
-        """Record a security decision in logs/audit.jsonl (when given one) and the audit_log table."""
-        policy_version = self.runtime.policy_version()
-        if self.audit_log is not None:
-            self.audit_log.write(decision, action, reason, policy_version, subject=subject)
-        self.store("write_audit", action=action, decision=decision, reason=reason, policy_version=policy_version,
-                   subject=subject)
+        """Record a security decision in logs/audit.jsonl and the audit_log table."""
+        self.runtime.audit_decision(decision, action, reason, subject=subject)
 
     def store(self, op: str, **kwargs: Any) -> Any:
         """One durable write through the store actor."""

@@ -18,16 +18,9 @@ def plan_ports(rt: Runtime) -> PlanPorts:
         entries = rt.config.get("plans", []) if rt.config is not None else []
         return load_plans(entries, [row["agent_id"] for row in rt.reads.run(active_agents)])[0]
 
-    def audit(decision: str, action: str, reason: str, subject: str) -> None:
-        policy_version = rt.policy_version()
-        if rt.audit is not None:
-            rt.audit.write(decision, action, reason, policy_version, subject=subject)
-        rt.store.call("write_audit", action=action, decision=decision, reason=reason, policy_version=policy_version,
-                      subject=subject)
-
     timeout = rt.config.get("approval_timeout_seconds", DEFAULT_APPROVAL_TIMEOUT_SECONDS) if rt.config else None
     return PlanPorts(store=rt.store, reads=rt.reads, bus=lambda: rt.registry.proxy("event_bus"), plans=plans,
-                     audit=audit, approval_timeout_seconds=float(timeout or DEFAULT_APPROVAL_TIMEOUT_SECONDS))
+                     audit=rt.audit_decision, approval_timeout_seconds=float(timeout or DEFAULT_APPROVAL_TIMEOUT_SECONDS))
 
 
 def start_plan_runner(rt: Runtime) -> pykka.ActorRef:

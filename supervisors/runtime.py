@@ -49,6 +49,15 @@ class Runtime:
         """The version of the policy in force now."""
         return self._policy.ask(CurrentPolicyVersion(), timeout=5)
 
+    def audit_decision(self, decision: str, action: str, reason: str, subject: str | None = None,
+                       trace_id: str | None = None) -> None:
+        """Record a security decision in logs/audit.jsonl and the audit_log table (SPEC §11.2)."""
+        policy_version = self.policy_version()
+        if self.audit is not None:
+            self.audit.write(decision, action, reason, policy_version, subject=subject, trace_id=trace_id)
+        self.store.call("write_audit", action=action, decision=decision, reason=reason,
+                        policy_version=policy_version, subject=subject, trace_id=trace_id)
+
     def current_policy(self) -> Any:
         """The Policy in force now."""
         proxy = self.registry.proxy("policy")
