@@ -4,8 +4,8 @@ import pykka
 
 from actors.plan_ports import PlanPorts
 from actors.plan_runner import PlanRunner
-from goclaw_actors.plans.plan_config import Plan, load_plans
-from goclaw_actors.store.sqlite_reads import active_agents
+from goclaw_actors.plans.plan_config import Plan
+from goclaw_actors.plans.plan_lookup import configured_plans
 from supervisors.runtime import Runtime
 
 DEFAULT_APPROVAL_TIMEOUT_SECONDS = 60
@@ -15,8 +15,7 @@ def plan_ports(rt: Runtime) -> PlanPorts:
     """The PlanRunner's view of the daemon."""
 
     def plans() -> list[Plan]:
-        entries = rt.config.get("plans", []) if rt.config is not None else []
-        return load_plans(entries, [row["agent_id"] for row in rt.reads.run(active_agents)])[0]
+        return configured_plans(rt.config, rt.reads.run)
 
     timeout = rt.config.get("approval_timeout_seconds", DEFAULT_APPROVAL_TIMEOUT_SECONDS) if rt.config else None
     return PlanPorts(store=rt.store, reads=rt.reads, bus=lambda: rt.registry.proxy("event_bus"), plans=plans,

@@ -10,11 +10,9 @@ from goclaw_actors.http.context import GatewayContext
 from goclaw_actors.http.agent_scope import allowed, permitted_agents, require_agent
 from goclaw_actors.http.task_abort import abort_task
 from goclaw_actors.http.task_json import task_json
-from goclaw_actors.plans.plan_config import Plan, load_plans
-from goclaw_actors.plans.plan_lookup import PlanNotFound
+from goclaw_actors.plans.plan_lookup import PlanNotFound, configured_plans
 from goclaw_actors.queue.states import STATES
 from goclaw_actors.store import api_reads
-from goclaw_actors.store.sqlite_reads import active_agents
 from goclaw_actors.timeutil import rfc3339
 
 DEFAULT_TASK_LIMIT = 20
@@ -95,11 +93,11 @@ def install_rest_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
     @app.get("/api/plans")
     def plans_list():
         return {"plans": [{"name": plan.name, "step_count": len(plan.steps), "agent_ids": plan.agent_ids}
-                          for plan in configured_plans(ctx) if all(map(allowed, plan.agent_ids))]}
+                          for plan in configured_plans(ctx.config(), ctx.read) if all(map(allowed, plan.agent_ids))]}
 
     @app.post("/api/plans/<name>/execute")
     def plan_execute(name: str):
-        plan = next((plan for plan in configured_plans(ctx) if plan.name == name), None)
+        plan = next((plan for plan in configured_plans(ctx.config(), ctx.read) if plan.name == name), None)
         if plan is None:
             raise json_error(404, f'plan "{name}" not found')
         for agent_id in plan.agent_ids:
@@ -156,13 +154,6 @@ def visible_task(ctx: GatewayContext, task_id: str):
         raise json_error(404, f"task not found: {task_id}")
     require_agent(task.agent_id)
     return task
-
-
-def configured_plans(ctx: GatewayContext) -> list[Plan]:
-    """The valid plans of config `plans[]`, in config order, checked against the running agents."""
-    agents = [row["agent_id"] for row in ctx.read(active_agents)]
-    plans, _warnings = load_plans(ctx.config().get("plans", []), agents)
-    return plans
 
 
 def session_json(row: dict[str, Any]) -> dict[str, Any]:

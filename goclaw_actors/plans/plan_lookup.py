@@ -1,8 +1,9 @@
 """Finding a configured plan by name, and the rows a new execution of it starts with (SPEC §7.4)."""
 
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
-from goclaw_actors.plans.plan_config import Plan
+from goclaw_actors.plans.plan_config import Plan, load_plans
+from goclaw_actors.store.sqlite_reads import active_agents
 from goclaw_actors.plans.plan_waves import plan_waves
 
 
@@ -15,6 +16,13 @@ class PlanNotFound(LookupError):
 
     def __str__(self) -> str:
         return self.args[0]
+
+
+def configured_plans(config: Any, read: Callable[..., Any]) -> list[Plan]:
+    """The valid plans of config `plans[]`, in config order, checked against the active agents
+    (`read(fn, *args)` runs a read on the daemon's read pool)."""
+    entries = config.get("plans", []) if config is not None else []
+    return load_plans(entries, [row["agent_id"] for row in read(active_agents)])[0]
 
 
 def find_plan(plans: Sequence[Plan], name: str) -> Plan:
