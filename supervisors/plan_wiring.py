@@ -6,6 +6,7 @@ from actors.plan_ports import PlanPorts
 from actors.plan_runner import PlanRunner
 from goclaw_actors.plans.plan_config import Plan
 from goclaw_actors.plans.plan_lookup import configured_plans
+from goclaw_actors.store.sqlite_reads import active_agent_ids
 from supervisors.runtime import Runtime
 
 DEFAULT_APPROVAL_TIMEOUT_SECONDS = 60
@@ -15,7 +16,7 @@ def plan_ports(rt: Runtime) -> PlanPorts:
     """The PlanRunner's view of the daemon."""
 
     def plans() -> list[Plan]:
-        return configured_plans(rt.config, rt.reads.run)
+        return configured_plans(rt.config, rt.reads.run(active_agent_ids))
 
     timeout = rt.config.get("approval_timeout_seconds", DEFAULT_APPROVAL_TIMEOUT_SECONDS) if rt.config else None
     return PlanPorts(store=rt.store, reads=rt.reads, bus=lambda: rt.registry.proxy("event_bus"), plans=plans,

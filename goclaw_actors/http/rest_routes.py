@@ -13,6 +13,7 @@ from goclaw_actors.http.task_json import task_json
 from goclaw_actors.plans.plan_lookup import PlanNotFound, configured_plans
 from goclaw_actors.queue.states import STATES
 from goclaw_actors.store import api_reads
+from goclaw_actors.store.sqlite_reads import active_agent_ids
 from goclaw_actors.timeutil import rfc3339
 
 DEFAULT_TASK_LIMIT = 20
@@ -93,11 +94,11 @@ def install_rest_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
     @app.get("/api/plans")
     def plans_list():
         return {"plans": [{"name": plan.name, "step_count": len(plan.steps), "agent_ids": plan.agent_ids}
-                          for plan in configured_plans(ctx.config(), ctx.read) if all(map(allowed, plan.agent_ids))]}
+                          for plan in configured_plans(ctx.config(), ctx.read(active_agent_ids)) if all(map(allowed, plan.agent_ids))]}
 
     @app.post("/api/plans/<name>/execute")
     def plan_execute(name: str):
-        plan = next((plan for plan in configured_plans(ctx.config(), ctx.read) if plan.name == name), None)
+        plan = next((plan for plan in configured_plans(ctx.config(), ctx.read(active_agent_ids)) if plan.name == name), None)
         if plan is None:
             raise json_error(404, f'plan "{name}" not found')
         for agent_id in plan.agent_ids:

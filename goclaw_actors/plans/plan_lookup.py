@@ -1,9 +1,8 @@
 """Finding a configured plan by name, and the rows a new execution of it starts with (SPEC §7.4)."""
 
-from typing import Any, Callable, Sequence
+from typing import Any, Iterable, Sequence
 
 from goclaw_actors.plans.plan_config import Plan, load_plans
-from goclaw_actors.store.sqlite_reads import active_agents
 from goclaw_actors.plans.plan_waves import plan_waves
 
 
@@ -18,11 +17,10 @@ class PlanNotFound(LookupError):
         return self.args[0]
 
 
-def configured_plans(config: Any, read: Callable[..., Any]) -> list[Plan]:
-    """The valid plans of config `plans[]`, in config order, checked against the active agents
-    (`read(fn, *args)` runs a read on the daemon's read pool)."""
+def configured_plans(config: Any, agent_ids: Iterable[str]) -> list[Plan]:
+    """The valid plans of config `plans[]`, in config order, checked against the active agents."""
     entries = config.get("plans", []) if config is not None else []
-    return load_plans(entries, [row["agent_id"] for row in read(active_agents)])[0]
+    return load_plans(entries, list(agent_ids))[0]
 
 
 def find_plan(plans: Sequence[Plan], name: str) -> Plan:

@@ -61,3 +61,8 @@ def active_agents(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor]
+
+
+def active_agent_ids(conn: sqlite3.Connection) -> list[str]:
+    """Ids of the active agents, `default` first then by id."""
+    return [row["agent_id"] for row in active_agents(conn)]

@@ -19,6 +19,7 @@ from goclaw_actors.http.acp.errors import internal, invalid
 from goclaw_actors.http.acp.params import check_agent_scope, text
 from goclaw_actors.plans.plan_lookup import PlanNotFound, configured_plans
 from goclaw_actors.policy.policy_edit import add_domain
+from goclaw_actors.store.sqlite_reads import active_agent_ids
 
 POLICY_FILE = "policy.yaml"
 DEFAULT_PROVIDER = "google"
@@ -43,7 +44,7 @@ def plan_list(call: Call) -> dict[str, Any]:
     """The valid plans of config.yaml, in config order: `{name, step_count, agent_ids}`."""
     principal = call.conn.principal
     return {"plans": [{"name": plan.name, "step_count": len(plan.steps), "agent_ids": plan.agent_ids}
-                      for plan in configured_plans(call.ctx.config(), call.ctx.read) if all(map(principal.allows, plan.agent_ids))]}
+                      for plan in configured_plans(call.ctx.config(), call.ctx.read(active_agent_ids)) if all(map(principal.allows, plan.agent_ids))]}
 
 
 def plan_execute(call: Call) -> dict[str, Any]:
@@ -52,7 +53,7 @@ def plan_execute(call: Call) -> dict[str, Any]:
     name = text(call.params, "name")
     if not name:
         raise invalid("name is required")
-    plan = next((plan for plan in configured_plans(call.ctx.config(), call.ctx.read) if plan.name == name), None)
+    plan = next((plan for plan in configured_plans(call.ctx.config(), call.ctx.read(active_agent_ids)) if plan.name == name), None)
     if plan is None:
         raise internal(f'plan "{name}" not found')
     for agent in plan.agent_ids:
