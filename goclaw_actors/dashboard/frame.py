@@ -8,7 +8,7 @@ are redrawn (no clearing, no flicker).
 from typing import Iterable, NamedTuple
 
 from goclaw_actors.dashboard.layout import Layout, Rect
-from goclaw_actors.dashboard.text_fit import fit
+from goclaw_actors.dashboard.text_fit import cell_width, fit
 
 SEPARATOR = "│"
 
@@ -32,19 +32,27 @@ def pane_rows(rows: Iterable[Row], rect: Rect) -> list[Row]:
 
 def compose(layout: Layout, regions: dict[str, list[Row]]) -> Frame:
     """The frame for `layout` from the rows of each region (`header`, `main`, `notice`, `input`, `footer`
-    and the side panes by name); a missing region is blank."""
-    lines: list[list[Row]] = [[] for _ in range(layout.height)]
+    and the side panes by name); a missing region is blank; a one-column gap between panes is a line."""
+    placed: list[list[tuple[int, Row]]] = [[] for _ in range(layout.height)]
     full = [("header", layout.header), ("main", layout.main), ("notice", layout.notice), ("input", layout.input),
             ("footer", layout.footer), *layout.side]
-    for name, rect in sorted(full, key=lambda item: item[1].x):
+    for name, rect in full:
         for offset, row in enumerate(pane_rows(regions.get(name, []), rect)):
             if 0 <= rect.y + offset < layout.height:
-                lines[rect.y + offset].append(row)
-    separator_x = layout.separator_x
-    if separator_x is not None:
-        for y in range(layout.main.y, layout.main.y + layout.main.h):
-            lines[y].insert(1, Row(SEPARATOR, "dim"))
-    return [tuple(line) for line in lines]
+                placed[rect.y + offset].append((rect.x, row))
+    frame: Frame = []
+    for segments in placed:
+        line: list[Row] = []
+        x = 0
+        for start, row in sorted(segments, key=lambda segment: segment[0]):
+            if start > x:
+                line.append(Row(SEPARATOR, "dim") if start - x == 1 else Row(" " * (start - x)))
+            line.append(row)
+            x = start + cell_width(row.text)
+        if x < layout.width:
+            line.append(Row(" " * (layout.width - x)))
+        frame.append(tuple(line))
+    return frame
 
 
 def changed_lines(previous: Frame | None, current: Frame) -> list[int]:

@@ -12,11 +12,14 @@ FOOTER_ROWS = 3  # notice or approval prompt, input line, key hints
 MIN_SIDE_WIDTH = 30
 MAX_SIDE_WIDTH = 80
 SIDE_FROM_WIDTH = 70  # narrower screens show the chat only
+TWO_COLUMNS_FROM_WIDTH = 160  # wider screens stack the side panes in two columns
+MAX_WIDE_COLUMN = 60
 PANE_MIN_ROWS = 2  # a title and one line
 # Side panes in screen order with their share of the spare rows; dropped last-first when rows run out,
 # except that the queue and the agents are kept longest.
 SIDE_PANES = (("agents", 2), ("queue", 3), ("supervision", 3), ("events", 3), ("usage", 1))
 DROP_ORDER = ("usage", "events", "supervision", "agents")
+WIDE_COLUMNS = ((("agents", 2), ("queue", 4), ("usage", 1)), (("supervision", 3), ("events", 2)))
 
 
 @dataclass(frozen=True)
@@ -42,11 +45,6 @@ class Layout:
     footer: Rect
     side: list[tuple[str, Rect]] = field(default_factory=list)
 
-    @property
-    def separator_x(self) -> int | None:
-        """The column of the line between the chat and the side panes, if there is a side column."""
-        return self.main.x + self.main.w if self.side else None
-
 
 def compute_layout(width: int, height: int) -> Layout:
     """The layout of a `width` × `height` screen (any size; tiny screens get empty regions)."""
@@ -60,21 +58,25 @@ def compute_layout(width: int, height: int) -> Layout:
     header = Rect(0, 0, width, header_rows)
     if width < SIDE_FROM_WIDTH or body_rows < PANE_MIN_ROWS:
         return Layout(width, height, header, Rect(0, body_top, width, body_rows), notice, input_, footer)
+    if width >= TWO_COLUMNS_FROM_WIDTH:
+        side_w = min(MAX_WIDE_COLUMN, width // 4)
+        main = Rect(0, body_top, width - 2 * (side_w + 1), body_rows)
+        side = [(name, Rect(main.w + 1 + column * (side_w + 1), y, side_w, rows))
+                for column, panes in enumerate(WIDE_COLUMNS) for name, y, rows in _stack(body_top, body_rows, panes)]
+        return Layout(width, height, header, main, notice, input_, footer, side)
     side_w = min(MAX_SIDE_WIDTH, max(MIN_SIDE_WIDTH, width * 2 // 5))
     main = Rect(0, body_top, width - side_w - 1, body_rows)
-    side_x = main.w + 1
-    side = [(name, Rect(side_x, y, side_w, rows))
-            for name, y, rows in _stack(body_top, body_rows)]
+    side = [(name, Rect(main.w + 1, y, side_w, rows)) for name, y, rows in _stack(body_top, body_rows, SIDE_PANES)]
     return Layout(width, height, header, main, notice, input_, footer, side)
 
 
-def _stack(top: int, rows: int) -> list[tuple[str, int, int]]:
-    """(pane, y, rows) of the side panes that fit in `rows`, spare rows shared by weight."""
-    panes = dict(SIDE_PANES)
+def _stack(top: int, rows: int, weighted: tuple[tuple[str, int], ...]) -> list[tuple[str, int, int]]:
+    """(pane, y, rows) of the panes that fit in `rows`, spare rows shared by weight."""
+    panes = dict(weighted)
     for name in DROP_ORDER:
         if len(panes) * PANE_MIN_ROWS <= rows:
             break
-        del panes[name]
+        panes.pop(name, None)
     while panes and len(panes) * PANE_MIN_ROWS > rows:  # only the queue left and still too small
         panes.popitem()
     spare = rows - len(panes) * PANE_MIN_ROWS

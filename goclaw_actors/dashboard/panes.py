@@ -80,7 +80,7 @@ def chat_rows(state: DashboardState, width: int, height: int) -> list[Row]:
     """The chat history, wrapped, scrolled back `state.scroll` lines."""
     rows = [row for entry in state.chat for row in _entry_lines(entry, width)]
     if not rows:
-        rows = [Row("Type a message and press Enter; /help lists the commands.", "dim")]
+        rows = [Row(line, "dim") for line in wrap("Type a message and press Enter; /help lists the commands.", width)]
     shown, state.scroll = scrolled(rows, height, state.scroll)
     return shown
 
@@ -121,32 +121,49 @@ def queue_rows(state: DashboardState, width: int, height: int) -> list[Row]:
     return rows
 
 
-def _tree_lines(node: dict[str, Any], depth: int, out: list[str]) -> None:
+def _tree_lines(node: dict[str, Any], depth: int, out: list[str], compact: bool) -> None:
+    """The children of `node`, indented; `compact` keeps only supervisors and what is down or restarted."""
     children = node.get("children") or []
     workers = [child for child in children if str(child.get("id", "")).startswith("worker:")]
     for child in children:
         if child in workers:
             continue
-        name = child.get("id") or child.get("name", "")
-        dead = "" if child.get("alive", True) else " DOWN"
+        dead = not child.get("alive", True)
+        if compact and not (child.get("strategy") or dead or child.get("restarts")):
+            continue
         strategy = f" {child['strategy']}" if child.get("strategy") else ""
-        out.append(f"{'  ' * depth}{name}{strategy} ↻{child.get('restarts', 0)}{dead}")
-        _tree_lines(child, depth + 1, out)
+        out.append(f"{'  ' * depth}{child.get('id', '')}{strategy} ↻{child.get('restarts', 0)}{' DOWN' if dead else ''}")
+        _tree_lines(child, depth + 1, out, compact)
     if workers:
         alive = sum(1 for worker in workers if worker.get("alive"))
         restarts = sum(int(worker.get("restarts") or 0) for worker in workers)
         out.append(f"{'  ' * depth}worker ×{len(workers)} alive {alive}/{len(workers)} ↻{restarts}")
 
 
+def _tree_totals(node: dict[str, Any]) -> tuple[int, int, int]:
+    """(actors, alive, restarts) under `node`: each supervisor's `restarts` counts the restarts it made."""
+    actors, alive, restarts = 0, 0, int(node.get("restarts") or 0) if node.get("strategy") else 0
+    for child in node.get("children") or []:
+        below = _tree_totals(child)
+        actors, alive, restarts = actors + 1 + below[0], alive + bool(child.get("alive")) + below[1], restarts + below[2]
+    return actors, alive, restarts
+
+
 def supervision_rows(state: DashboardState, width: int, height: int) -> list[Row]:
-    """The live supervision tree with restart counts (↻); a lanes supervisor's workers on one line."""
+    """The live supervision tree with restart counts (↻): a summary line, then the tree (only its
+    supervisors and any trouble when it does not fit); a lanes supervisor's workers on one line."""
     rows = [title(TITLES["supervision"], width)]
     tree = state.supervision
     if not tree:
         return rows + [Row("(not loaded yet)", "dim")]
+    actors, alive, restarts = _tree_totals(tree)
+    summary = Row(f"{alive}/{actors} alive · {restarts} restarts", "error" if alive < actors else "")
     lines = [f"{tree.get('name', 'root')} {tree.get('strategy', '')} ↻{tree.get('restarts', 0)}"]
-    _tree_lines(tree, 1, lines)
-    return rows + [Row(line) for line in lines]
+    _tree_lines(tree, 1, lines, compact=False)
+    if len(lines) > height - 2:
+        lines = lines[:1]
+        _tree_lines(tree, 1, lines, compact=True)
+    return rows + [summary] + [Row(line) for line in lines]
 
 
 def events_rows(state: DashboardState, width: int, height: int) -> list[Row]:

@@ -19,8 +19,8 @@ def test_regions_tile_the_screen_without_overlap(width, height):
                 assert (x, y) not in cells
                 assert 0 <= x < width and 0 <= y < height
                 cells.add((x, y))
-    separator = height - 5 if layout.side else 0  # one column between chat and side panes, body rows only
-    assert len(cells) + max(0, separator) == width * height
+    columns = len({rect.x for _, rect in layout.side})  # a separator column before each side column
+    assert len(cells) + columns * layout.main.h == width * height
 
 
 def test_80x24_and_200x50_layouts():
@@ -29,8 +29,9 @@ def test_80x24_and_200x50_layouts():
     assert [(name, rect.h) for name, rect in small.side] == [
         ("agents", 4), ("queue", 5), ("supervision", 4), ("events", 4), ("usage", 2)]
     wide = compute_layout(200, 50)
-    assert wide.main.w == 119 and wide.side[0][1].w == 80
-    assert sum(rect.h for _, rect in wide.side) == 45
+    assert wide.main.w == 98 and {rect.w for _, rect in wide.side} == {50}
+    assert [(name, rect.x, rect.h) for name, rect in wide.side] == [
+        ("agents", 99, 14), ("queue", 99, 24), ("usage", 99, 7), ("supervision", 150, 27), ("events", 150, 18)]
 
 
 def test_narrow_or_short_screens_drop_side_panes_in_order():
