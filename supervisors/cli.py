@@ -48,13 +48,19 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
+def _no_arguments(rest: list[str], usage: str) -> int | None:
+    """None when `rest` is empty; else the exit status after printing `usage` (0 for --help, 2 otherwise)."""
+    if not rest:
+        return None
+    help_asked = rest in (["--help"], ["-h"], ["-help"])
+    print(usage, file=sys.stdout if help_asked else sys.stderr)
+    return 0 if help_asked else 2
+
+
 def _daemon(rest: list[str]) -> int:
-    if rest in (["--help"], ["-h"], ["-help"]):
-        print(DAEMON_USAGE)
-        return 0
-    if rest:
-        print(DAEMON_USAGE, file=sys.stderr)
-        return 2
+    refused = _no_arguments(rest, DAEMON_USAGE)
+    if refused is not None:
+        return refused
     from supervisors.daemon import run_daemon
     return run_daemon()
 
@@ -65,12 +71,9 @@ def _default_command() -> str:
 
 
 def _dashboard(rest: list[str]) -> int:
-    if rest in (["--help"], ["-h"], ["-help"]):
-        print(DASHBOARD_USAGE)
-        return 0
-    if rest:
-        print(DASHBOARD_USAGE, file=sys.stderr)
-        return 2
+    refused = _no_arguments(rest, DASHBOARD_USAGE)
+    if refused is not None:
+        return refused
     from supervisors.dashboard_run import run_dashboard
     return run_dashboard()
 

@@ -122,17 +122,26 @@ class Daemon:
             log.warn("drain timeout; requeueing unfinished tasks", drain_timeout_seconds=seconds)
 
 
-def run_daemon(environ: dict[str, str] | None = None) -> int:
-    """Run the daemon in the foreground until SIGTERM/SIGINT; returns the process exit status."""
-    environ = dict(os.environ) if environ is None else environ
-    home = resolve_home(environ)
-    daemon = Daemon(home, environ, Path.cwd())
+def start_daemon(home: Path, environ: dict[str, str], cwd: Path, log_to_stdout: bool = True) -> Daemon:
+    """A started daemon whose SIGTERM/SIGINT request a graceful stop; on a start-up failure the failure is
+    logged, what started is stopped, and the StartupError is raised."""
+    daemon = Daemon(home, environ, cwd, log_to_stdout)
     daemon.install_signal_handlers()
     try:
         daemon.start()
     except StartupError as exc:
         write_startup_failure(exc.reason_code, str(exc), home)
         daemon.shutdown()
+        raise
+    return daemon
+
+
+def run_daemon(environ: dict[str, str] | None = None) -> int:
+    """Run the daemon in the foreground until SIGTERM/SIGINT; returns the process exit status."""
+    environ = dict(os.environ) if environ is None else environ
+    try:
+        daemon = start_daemon(resolve_home(environ), environ, Path.cwd())
+    except StartupError:
         return 1
     code = daemon.wait()
     daemon.shutdown()

@@ -27,8 +27,7 @@ from goclaw_actors.dashboard.state import DashboardState
 from goclaw_actors.dashboard.terminal_mode import full_screen
 from goclaw_actors.errors import ConfigError, StartupError
 from goclaw_actors.home import TOKEN_ENV, TOKEN_FILE, read_auth_token, resolve_home
-from goclaw_actors.logs.system_log import write_startup_failure
-from supervisors.daemon import Daemon
+from supervisors.daemon import start_daemon
 
 STDERR_LOG = "dashboard.stderr.log"  # under logs/: what would otherwise scribble over the full screen
 
@@ -53,14 +52,10 @@ def run_dashboard(environ: dict[str, str] | None = None, stdin: TextIO | None = 
     endpoint = Endpoint.for_bind_addr(bind_addr, token)
     daemon = None
     if daemon_answers(endpoint) is None:
-        daemon = Daemon(home, environ, cwd, log_to_stdout=False)
-        daemon.install_signal_handlers()
         try:
-            daemon.start()
+            daemon = start_daemon(home, environ, cwd, log_to_stdout=False)
         except StartupError as exc:
-            write_startup_failure(exc.reason_code, str(exc), home)
-            daemon.shutdown()
-            return 1
+            return _fail(f"the daemon could not start ({exc.reason_code}): {exc}")
         host, port = daemon.boot.listener.getsockname()[:2]
         endpoint = Endpoint.for_bind_addr(f"{host}:{port}", daemon.boot.token)
     elif not token:
