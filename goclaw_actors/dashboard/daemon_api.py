@@ -12,6 +12,7 @@ each chat stream gets a socket of its own because ACP answers a socket's request
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import gevent.lock
 import requests
 
 from goclaw_actors.bind_addr import client_base_url
@@ -64,6 +65,7 @@ class DaemonApi:
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"Bearer {endpoint.token}"
         self._control: AcpSocket | None = None
+        self._connecting = gevent.lock.Semaphore()  # one reconnect at a time
         self._sessions: dict[str, int] = {}  # subscribed session -> last event id seen
 
     # --- REST -------------------------------------------------------------------------------
@@ -96,11 +98,13 @@ class DaemonApi:
 
     def acp(self, method: str, params: dict[str, Any] | None = None) -> Any:
         """Call `method` on the control socket, reconnecting (and resubscribing) if it was lost."""
-        if self._control is None or self._control.closed:
-            self._control = self.connect()
-            for session_id, last_id in list(self._sessions.items()):
-                self._subscribe(session_id, last_id)
-        return self._control.call(method, params)
+        with self._connecting:
+            if self._control is None or self._control.closed:
+                self._control = self.connect()
+                for session_id, last_id in list(self._sessions.items()):
+                    self._subscribe(session_id, last_id)
+            control = self._control
+        return control.call(method, params)
 
     def subscribe_session(self, session_id: str) -> None:
         """Receive the session's task events from now on (`session.event` notifications)."""

@@ -136,6 +136,13 @@ def test_keys_drive_the_screen(dash, api):
         keys.on_key(None, char)
     keys.on_key("KEY_ENTER", "\n")
     wait_until(lambda: any(e.kind == "reply" and e.done for e in state.chat), timeout=10)
+    dash.handle("/help")
+    keys.page = 5
+    keys.on_key("KEY_PGUP", "")
+    frame, _ = render_screen(state, view, 100, 12)
+    assert state.scroll == 4 and "more lines below (PgDn)" in "".join(line_text(line) for line in frame)
+    keys.on_key("KEY_PGDOWN", "")
+    assert state.scroll == 0
     keys.on_key(None, CTRL_A)
     assert state.view == "activity"
     frame, _ = render_screen(state, view, 100, 30)

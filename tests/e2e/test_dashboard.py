@@ -62,6 +62,7 @@ def test_chat_queue_approval_resize_and_quit(home, daemons, terminals):
         wait_until(lambda: _is_layout(term.screen(), 80, 24), timeout=10, what="the 80x24 layout")
         term.send("C-c")
         assert term.exit_status() == 0
+        assert "─ Queue ─" not in term.screen()  # the terminal's own screen is back
         assert daemon.healthy()  # the dashboard only attached
         assert daemon.terminate() == 0
 
