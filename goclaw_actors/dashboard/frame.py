@@ -8,7 +8,7 @@ are redrawn (no clearing, no flicker).
 from typing import Iterable, NamedTuple
 
 from goclaw_actors.dashboard.layout import Layout, Rect
-from goclaw_actors.dashboard.text_fit import cell_width, fit
+from goclaw_actors.dashboard.text_fit import cell_width, clean, fit
 
 SEPARATOR = "│"
 
@@ -25,8 +25,9 @@ Frame = list[Line]
 
 
 def pane_rows(rows: Iterable[Row], rect: Rect) -> list[Row]:
-    """`rows` fitted to `rect`: each cut or padded to its width, and exactly `rect.h` of them."""
-    fitted = [Row(fit(row.text, rect.w), row.style) for row in list(rows)[:rect.h]]
+    """`rows` fitted to `rect`: control characters removed, each cut or padded to its width, and exactly
+    `rect.h` of them."""
+    fitted = [Row(fit(clean(row.text), rect.w), row.style) for row in list(rows)[:rect.h]]
     return fitted + [Row(" " * rect.w)] * (rect.h - len(fitted))
 
 

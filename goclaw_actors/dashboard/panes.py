@@ -3,6 +3,7 @@
     rows = queue_rows(state, width=30, height=8)
 """
 
+import functools
 from typing import Any
 
 from goclaw_actors.dashboard.agent_form import AgentForm
@@ -14,7 +15,7 @@ KEY_HINTS = "Enter send · Tab agent · PgUp/PgDn scroll · Ctrl+A activity · C
 QUEUE_STATES = ("QUEUED", "CLAIMED", "RUNNING", "RETRY WAIT", "DEAD_LETTER", "SUCCEEDED", "FAILED", "CANCELED")
 TITLES = {"agents": "Agents", "queue": "Queue", "supervision": "Supervision", "events": "Events",
           "usage": "Tokens and cost"}
-CHAT_STYLES = {"user": "user", "reply": "", "status": "dim", "info": "info", "error": "error"}
+CHAT_STYLES = {"user": "user", "reply": "", "status": "dim", "info": "info", "error": "error", "activity": ""}
 
 
 def title(text: str, width: int) -> Row:
@@ -55,15 +56,30 @@ def header_rows(state: DashboardState, width: int) -> list[Row]:
 
 
 def _entry_lines(entry: ChatEntry, width: int) -> list[Row]:
-    if entry.kind == "user":
-        text = f"you → @{entry.agent}: {entry.text}"
-    elif entry.kind == "reply":
-        text = f"@{entry.agent}: {entry.text}" + ("" if entry.done else " ▌")
-    elif entry.kind == "error":
-        text = f"! {entry.text}"
-    else:
-        text = entry.text
-    return [Row(line, CHAT_STYLES[entry.kind]) for line in wrap(text, width)]
+    return _wrapped_entry(entry.kind, entry.text, entry.agent, entry.done, width)
+
+
+@functools.lru_cache(maxsize=2048)
+def _wrapped_entry(kind: str, text: str, agent: str, done: bool, width: int) -> list[Row]:
+    """The rows of one chat entry (cached: the screen is redrawn far more often than entries change)."""
+    if kind == "user":
+        text = f"you → @{agent}: {text}"
+    elif kind == "reply":
+        text = f"@{agent}: {text}" + ("" if done else " ▌")
+    elif kind == "error":
+        text = f"! {text}"
+    return [Row(line, CHAT_STYLES[kind]) for line in wrap(text, width)]
+
+
+def _last_rows(items: list, to_rows, needed: int) -> list[Row]:
+    """The rows of the last items of `items` (each turned into rows by `to_rows`), at least `needed` of
+    them when there are that many: older items are not even wrapped."""
+    rows: list[Row] = []
+    for item in reversed(items):
+        rows[:0] = to_rows(item)
+        if len(rows) >= needed:
+            break
+    return rows
 
 
 def scrolled(rows: list[Row], height: int, scroll: int) -> tuple[list[Row], int]:
@@ -78,7 +94,7 @@ def scrolled(rows: list[Row], height: int, scroll: int) -> tuple[list[Row], int]
 
 def chat_rows(state: DashboardState, width: int, height: int) -> list[Row]:
     """The chat history, wrapped, scrolled back `state.scroll` lines."""
-    rows = [row for entry in state.chat for row in _entry_lines(entry, width)]
+    rows = _last_rows(state.chat, lambda entry: _entry_lines(entry, width), height + state.scroll + 1)
     if not rows:
         rows = [Row(line, "dim") for line in wrap("Type a message and press Enter; /help lists the commands.", width)]
     shown, state.scroll = scrolled(rows, height, state.scroll)
@@ -87,7 +103,8 @@ def chat_rows(state: DashboardState, width: int, height: int) -> list[Row]:
 
 def activity_rows(state: DashboardState, width: int, height: int) -> list[Row]:
     """The activity feed (Ctrl+A): task events, approvals and changes, newest last."""
-    rows = [Row(line) for text in state.activity for line in wrap(text, width)]
+    rows = _last_rows(list(state.activity), lambda text: _wrapped_entry("activity", text, "", True, width),
+                      height + state.scroll + 1)
     shown, state.scroll = scrolled(rows or [Row("No activity yet.", "dim")], height - 1, state.scroll)
     return [title("Activity (Ctrl+A: back to the chat)", width)] + shown
 

@@ -19,12 +19,16 @@ def char_width(char: str) -> int:
 
 
 def cell_width(text: str) -> int:
-    """Cells `text` takes."""
+    """Cells `text` takes (clean text: ASCII is one cell per character)."""
+    if text.isascii():
+        return len(text)
     return sum(char_width(char) for char in text)
 
 
 def fit(text: str, width: int) -> str:
-    """`text` (one line) cut to `width` cells and padded with spaces to exactly `width`."""
+    """`text` (one clean line) cut to `width` cells and padded with spaces to exactly `width`."""
+    if text.isascii():
+        return text[:width].ljust(width)
     out, used = [], 0
     for char in text:
         size = char_width(char)

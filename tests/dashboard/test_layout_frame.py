@@ -67,6 +67,7 @@ def test_text_is_cleaned_cut_and_wrapped_by_cells():
     assert wrap("abcdefghij", 4) == ["abcd", "efgh", "ij"]
     assert wrap("a\n\nb", 10) == ["a", "", "b"]
     assert pane_rows([Row("long text")], Rect(0, 0, 4, 2)) == [Row("long"), Row("    ")]
+    assert pane_rows([Row("\x1b]0;pwned\x07ok")], Rect(0, 0, 12, 1)) == [Row("]0;pwnedok  ")]  # no escapes
 
 
 def test_the_input_line_edits_scrolls_and_remembers():
