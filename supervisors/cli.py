@@ -1,4 +1,4 @@
-"""The `goclaw` command line: daemon, status, version, help (SPEC §12)."""
+"""The `goclaw` command line: daemon, dashboard, status, version, help (SPEC §12)."""
 
 from gevent import monkey
 
@@ -12,14 +12,17 @@ USAGE = """usage: goclaw <command>
 
 commands:
   daemon     run the daemon in the foreground, logging to stdout (also -daemon, --daemon)
+  dashboard  the terminal dashboard, attached to the daemon at bind_addr or to one started in process
   status     GET /healthz of the running daemon and print it; exit 0 iff healthy
   help       show this help
   --version  print the version (also -version)
 
-With no command, goclaw runs the daemon.
-Environment: GOCLAW_HOME (default ~/.goclaw), GOCLAW_BIND_ADDR, GOCLAW_WORKER_COUNT, GOCLAW_LOG_LEVEL, …
+With no command: the dashboard on a terminal (unless GOCLAW_NO_TUI is set), otherwise the daemon.
+Environment: GOCLAW_HOME (default ~/.goclaw), GOCLAW_BIND_ADDR, GOCLAW_WORKER_COUNT, GOCLAW_LOG_LEVEL,
+GOCLAW_NO_TUI (1: no full-screen dashboard; `goclaw dashboard` then runs in line mode), …
 """
 DAEMON_USAGE = "usage: goclaw daemon [--help]"
+DASHBOARD_USAGE = "usage: goclaw dashboard [--help]"
 STATUS_USAGE = "usage: goclaw status"
 STATUS_TIMEOUT_SECONDS = 3.0
 
@@ -27,9 +30,11 @@ STATUS_TIMEOUT_SECONDS = 3.0
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `goclaw` console script; returns the exit status."""
     args = sys.argv[1:] if argv is None else argv
-    command, rest = (args[0], args[1:]) if args else ("daemon", [])
+    command, rest = (args[0], args[1:]) if args else (_default_command(), [])
     if command in ("daemon", "-daemon", "--daemon"):
         return _daemon(rest)
+    if command == "dashboard":
+        return _dashboard(rest)
     if command == "status":
         return _status(rest)
     if command in ("--version", "-version", "version"):
@@ -43,15 +48,34 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
+def _no_arguments(rest: list[str], usage: str) -> int | None:
+    """None when `rest` is empty; else the exit status after printing `usage` (0 for --help, 2 otherwise)."""
+    if not rest:
+        return None
+    help_asked = rest in (["--help"], ["-h"], ["-help"])
+    print(usage, file=sys.stdout if help_asked else sys.stderr)
+    return 0 if help_asked else 2
+
+
 def _daemon(rest: list[str]) -> int:
-    if rest in (["--help"], ["-h"], ["-help"]):
-        print(DAEMON_USAGE)
-        return 0
-    if rest:
-        print(DAEMON_USAGE, file=sys.stderr)
-        return 2
+    refused = _no_arguments(rest, DAEMON_USAGE)
+    if refused is not None:
+        return refused
     from supervisors.daemon import run_daemon
     return run_daemon()
+
+
+def _default_command() -> str:
+    from goclaw_actors.dashboard.terminal_mode import dashboard_by_default
+    return "dashboard" if dashboard_by_default(os.environ, sys.stdin, sys.stdout) else "daemon"
+
+
+def _dashboard(rest: list[str]) -> int:
+    refused = _no_arguments(rest, DASHBOARD_USAGE)
+    if refused is not None:
+        return refused
+    from supervisors.dashboard_run import run_dashboard
+    return run_dashboard()
 
 
 def _status(rest: list[str]) -> int:

@@ -33,8 +33,9 @@ class Daemon:
     escalation, `shutdown()` drains and stops everything.
     """
 
-    def __init__(self, home: Path, environ: dict[str, str], cwd: Path):
+    def __init__(self, home: Path, environ: dict[str, str], cwd: Path, log_to_stdout: bool = True):
         self.home = home
+        self.log_to_stdout = log_to_stdout
         self.environ = environ
         self.cwd = cwd
         self.stop_requested = gevent.event.Event()
@@ -46,7 +47,7 @@ class Daemon:
     def start(self) -> None:
         """Boot, start the supervision tree and wait until the gateway serves; raises StartupError."""
         started = time.monotonic()
-        self.boot = b = boot(self.home, self.environ, self.cwd)
+        self.boot = b = boot(self.home, self.environ, self.cwd, self.log_to_stdout)
         self.runtime = rt = Runtime(db_path=b.db_path, reads=ReadPool(b.db_path), policy=b.policy,
                                     policy_source=str(b.policy_path), lanes=b.lanes,
                                     listen=Listener(b.listener, lambda: bind_listener(b.config.bind_addr)),
@@ -121,17 +122,26 @@ class Daemon:
             log.warn("drain timeout; requeueing unfinished tasks", drain_timeout_seconds=seconds)
 
 
-def run_daemon(environ: dict[str, str] | None = None) -> int:
-    """Run the daemon in the foreground until SIGTERM/SIGINT; returns the process exit status."""
-    environ = dict(os.environ) if environ is None else environ
-    home = resolve_home(environ)
-    daemon = Daemon(home, environ, Path.cwd())
+def start_daemon(home: Path, environ: dict[str, str], cwd: Path, log_to_stdout: bool = True) -> Daemon:
+    """A started daemon whose SIGTERM/SIGINT request a graceful stop; on a start-up failure the failure is
+    logged, what started is stopped, and the StartupError is raised."""
+    daemon = Daemon(home, environ, cwd, log_to_stdout)
     daemon.install_signal_handlers()
     try:
         daemon.start()
     except StartupError as exc:
         write_startup_failure(exc.reason_code, str(exc), home)
         daemon.shutdown()
+        raise
+    return daemon
+
+
+def run_daemon(environ: dict[str, str] | None = None) -> int:
+    """Run the daemon in the foreground until SIGTERM/SIGINT; returns the process exit status."""
+    environ = dict(os.environ) if environ is None else environ
+    try:
+        daemon = start_daemon(resolve_home(environ), environ, Path.cwd())
+    except StartupError:
         return 1
     code = daemon.wait()
     daemon.shutdown()

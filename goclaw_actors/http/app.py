@@ -13,6 +13,7 @@ from goclaw_actors.http.ops_routes import install_ops_routes
 from goclaw_actors.http.sse_routes import install_sse_routes
 from goclaw_actors.http.rest_routes import install_rest_routes
 from goclaw_actors.http.a2a_routes import install_a2a_routes
+from goclaw_actors.http.activity_routes import install_activity_routes
 from goclaw_actors.http.acp.routes import install_acp_routes
 from goclaw_actors.http.security import SecuredApp
 
@@ -23,6 +24,7 @@ ROUTE_GROUPS = [
     install_openai_routes,
     install_sse_routes,
     install_rest_routes,
+    install_activity_routes,
     install_a2a_routes,
     install_acp_routes,
 ]
