@@ -54,7 +54,8 @@ def root_children(rt: Runtime, on_escalate: Callable[[str, str], None]) -> list[
         ChildSpec("task_streams", lambda: reg.register("task_streams", TaskStreams.start())),
         ChildSpec("policy", lambda: reg.register("policy", PolicyActor.start(rt.policy, rt.policy_source,
                                                                                rt.store))),
-        ChildSpec("queue_maintenance", lambda: reg.register("queue_maintenance", QueueMaintenance.start(rt.store))),
+        ChildSpec("queue_maintenance", lambda: reg.register("queue_maintenance", QueueMaintenance.start(
+            rt.store, rt.approvals()))),
         ChildSpec("agents", lambda: reg.register("agents", Supervisor.start(
             "agents", [agent_spec(rt, settings) for settings in rt.lanes], strategy="one_for_one",
             on_escalate=None))),
