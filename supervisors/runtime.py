@@ -41,6 +41,7 @@ class Runtime:
     config: Any = None  # goclaw_actors.config.model.Config; None: every agent gets the fallback processor
     home: Path | None = None
     audit: Any = None  # goclaw_actors.logs.audit_log.AuditLog
+    start_failure: Any = None  # the StartupError of a child that could not start: its reason code is the daemon's
 
     def __post_init__(self):
         self.store = StoreClient(self.registry.address("store"))
@@ -94,6 +95,14 @@ class Runtime:
             processor = DelayedProcessor(processor, int(delay_ms) / 1000.0)
         return processor
 
+    def refresh_processor(self, agent_id: str) -> bool:
+        """Rebuild an agent's brain from the configuration in force, for its next attempt; False if the
+        agent is not running."""
+        proxy = self.registry.proxy(f"agent_actor:{agent_id}")
+        if proxy is None:
+            return False
+        proxy.set_processor(self.processor_for(agent_id)).get(timeout=5)
+        return True
 
     def agent_config(self, agent_id: str) -> AgentConfig:
         """The agent's configuration: from config.yaml, else from its `agents` row (created at runtime)."""
