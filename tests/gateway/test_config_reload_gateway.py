@@ -13,6 +13,7 @@ APPLY_SECONDS = 2.0
 EDIT = """agents: []
 approval_timeout_seconds: 7
 gateway:
+  max_request_size: 1048576
   auth:
     enabled: true
     keys:
@@ -24,15 +25,22 @@ plans:
 """
 
 
-def test_gateway_keys_plans_and_approval_timeout_apply_without_a_restart(tmp_path):
-    with running_daemon(tmp_path) as api:
+def chat(api, size):
+    body = {"model": "goclaw-v1", "messages": [{"role": "user", "content": "x" * size}]}
+    return api.post("/v1/chat/completions", json=body).status_code
+
+
+def test_gateway_keys_limits_plans_and_approval_timeout_apply_without_a_restart(tmp_path):
+    with running_daemon(tmp_path, "agents: []\ngateway: {max_request_size: 150000}\n") as api:
         home = api.daemon.boot.home
         key = {"X-API-Key": "live-key-0123456789"}
         assert requests.get(api.base + "/api/tasks", headers=key, timeout=5).status_code == 401
+        assert chat(api, 200_000) == 413
         (home / "config.yaml").write_text(BASE_CONFIG + EDIT)
         wait_until(lambda: requests.get(api.base + "/api/tasks", headers=key, timeout=5).status_code == 200,
                    APPLY_SECONDS, what="the new API key")
         assert requests.get(api.base + "/api/tasks", headers={"X-API-Key": "unknown"}, timeout=5).status_code == 403
+        assert chat(api, 200_000) == 200
         assert [plan["name"] for plan in api.get("/api/plans").json()["plans"]] == ["later"]
         client = AcpClient(port_of(api)).hello()
         try:
