@@ -13,6 +13,7 @@ from typing import Any, Callable
 import gevent
 import pykka
 
+from actors.address import fixed_address
 from goclaw_actors.file_watch import DirectoryWatch
 from goclaw_actors.logs.system_log import get_logger
 
@@ -79,24 +80,18 @@ class FileWatcher(pykka.ThreadingActor):
 
     def _watch_loop(self) -> None:
         pool = gevent.get_hub().threadpool
+        me = fixed_address(self.name, self.actor_ref)
         while True:
             self.waiting = pool.spawn(self.watch.wait)
             try:
                 changed = self.waiting.get()
             except Exception as exc:  # noqa: BLE001 - handed to the actor, which crashes on it
-                self._tell(_WatchBroke(repr(exc)))
+                me.tell(_WatchBroke(repr(exc)))
                 return
             if changed is None:
                 return
-            if changed and not self._tell(_Changed(changed)):
+            if changed and not me.tell(_Changed(changed)):
                 return
-
-    def _tell(self, message: Any) -> bool:
-        try:
-            self.actor_ref.tell(message)
-            return True
-        except pykka.ActorDeadError:
-            return False
 
     def _close(self) -> None:
         """Stop the watch, wait for its thread to return, then release it."""
