@@ -94,10 +94,10 @@ class FileWatcher(pykka.ThreadingActor):
                 return
 
     def _close(self) -> None:
-        """Stop the watch, wait for its thread to return, then release it."""
+        """Stop the watch and the loop (no new wait starts), let the wait in progress return, then release."""
         self.watch.stop()
+        if self.loop is not None:
+            self.loop.kill(block=True, timeout=STOP_WAIT_SECONDS)
         if self.waiting is not None:
             self.waiting.wait(timeout=STOP_WAIT_SECONDS)
-        if self.loop is not None:
-            self.loop.kill(block=False)
         self.watch.close()
