@@ -29,6 +29,10 @@ class AgentActor(pykka.ThreadingActor):
             return self.processor
         return None
 
+    def set_processor(self, processor: Processor) -> None:
+        """Use `processor` from the next attempt on (attempts already running keep theirs)."""
+        self.processor = processor
+
     def describe(self) -> dict[str, Any]:
         """The agent's id, processor name and settings."""
         return {"agent_id": self.agent_id, "processor": getattr(self.processor, "name", "processor"),

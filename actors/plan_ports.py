@@ -6,16 +6,14 @@ from typing import Any, Callable
 import pykka
 
 from actors.bus_watch import BusWatch
-from actors.event_bus import Publish
 from actors.store_client import StoreClient
-from goclaw_actors.broadcasts import broadcast_event
+from goclaw_actors.approval_flow import ApprovalPorts
 from goclaw_actors.plans.plan_config import Plan
 from goclaw_actors.store.read_pool import ReadPool
 
-BROADCAST_SECONDS = 5.0
-
-Audit = Callable[[str, str, str, str], None]
-"""Records a decision: `audit(decision, action, reason, subject)` (logs/audit.jsonl and the audit_log table)."""
+Audit = Callable[..., None]
+"""Records a decision: `audit(decision, action, reason, subject=..., trace_id=...)` (logs/audit.jsonl and the
+audit_log table)."""
 
 
 @dataclass
@@ -27,7 +25,8 @@ class PlanPorts:
     bus: Callable[[], pykka.ActorProxy | None]  # the event bus while it runs
     plans: Callable[[], list[Plan]]  # the valid configured plans, checked against the active agents
     audit: Audit
-    approval_timeout_seconds: float
+    broadcast: Callable[[str, dict[str, Any]], None]  # a notification to every ACP client, handed out on return
+    approval_timeout_seconds: Callable[[], float]  # of the configuration in force
 
     def call(self, op: str, **kwargs: Any) -> Any:
         """One durable write (an op of SqliteQueue), committed when this returns."""
@@ -41,9 +40,6 @@ class PlanPorts:
         """A live subscription to committed events (filters of EventBus.subscribe)."""
         return BusWatch(self.bus(), **filters)
 
-    def broadcast(self, method: str, params: dict[str, Any]) -> None:
-        """Deliver a broadcast notification to every ACP client; returns once the bus has handed it out."""
-        bus = self.bus()
-        if bus is None:
-            raise pykka.ActorDeadError("event_bus is not running")
-        bus.actor_ref.ask(Publish([broadcast_event(method, params)]), timeout=BROADCAST_SECONDS)
+    def approvals(self) -> ApprovalPorts:
+        """The approval flow's view of these ports."""
+        return ApprovalPorts(call=self.call, audit=self.audit, broadcast=self.broadcast)

@@ -41,9 +41,12 @@ class PolicyActor(pykka.ThreadingActor):
         """The current Policy object."""
         return self.policy
 
-    def replace(self, policy: Any) -> str:
-        """Install a new valid policy (hot reload); returns its version."""
+    def replace(self, policy: Any, source: str | None = None) -> str:
+        """Install a new valid policy (hot reload, `policy.domain.add`) for the next decision; returns its
+        version. A version not seen before gets its `policy_versions` row, naming `source`."""
         self.policy = policy
+        if source is not None:
+            self.source = source
         self._record()
         return policy.version
 

@@ -6,7 +6,9 @@ from typing import Any
 REDACTED = "[REDACTED]"
 
 _TEXT_RULES = [
-    (re.compile(r'(?i)((?:api_key|apikey|secret_key|auth_token|bearer)\s*[:=]\s*"?)[A-Za-z0-9._\-+/=]{16,}'),
+    # also the JSON forms `"api_key": "…"` and, inside a JSON string, `\"api_key\": \"…\"`
+    (re.compile(r'(?i)((?:api_key|apikey|secret_key|auth_token|bearer)(?:\\?")?\s*[:=]\s*(?:\\?")?)'
+                r'[A-Za-z0-9._\-+/=]{16,}'),
      r"\1" + REDACTED),
     (re.compile(r"Bearer [A-Za-z0-9._\-+/=]{16,}"), "Bearer " + REDACTED),
     (re.compile(r"AIza[A-Za-z0-9_\-]{30,}"), REDACTED),

@@ -17,7 +17,6 @@ from goclaw_actors.logs.system_log import get_logger
 from goclaw_actors.startup import lane_settings
 from goclaw_actors.store.agent_reads import agent_row
 from supervisors.runtime import Runtime
-from supervisors.tree import agent_spec
 
 SUPERVISOR_CALL_SECONDS = 30.0  # starting or stopping a subtree (its lanes stop after their drain)
 DRAIN_POLL_SECONDS = 0.05  # how often lanes are checked during a drain
@@ -48,6 +47,8 @@ def start_agent(rt: Runtime, config: Config, agent_id: str) -> bool:
     supervisor = _agents_supervisor(rt)
     if supervisor.get_child(agent_child_id(agent_id)).get(timeout=SUPERVISOR_CALL_SECONDS) is not None:
         return False
+    from supervisors.tree import agent_spec  # here: the tree starts the config watcher, which uses this module
+
     settings = lane_settings(row, config)
     supervisor.start_child(agent_spec(rt, settings)).get(timeout=SUPERVISOR_CALL_SECONDS)
     rt.lanes = [lane for lane in rt.lanes if lane.agent_id != agent_id] + [settings]
@@ -66,18 +67,38 @@ def remove_agent(rt: Runtime, config: Config, agent_id: str) -> int:
     if row is None or row["status"] != "active":
         raise AgentNotFound(agent_id)
     rt.store.call("set_agent_status", agent_id=agent_id, status="draining")
-    workers = [rt.registry.address(name) for name in rt.registry.names(f"worker:{agent_id}:")]
-    for worker in workers:
-        worker.tell(Drain())
-    if not drain_lanes(workers, config.drain_timeout_seconds):
-        log.warn("agent drain timeout; canceling unfinished tasks", agent_id=agent_id,
-                 drain_timeout_seconds=config.drain_timeout_seconds)
-    _agents_supervisor(rt).terminate_child(agent_child_id(agent_id)).get(timeout=SUPERVISOR_CALL_SECONDS)
-    rt.lanes = [lane for lane in rt.lanes if lane.agent_id != agent_id]
+    _drain_and_stop(rt, config, agent_id)
     canceled = rt.store.call("cancel_agent_backlog", agent_id=agent_id)
     rt.store.call("set_agent_status", agent_id=agent_id, status="stopped")
     log.info("agent removed", agent_id=agent_id, canceled=canceled)
     return canceled
+
+
+def restart_agent(rt: Runtime, config: Config, agent_id: str) -> None:
+    """Restart a running agent under new lane settings (worker count, timings): its lanes stop claiming,
+    finish their attempts for up to `drain_timeout_seconds`, the subtree stops (unfinished attempts are
+    released to the queue) and starts again. Its queued tasks stay queued; other agents are not touched.
+    """
+    _drain_and_stop(rt, config, agent_id)
+    start_agent(rt, config, agent_id)
+
+
+def _drain_and_stop(rt: Runtime, config: Config, agent_id: str) -> None:
+    """Drain an agent's lanes for up to `drain_timeout_seconds`, then stop its subtree."""
+    if not drain_workers(rt, f"worker:{agent_id}:", config.drain_timeout_seconds):
+        log.warn("agent drain timeout; releasing unfinished tasks", agent_id=agent_id,
+                 drain_timeout_seconds=config.drain_timeout_seconds)
+    _agents_supervisor(rt).terminate_child(agent_child_id(agent_id)).get(timeout=SUPERVISOR_CALL_SECONDS)
+    rt.lanes = [lane for lane in rt.lanes if lane.agent_id != agent_id]
+
+
+def drain_workers(rt: Runtime, prefix: str, seconds: float) -> bool:
+    """Tell the workers registered under `prefix` to stop claiming and wait up to `seconds` for their
+    attempts to finish; True if they all finished."""
+    workers = [rt.registry.address(name) for name in rt.registry.names(prefix)]
+    for worker in workers:
+        worker.tell(Drain())
+    return drain_lanes(workers, seconds)
 
 
 def drain_lanes(workers: list[Address], seconds: float) -> bool:

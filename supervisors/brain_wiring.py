@@ -100,9 +100,10 @@ def build_processor(rt: Any, agent: AgentConfig, config: Config, home: Path,
     log.info("agent brain ready", agent_id=agent.agent_id, provider=selection.name, model=selection.model,
              fallbacks=[p.name for p in chain[1:]])
     structured = agent.extra.get("structured_output")
+    prompt = assemble(agent_prompt(agent, config, home))  # read once; SOUL.md and config edits build a new brain
 
     def system_prompt(task: TaskRow) -> str:
-        return with_schema_instruction(assemble(agent_prompt(agent, config, home)), task, structured, home)
+        return with_schema_instruction(prompt, task, structured, home)
 
     def audit(task: TaskRow, decision: str, capability: str, reason: str) -> None:
         rt.audit_decision(decision, capability, reason, subject=agent.agent_id, trace_id=task.id)

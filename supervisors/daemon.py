@@ -9,7 +9,6 @@ import gevent
 import gevent.event
 import pykka
 
-from actors.worker import Drain
 from goclaw_actors.errors import StartupError
 from goclaw_actors.home import resolve_home
 from goclaw_actors.http.app import build_app
@@ -17,7 +16,7 @@ from goclaw_actors.http.server import bind_listener
 from goclaw_actors.logs.system_log import get_logger, write_startup_failure
 from goclaw_actors.startup import Boot, boot
 from goclaw_actors.store.read_pool import ReadPool
-from supervisors.agent_control import drain_lanes
+from supervisors.agent_control import drain_workers
 from supervisors.gateway_context import DaemonGatewayContext
 from supervisors.health import HealthProbe
 from supervisors.runtime import Listener, Runtime
@@ -52,7 +51,7 @@ class Daemon:
                                     policy_source=str(b.policy_path), lanes=b.lanes,
                                     listen=Listener(b.listener, lambda: bind_listener(b.config.bind_addr)),
                                     environ=self.environ, config=b.config, home=b.home, audit=b.audit)
-        rt.app = build_app(DaemonGatewayContext(rt, b.config, b.token, b.home, HealthProbe(rt).health))
+        rt.app = build_app(DaemonGatewayContext(rt, b.token, b.home, HealthProbe(rt).health))
         self.root = start_root(rt, self._on_escalate)
         self._wait_ready()
         host, port = b.listener.getsockname()[:2]
@@ -69,7 +68,7 @@ class Daemon:
             if not self.root.is_alive():
                 break
             gevent.sleep(0.005)
-        raise StartupError("E_DEFAULT_AGENT_CREATE", "supervision tree did not come up")
+        raise self.runtime.start_failure or StartupError("E_DEFAULT_AGENT_CREATE", "supervision tree did not come up")
 
     def install_signal_handlers(self) -> None:
         """SIGTERM and SIGINT request a graceful shutdown."""
@@ -97,7 +96,7 @@ class Daemon:
         rt = self.runtime
         if self.root is not None and self.root.is_alive():
             self._ask_root("terminate_child", "gateway")
-            self._drain(self.boot.config.drain_timeout_seconds)
+            self._drain(rt.config.drain_timeout_seconds)
             self.root.stop(block=True, timeout=60)
         elif self.boot is not None:
             self.boot.listener.close()
@@ -113,10 +112,7 @@ class Daemon:
             return None
 
     def _drain(self, seconds: float) -> None:
-        workers = [self.runtime.registry.address(name) for name in self.runtime.registry.names("worker:")]
-        for worker in workers:
-            worker.tell(Drain())
-        if drain_lanes(workers, seconds):
+        if drain_workers(self.runtime, "worker:", seconds):
             log.info("lanes drained")
         else:
             log.warn("drain timeout; requeueing unfinished tasks", drain_timeout_seconds=seconds)

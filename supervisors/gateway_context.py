@@ -9,9 +9,9 @@ import gevent.event
 import gevent.queue
 import pykka
 
-from actors.event_bus import Publish
 from actors.worker import CancelTask
-from goclaw_actors.broadcasts import BROADCAST_METHODS, broadcast_event
+from goclaw_actors.approval_flow import ApprovalPorts
+from goclaw_actors.broadcasts import BROADCAST_METHODS
 from goclaw_actors.config.model import Config
 from supervisors import agent_control
 from supervisors.runtime import Runtime
@@ -64,17 +64,15 @@ def _detached(fn: Callable[..., Any], *args: Any) -> Any:
 class DaemonGatewayContext:
     """Routes reach actors through the name registry, never through cached refs."""
 
-    def __init__(self, runtime: Runtime, config: Config, token: str, home: Path,
-                 health: Callable[[], dict[str, Any]]):
+    def __init__(self, runtime: Runtime, token: str, home: Path, health: Callable[[], dict[str, Any]]):
         self.runtime = runtime
-        self._config = config
         self.token = token
         self.home = home
         self._health = health
 
     def config(self) -> Config:
-        """The current Config."""
-        return self._config
+        """The Config in force (replaced by the config watcher on a valid edit of config.yaml)."""
+        return self.runtime.config
 
     def policy(self) -> Any:
         """The policy in force."""
@@ -84,9 +82,10 @@ class DaemonGatewayContext:
         """The /healthz document."""
         return self._health()
 
-    def audit(self, decision: str, action: str, reason: str, subject: str | None = None) -> None:
+    def audit(self, decision: str, action: str, reason: str, subject: str | None = None,
+              trace_id: str | None = None) -> None:
         """Record a security decision in logs/audit.jsonl and the audit_log table."""
-        self.runtime.audit_decision(decision, action, reason, subject=subject)
+        self.runtime.audit_decision(decision, action, reason, subject=subject, trace_id=trace_id)
 
     def store(self, op: str, **kwargs: Any) -> Any:
         """One durable write through the store actor."""
@@ -147,19 +146,20 @@ class DaemonGatewayContext:
 
     def broadcast(self, method: str, params: dict[str, Any]) -> None:
         """Publish a broadcast notification; returns once the bus has handed it to every watcher."""
-        ref = self.runtime.registry.lookup("event_bus")
-        if ref is None:
-            raise pykka.ActorDeadError("event_bus is not running")
-        ref.ask(Publish([broadcast_event(method, params)]), timeout=ASK_TIMEOUT_SECONDS)
+        self.runtime.broadcast(method, params)
+
+    def approvals(self) -> ApprovalPorts:
+        """The approval flow's view of the daemon."""
+        return self.runtime.approvals()
 
     def start_agent(self, agent_id: str) -> bool:
         """Start the subtree of an agent created at runtime (completes even if the caller is killed)."""
-        return _detached(agent_control.start_agent, self.runtime, self._config, agent_id)
+        return _detached(agent_control.start_agent, self.runtime, self.runtime.config, agent_id)
 
     def remove_agent(self, agent_id: str) -> int:
         """Drain and stop an agent; returns how many of its tasks were canceled (completes even if the caller
         is killed, e.g. its client went away mid-drain, so no agent is left `draining`)."""
-        return _detached(agent_control.remove_agent, self.runtime, self._config, agent_id)
+        return _detached(agent_control.remove_agent, self.runtime, self.runtime.config, agent_id)
 
     def execute_plan(self, name: str, session_id: str | None = None) -> dict[str, Any]:
         """Start an execution of the configured plan `name`; the PlanRunner drives it from then on."""

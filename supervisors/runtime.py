@@ -6,17 +6,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import pykka
+
 from actors.event_bus import Publish
 from actors.policy_actor import CurrentPolicyVersion
 from actors.store_client import StoreClient
+from goclaw_actors.approval_flow import ApprovalPorts
+from goclaw_actors.broadcasts import broadcast_event
 from goclaw_actors.processor import DelayedProcessor, FallbackProcessor, Processor
 from goclaw_actors.config.model import AgentConfig
 from goclaw_actors.queue.lane_settings import LaneSettings
+from goclaw_actors.redaction import redact_text
 from goclaw_actors.store.sqlite_reads import active_agents
 from goclaw_actors.store.read_pool import ReadPool
 from supervisors.registry import NameRegistry
 
 DEBUG_DELAY_ENV = "GOCLAW_DEBUG_TASK_DELAY_MS"
+BROADCAST_SECONDS = 10.0  # the bus hands a broadcast to every watcher within this
 
 
 @dataclass
@@ -35,6 +41,7 @@ class Runtime:
     config: Any = None  # goclaw_actors.config.model.Config; None: every agent gets the fallback processor
     home: Path | None = None
     audit: Any = None  # goclaw_actors.logs.audit_log.AuditLog
+    start_failure: Any = None  # the StartupError of a child that could not start: its reason code is the daemon's
 
     def __post_init__(self):
         self.store = StoreClient(self.registry.address("store"))
@@ -49,14 +56,28 @@ class Runtime:
         """The version of the policy in force now."""
         return self._policy.ask(CurrentPolicyVersion(), timeout=5)
 
+    def broadcast(self, method: str, params: dict[str, Any]) -> None:
+        """Deliver a broadcast notification to every ACP client; returns once the bus has handed it out."""
+        ref = self.registry.lookup("event_bus")
+        if ref is None:
+            raise pykka.ActorDeadError("event_bus is not running")
+        ref.ask(Publish([broadcast_event(method, params)]), timeout=BROADCAST_SECONDS)
+
     def audit_decision(self, decision: str, action: str, reason: str, subject: str | None = None,
                        trace_id: str | None = None) -> None:
-        """Record a security decision in logs/audit.jsonl and the audit_log table (SPEC §11.2)."""
+        """Record a security decision, redacted (SPEC §5.6), in logs/audit.jsonl and the audit_log table
+        (SPEC §11.2); `trace_id` is the task id when a task made it."""
         policy_version = self.policy_version()
+        reason = redact_text(reason)
+        subject = redact_text(subject) if subject else subject
         if self.audit is not None:
             self.audit.write(decision, action, reason, policy_version, subject=subject, trace_id=trace_id)
         self.store.call("write_audit", action=action, decision=decision, reason=reason,
                         policy_version=policy_version, subject=subject, trace_id=trace_id)
+
+    def approvals(self) -> ApprovalPorts:
+        """The approval flow's view of the daemon: the store, the audit and the broadcasts."""
+        return ApprovalPorts(call=self.store.call, audit=self.audit_decision, broadcast=self.broadcast)
 
     def current_policy(self) -> Any:
         """The Policy in force now."""
@@ -74,6 +95,14 @@ class Runtime:
             processor = DelayedProcessor(processor, int(delay_ms) / 1000.0)
         return processor
 
+    def refresh_processor(self, agent_id: str) -> bool:
+        """Rebuild an agent's brain from the configuration in force, for its next attempt; False if the
+        agent is not running."""
+        proxy = self.registry.proxy(f"agent_actor:{agent_id}")
+        if proxy is None:
+            return False
+        proxy.set_processor(self.processor_for(agent_id)).get(timeout=5)
+        return True
 
     def agent_config(self, agent_id: str) -> AgentConfig:
         """The agent's configuration: from config.yaml, else from its `agents` row (created at runtime)."""

@@ -11,8 +11,8 @@ and how each part is restarted.
     │   └── agent:<id> (rest_for_one)
     │       ├── agent_actor:<id>  permanent
     │       └── lanes:<id> (one_for_one): dispatcher:<id> + worker:<id>:<n>   permanent
-    ├── services (one_for_one)    plan_runner; embedded_model (when usable); watchers, schedulers and channels
-    │                             join here
+    ├── services (one_for_one)    plan_runner; embedded_model (when usable); config_watcher (config.yaml,
+    │                             SOUL.md) and policy_watcher (policy.yaml); schedulers and channels join here
     └── gateway                   permanent, started last
 """
 
@@ -34,6 +34,7 @@ from supervisors.child_spec import PERMANENT, ChildSpec
 from supervisors.plan_wiring import start_plan_runner
 from supervisors.runtime import Runtime
 from supervisors.supervisor import Supervisor
+from supervisors.watcher_wiring import watcher_specs
 
 STORE_SHUTDOWN_SECONDS = 10.0  # the store flushes and checkpoints the WAL on stop
 EMBEDDED_SHUTDOWN_SECONDS = 30.0  # a running generation stops at its next token, then the model is freed
@@ -54,7 +55,8 @@ def root_children(rt: Runtime, on_escalate: Callable[[str, str], None]) -> list[
         ChildSpec("task_streams", lambda: reg.register("task_streams", TaskStreams.start())),
         ChildSpec("policy", lambda: reg.register("policy", PolicyActor.start(rt.policy, rt.policy_source,
                                                                                rt.store))),
-        ChildSpec("queue_maintenance", lambda: reg.register("queue_maintenance", QueueMaintenance.start(rt.store))),
+        ChildSpec("queue_maintenance", lambda: reg.register("queue_maintenance", QueueMaintenance.start(
+            rt.store, rt.approvals()))),
         ChildSpec("agents", lambda: reg.register("agents", Supervisor.start(
             "agents", [agent_spec(rt, settings) for settings in rt.lanes], strategy="one_for_one",
             on_escalate=None))),
@@ -65,14 +67,16 @@ def root_children(rt: Runtime, on_escalate: Callable[[str, str], None]) -> list[
 
 
 def service_specs(rt: Runtime) -> list[ChildSpec]:
-    """Services started with the daemon: the plan runner, and the embedded model when it can be used (loaded
-    on first use)."""
+    """Services started with the daemon: the plan runner, the embedded model when it can be used (loaded
+    on first use), and the file watchers applying edits of config.yaml, SOUL.md and policy.yaml."""
     reg = rt.registry
     specs = [ChildSpec("plan_runner", lambda: start_plan_runner(rt), restart=PERMANENT)]
-    if rt.config is not None and rt.home is not None and embedded_available(rt.config, rt.home):
+    if rt.config is None or rt.home is None:
+        return specs
+    if embedded_available(rt.config, rt.home):
         specs.append(ChildSpec("embedded_model", lambda: reg.register("embedded_model", EmbeddedModel.start(
             rt.config.get("llm.embedded_model"), rt.home)), shutdown_timeout=EMBEDDED_SHUTDOWN_SECONDS))
-    return specs
+    return specs + watcher_specs(rt)
 
 
 def start_root(rt: Runtime, on_escalate: Callable[[str, str], None]):

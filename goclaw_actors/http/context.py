@@ -33,8 +33,12 @@ class GatewayContext(Protocol):
     def health(self) -> dict[str, Any]:
         """The /healthz document."""
 
-    def audit(self, decision: str, action: str, reason: str, subject: str | None = None) -> None:
+    def audit(self, decision: str, action: str, reason: str, subject: str | None = None,
+              trace_id: str | None = None) -> None:
         """Record a security decision in logs/audit.jsonl and the audit_log table (SPEC §11.2)."""
+
+    def approvals(self) -> Any:
+        """The approval flow's ports (goclaw_actors.approval_flow.ApprovalPorts)."""
 
     def store(self, op: str, **kwargs: Any) -> Any:
         """One durable write through the store actor (an op of SqliteQueue); raises its error."""

@@ -108,6 +108,11 @@ def configure_logging(home: Path | None, level: str = "info", to_stdout: bool = 
     root.propagate = False
 
 
+def set_log_level(level: str) -> None:
+    """Change the level of the system log (debug, info, warn, error) while it runs."""
+    logging.getLogger(ROOT_LOGGER).setLevel(LEVELS.get(level, logging.INFO))
+
+
 def is_configured() -> bool:
     """Whether configure_logging has installed handlers."""
     return bool(logging.getLogger(ROOT_LOGGER).handlers)

@@ -1,4 +1,8 @@
-"""Approvals in SQLite (SPEC §5.5): a PENDING row with an expiry, decided once."""
+"""Approvals in SQLite (SPEC §5.5): a PENDING row with an expiry, decided once, denied when it expires.
+
+A decision arriving at or after `expires_at` is refused (the approval is already denied by its
+timeout), so a DENIED row resolved at or after its expiry is one that timed out (`timed_out`).
+"""
 
 import uuid
 from typing import Any
@@ -32,6 +36,11 @@ def approval_dict(row: tuple) -> dict[str, Any]:
     return dict(zip([name.strip() for name in APPROVAL_COLUMNS.split(",")], row))
 
 
+def timed_out(row: dict[str, Any]) -> bool:
+    """Whether an approval row was denied by its expiry rather than by a decision."""
+    return row["status"] == DENIED and bool(row["resolved_at"]) and row["resolved_at"] >= row["expires_at"]
+
+
 class ApprovalSql(SqliteTransitions):
     """Create and decide approvals, in the caller's transaction."""
 
@@ -43,14 +52,24 @@ class ApprovalSql(SqliteTransitions):
         return approval_dict(row)
 
     def resolve_approval(self, approval_id: str, status: str) -> dict[str, Any]:
-        """Decide a PENDING approval (APPROVED or DENIED); raises ApprovalNotFound or ApprovalResolved."""
+        """Decide a PENDING approval that has not expired (APPROVED or DENIED); raises ApprovalNotFound, or
+        ApprovalResolved when it was decided or has expired (its expiry denies it)."""
         if status not in (APPROVED, DENIED):
             raise StoreError(f"approval status must be {APPROVED} or {DENIED}, got {status!r}")
+        now = db_now()
         updated = self.conn.execute(
             f"UPDATE approvals SET status = ?, resolved_at = ? WHERE approval_id = ? AND status = ? "
-            f"RETURNING {APPROVAL_COLUMNS}", (status, db_now(), approval_id, PENDING)).fetchone()
+            f"AND expires_at > ? RETURNING {APPROVAL_COLUMNS}", (status, now, approval_id, PENDING, now)).fetchone()
         if updated is not None:
             return approval_dict(updated)
         if self.conn.execute("SELECT 1 FROM approvals WHERE approval_id = ?", (approval_id,)).fetchone() is None:
             raise ApprovalNotFound()
         raise ApprovalResolved()
+
+    def expire_approvals(self) -> list[dict[str, Any]]:
+        """Deny every PENDING approval whose `expires_at` has passed; returns the denied rows, oldest first."""
+        now = db_now()
+        rows = self.conn.execute(
+            f"UPDATE approvals SET status = ?, resolved_at = ? WHERE status = ? AND expires_at <= ? "
+            f"RETURNING {APPROVAL_COLUMNS}", (DENIED, now, PENDING, now)).fetchall()
+        return sorted((approval_dict(row) for row in rows), key=lambda row: (row["created_at"], row["approval_id"]))

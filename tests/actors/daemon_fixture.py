@@ -32,4 +32,4 @@ def daemon(tmp_path, request):
 def ctx(daemon):
     """The gateway context of the in-process daemon."""
     rt = daemon.runtime
-    return DaemonGatewayContext(rt, daemon.boot.config, daemon.boot.token, daemon.boot.home, HealthProbe(rt).health)
+    return DaemonGatewayContext(rt, daemon.boot.token, daemon.boot.home, HealthProbe(rt).health)

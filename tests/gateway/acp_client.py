@@ -4,6 +4,7 @@ import itertools
 import json
 import sqlite3
 import struct
+import time
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,17 @@ class AcpClient:
     def notifications_of(self, method: str) -> list[dict[str, Any]]:
         """Params of the notifications named `method` seen so far."""
         return [message["params"] for message in self.notifications if message["method"] == method]
+
+    def next_notification(self, method: str, timeout: float = 5.0) -> dict[str, Any]:
+        """The params of the first notification `method` seen (reading more until `timeout`); it is consumed."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for index, message in enumerate(self.notifications):
+                if message["method"] == method:
+                    return self.notifications.pop(index)["params"]
+            message = self.recv(timeout=max(deadline - time.monotonic(), 0.01))
+            if "method" in message and "id" not in message:
+                self.notifications.append(message)
 
     def close_frame(self) -> tuple[int, str]:
         """Read until the server's close frame; returns (code, reason). Earlier messages go to notifications."""

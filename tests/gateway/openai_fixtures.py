@@ -83,7 +83,7 @@ class Gateway:
     @property
     def ctx(self) -> DaemonGatewayContext:
         rt, boot = self.daemon.runtime, self.daemon.boot
-        return DaemonGatewayContext(rt, boot.config, boot.token, boot.home, HealthProbe(rt).health)
+        return DaemonGatewayContext(rt, boot.token, boot.home, HealthProbe(rt).health)
 
     def enqueue(self, content: str, agent_id: str = "default", stream: bool = False) -> str:
         """A chat task enqueued the way every protocol does it."""

@@ -36,7 +36,7 @@ class Api:
     def context(self) -> DaemonGatewayContext:
         """The daemon's gateway context (for enqueueing and waiting in tests)."""
         rt, boot = self.daemon.runtime, self.daemon.boot
-        return DaemonGatewayContext(rt, boot.config, boot.token, boot.home, HealthProbe(rt).health)
+        return DaemonGatewayContext(rt, boot.token, boot.home, HealthProbe(rt).health)
 
     def close(self) -> None:
         """Close the HTTP session."""

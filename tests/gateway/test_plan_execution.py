@@ -141,14 +141,7 @@ def test_a_failing_step_is_retried_twice_with_the_error_then_the_execution_fails
 
 def next_approval(client):
     """The params of the next approval.required notification on the socket."""
-    while True:
-        seen = client.notifications_of("approval.required")
-        if seen:
-            client.notifications.clear()
-            return seen[0]
-        message = client.recv(timeout=10)
-        if "method" in message:
-            client.notifications.append(message)
+    return client.next_notification("approval.required", timeout=10)
 
 
 @pytest.mark.parametrize("decision", ["approve", "deny"])
@@ -187,9 +180,7 @@ def test_an_expired_approval_fails_the_step_and_is_denied_audited_and_announced(
         execution_id = client.call("plan.execute", {"name": "gated"})["execution_id"]
         approval_id = next_approval(client)["approval_id"]
         body = ended(api, execution_id)
-        updated = wait_until(lambda: client.notifications_of("approval.updated") or client.notifications.append(
-            client.recv(timeout=5)), 5)
-        assert updated == [{"approval_id": approval_id, "status": "DENIED"}]
+        assert client.next_notification("approval.updated") == {"approval_id": approval_id, "status": "DENIED"}
     finally:
         client.close()
     assert (body["status"], steps_of(body)["deploy"]["error"]) == ("failed", "approval expired")

@@ -168,6 +168,8 @@ def test_audit_log(tmp_path):
     ("key AIza" + "x" * 35, "key [REDACTED]"),
     ("token=123e4567-e89b-12d3-a456-426614174000", "token=[REDACTED]"),
     ("short api_key=abc", "short api_key=abc"),
+    ('{"api_key": "sk-abcdefghijklmnopqrstu"}', '{"api_key": "[REDACTED]"}'),
+    ('"{\\"auth_token\\":\\"abcdefghijklmnopqrstu\\"}"', '"{\\"auth_token\\":\\"[REDACTED]\\"}"'),
 ])
 def test_redaction(text, expected):
     assert redact_text(text) == expected

@@ -1,23 +1,20 @@
 """ACP approval methods (SPEC §5.5): `approval.request`, `approval.respond`, `approval.list`.
 
 Creating and deciding broadcast `approval.required` / `approval.updated` to every socket; the
-requester's own socket gets the broadcast before its response (see connection.reply).
+requester's own socket gets the broadcast before its response (see connection.reply). Requests expire
+after `approval_timeout_seconds` like every approval (goclaw_actors.approval_flow).
 """
 
 import json
 from typing import Any
 
-from goclaw_actors.broadcasts import APPROVAL_REQUIRED, APPROVAL_UPDATED, approval_item
+from goclaw_actors.approval_flow import DECISIONS, approval_timeout_seconds, decide_approval, request_approval
+from goclaw_actors.broadcasts import approval_item
 from goclaw_actors.http.acp.dispatcher import Call, Method
 from goclaw_actors.http.acp.errors import invalid
 from goclaw_actors.http.acp.params import text
 from goclaw_actors.store.approval_reads import list_approvals
-from goclaw_actors.store.sqlite_approvals import APPROVED, DENIED, ApprovalNotFound, ApprovalResolved
-
-DEFAULT_TIMEOUT_SECONDS = 60
-DECISIONS = {"approve": APPROVED, "deny": DENIED}
-AUDIT_ACTION = "approval.respond"
-AUDIT = {APPROVED: ("allow", "approval_approved"), DENIED: ("deny", "approval_denied")}
+from goclaw_actors.store.sqlite_approvals import ApprovalNotFound, ApprovalResolved
 
 
 def request(call: Call) -> dict[str, Any]:
@@ -28,14 +25,12 @@ def request(call: Call) -> dict[str, Any]:
     details = call.params.get("details")
     if not isinstance(details, str):
         details = "" if details is None else json.dumps(details, separators=(",", ":"))
-    timeout = float(call.ctx.config().get("approval_timeout_seconds", DEFAULT_TIMEOUT_SECONDS))
-    row = call.ctx.store("create_approval", action=action, details=details, timeout_seconds=timeout)
-    call.ctx.broadcast(APPROVAL_REQUIRED, approval_item(row))
+    row = request_approval(call.ctx.approvals(), action, details, approval_timeout_seconds(call.ctx.config()))
     return {"approval_id": row["approval_id"], "status": row["status"]}
 
 
 def respond(call: Call) -> dict[str, Any]:
-    """Decide a pending approval once (`approve` / `deny`, any case); broadcast `approval.updated`."""
+    """Decide a pending approval once (`approve` / `deny`, any case); audited, broadcast `approval.updated`."""
     decision = DECISIONS.get(text(call.params, "decision").lower())
     if decision is None:
         raise invalid("decision must be approve or deny")
@@ -43,12 +38,9 @@ def respond(call: Call) -> dict[str, Any]:
     if not approval_id:
         raise invalid(str(ApprovalNotFound()))
     try:
-        row = call.ctx.store("resolve_approval", approval_id=approval_id, status=decision)
+        row = decide_approval(call.ctx.approvals(), approval_id, decision)
     except (ApprovalNotFound, ApprovalResolved) as exc:
         raise invalid(str(exc)) from exc
-    verdict, reason = AUDIT[decision]
-    call.ctx.audit(verdict, AUDIT_ACTION, reason, subject=approval_id)
-    call.ctx.broadcast(APPROVAL_UPDATED, {"approval_id": approval_id, "status": row["status"]})
     return {"approval_id": approval_id, "status": row["status"]}
 
 
