@@ -356,6 +356,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE INDEX IF NOT EXISTS idx_tasks_created ON tasks (created_at, id)",
         "CREATE INDEX IF NOT EXISTS idx_tasks_status_created ON tasks (status, created_at, id)",
         "CREATE INDEX IF NOT EXISTS idx_tasks_session_created ON tasks (session_id, created_at, id)",
+        "CREATE INDEX IF NOT EXISTS idx_tasks_agent_created ON tasks (agent_id, created_at, id)",
     )),
 )
 

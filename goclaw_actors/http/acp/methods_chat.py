@@ -90,14 +90,14 @@ def subtask_create(call: Call) -> dict[str, Any]:
     content = payload.get("content") if isinstance(payload, dict) else None
     if not parent_id or session_id is None or not isinstance(content, str) or not content.strip():
         raise invalid("parent_task_id, session_id (uuid) and payload with non-empty content are required")
-    agent = agent_id(call)
+    agent, priority = agent_id(call), integer(call.params, "priority", 0)
     parent = call.ctx.read(get_task, parent_id)
     if parent is None:
         raise TaskNotFound(parent_id)
     check_agent_scope(call, parent.agent_id)
     try:
         result = call.ctx.store("enqueue", session_id=session_id, payload=payload, agent_id=agent,
-                                task_type="subtask", priority=integer(call.params, "priority", 0),
+                                task_type="subtask", priority=priority,
                                 parent_task_id=parent_id)
     except StoreError as exc:
         raise enqueue_error(exc) from exc
