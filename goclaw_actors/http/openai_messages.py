@@ -1,6 +1,5 @@
 """Parsing and validation of `POST /v1/chat/completions` bodies (SPEC §9.4) into what the gateway enqueues."""
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any

@@ -12,15 +12,8 @@ import pytest
 from goclaw_actors.http.principal import ANONYMOUS, current_principal
 from goclaw_actors.http.route_access import AGENT_DATA, DAEMON_WIDE, check_declared, declared_access
 from tests.actors.daemon_fixture import daemon  # noqa: F401  (fixture)
-from tests.gateway.security_client import BEARER, base_url, daemon_config, get, with_config  # noqa: F401
-
-API_KEYS = """
-gateway:
-  auth:
-    enabled: true
-    keys:
-      - key: full-key
-"""
+from tests.gateway.security_client import BEARER, daemon_config, with_config  # noqa: F401
+from tests.gateway.test_gateway_auth import API_KEYS  # `full-key` (every agent) and `scoped-key`
 
 
 def raw_request(daemon, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
@@ -29,7 +22,8 @@ def raw_request(daemon, method: str, path: str, body: bytes | None = None, heade
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         conn.putrequest(method, path, skip_accept_encoding=True)
-        for name, value in {**(headers or {}), **({"Content-Length": str(len(body))} if body is not None else {})}.items():
+        sized = {"Content-Length": str(len(body))} if body is not None else {}
+        for name, value in {**(headers or {}), **sized}.items():
             conn.putheader(name, value)
         conn.endheaders(body)
         response = conn.getresponse()

@@ -10,20 +10,13 @@ import requests
 from goclaw_actors.http.chat_tasks import ChatRequest, enqueue_chat, wait_terminal
 from tests.gateway.acp_client import AcpClient, port_of
 from tests.gateway.rest_fixtures import SCOPED_KEY, SCOPED_KEY_CONFIG, running_daemon
+from tests.gateway.test_rest_routes import PLANS_CONFIG
 from tests.helpers import wait_until
 
-CONFIG = """
-agents:
-  - agent_id: coder
-    worker_count: 1
-plans:
-  - name: mine
-    steps:
-      - {id: only, agent_id: default, prompt: x}
-  - name: theirs
-    steps:
-      - {id: only, agent_id: coder, prompt: y}
-""" + SCOPED_KEY_CONFIG  # the key may address `default` only
+# The plans of the REST tests (`solo` runs on `coder` only) and one running on `default` only; the key
+# may address `default` only.
+CONFIG = PLANS_CONFIG + "  - name: mine\n    steps:\n      - {id: only, agent_id: default, prompt: x}\n" + \
+    SCOPED_KEY_CONFIG
 NOT_CODER = (1000, 'api key not permitted for agent "coder"')
 
 
@@ -130,7 +123,7 @@ def test_subtasks_of_another_agents_task_cannot_be_created(daemon):
 def test_rest_plan_executions_and_daemon_wide_routes(daemon):
     api, _, _ = daemon
     key = {"X-API-Key": SCOPED_KEY}
-    theirs = api.post("/api/plans/theirs/execute").json()["execution_id"]
+    theirs = api.post("/api/plans/solo/execute").json()["execution_id"]
     mine = requests.post(api.base + "/api/plans/mine/execute", headers=key, timeout=10).json()["execution_id"]
     response = requests.get(f"{api.base}/api/plans/executions/{theirs}", headers=key, timeout=10)
     assert (response.status_code, response.json()) == (403, {"error": 'API key not permitted for agent "coder"'})

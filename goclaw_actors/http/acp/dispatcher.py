@@ -1,11 +1,12 @@
 """The ACP check order (SPEC §9.3) and the call of a method's handler.
 
-For each text message: the caller's rate-limit bucket empty ⇒ 4290 `rate limit exceeded`; not JSON (or JSON the gateway does not
-accept: lone surrogates, deep nesting) ⇒ -32700 (the socket stays open); not a JSON-RPC 2.0 request ⇒
--32600; a mutating method before `system.hello` ⇒ -32600; the method's capability (`acp.mutate` for
-mutating methods, else `acp.read`) missing from the policy ⇒ 1000, audited; unknown method ⇒ -32601; a
-daemon-wide method called with a key scoped to agents ⇒ 1000. A request without `id` is executed but never
-answered. An unexpected failure answers -32603 `internal error`; its detail goes to the log only.
+For each text message: the caller's rate-limit bucket empty ⇒ 4290 `rate limit exceeded`; not JSON (or
+JSON the gateway does not accept: lone surrogates, deep nesting) ⇒ -32700 (the socket stays open); not a
+JSON-RPC 2.0 request ⇒ -32600; a mutating method before `system.hello` ⇒ -32600; the method's capability
+(`acp.mutate` for mutating methods, else `acp.read`) missing from the policy ⇒ 1000, audited; unknown
+method ⇒ -32601; a daemon-wide method called with a key scoped to agents ⇒ 1000. A request without `id`
+is executed but never answered. An unexpected failure answers -32603 `internal error`; its detail goes
+to the log only.
 
 Every method declares its scope (goclaw_actors/http/route_access.py `Scope`): `AGENTS` methods check the
 agents of the data they touch against the caller's key, `DAEMON` methods are for the daemon token and

@@ -4,7 +4,7 @@ import fnmatch
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from goclaw_actors.http.principal import current_principal, Principal
+from goclaw_actors.http.principal import Principal, current_principal
 
 
 def caller(environ: Mapping[str, Any]) -> Principal | None:
