@@ -9,7 +9,8 @@ from gevent.pywsgi import WSGIServer
 from goclaw_actors.bind_addr import parse_bind_addr
 from goclaw_actors.errors import StartupError
 from goclaw_actors.http.request_framing import MAX_CONCURRENT_DRAINS
-from goclaw_actors.http.websocket import CLOSE_GOING_AWAY, GatewayHandler
+from goclaw_actors.http.gateway_handler import GatewayHandler
+from goclaw_actors.http.websocket import CLOSE_GOING_AWAY
 
 LISTEN_BACKLOG = 1024  # pending connections the kernel queues for us
 
