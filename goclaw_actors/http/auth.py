@@ -57,8 +57,8 @@ def _same(presented: str, expected: str) -> bool:
 class Auth:
     """Admits a request that presents what its route needs; refuses the others in the contract's formats.
 
-    `on_deny(reason, environ)` is told about every refusal (for the audit trail). Refused credentials
-    count against the client address (`limiter`); an address out of refusals gets 429.
+    `on_deny(reason, environ)` is told about every refusal (for the audit trail). Refusals count against
+    the client address (`limiter`); an address out of refusals gets 429.
     """
 
     def __init__(self, app: Callable, token: str, settings: Callable[[], SecuritySettings], limiter: Limiter,
@@ -78,12 +78,11 @@ class Auth:
         if not self.limiter.may_try_credentials(address):  # not recorded: a flood must not flood the audit
             return too_many(start_response)
         principal, refusal = self.authenticate(environ, access)
-        if refusal is not None:
-            self.limiter.refused(address)
-        elif access.scope is Scope.DAEMON and not principal.daemon_wide:
+        if refusal is None and access.scope is Scope.DAEMON and not principal.daemon_wide:
             refusal = (SCOPED_KEY, 403, self._scope_body(environ))
         if refusal is not None:
             reason, code, body = refusal
+            self.limiter.refused(address)
             self._deny(reason, environ)
             if isinstance(body, str):
                 return respond(start_response, code, body)

@@ -1,10 +1,11 @@
-"""The gateway's rate limits (SPEC §9.2): requests per API key else per client IP, and refused credentials
-per client IP.
+"""The gateway's rate limits (SPEC §9.2): requests per API key else per client IP, and refusals per
+client IP.
 
 Requests are limited when `gateway.rate_limit.enabled`; ACP calls on an open socket draw from the same
-bucket as the request that opened it. Refused credentials are always limited, at the same rates, in a
-bucket of their own per client address: once it is empty the address gets 429 without its credential
-being looked at, so keys cannot be guessed at line speed.
+bucket as the request that opened it. Refusals (credentials missing or wrong, a scoped key on a
+daemon-wide route) are always limited, at the same rates, in a bucket of their own per client address:
+once it is empty the address gets 429 without its credential being looked at, so keys cannot be guessed
+at line speed.
 """
 
 from typing import Any, Callable
@@ -55,7 +56,7 @@ class Limiter:
         return self.buckets.has_token(f"refused:{address}", limit.requests_per_minute, limit.burst_size)
 
     def refused(self, address: str) -> None:
-        """Count one refused credential of `address`."""
+        """Count one refusal of `address`."""
         limit = self.settings().rate_limit
         self.buckets.take(f"refused:{address}", limit.requests_per_minute, limit.burst_size)
 
