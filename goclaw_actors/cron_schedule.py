@@ -23,7 +23,13 @@ def validate_cron_expr(expr: str) -> None:
 
 
 def next_fire_time(expr: str, after: datetime | None = None) -> datetime:
-    """The first fire time strictly after `after` (default now), as an aware local datetime."""
+    """The first fire time strictly after `after` (default now), as an aware local datetime.
+
+    Raises InvalidCronExpr also for a well-formed expression no date matches (e.g. `0 0 31 2 *`).
+    """
     validate_cron_expr(expr)
     start = (after or datetime.now()).astimezone()
-    return croniter(expr, start).get_next(datetime)
+    try:
+        return croniter(expr, start).get_next(datetime)
+    except (ValueError, KeyError, OverflowError):  # croniter's CroniterBadDateError: no such date
+        raise InvalidCronExpr("no date matches it") from None

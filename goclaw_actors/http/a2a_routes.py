@@ -17,11 +17,14 @@ from goclaw_actors.http import a2a_mapping as a2a
 from goclaw_actors.http.agent_scope import permitted_agents, require_agent
 from goclaw_actors.http.chat_tasks import ChatRequest, enqueue_chat, follow_stream, load_task, wait_terminal
 from goclaw_actors.http.context import GatewayContext
+from goclaw_actors.http.json_input import INT64_MAX, InvalidJson, parse_json
 from goclaw_actors.bind_addr import parse_bind_addr
+from goclaw_actors.http.route_access import AGENT_DATA, OPEN
 from goclaw_actors.http.sse_frames import PING, SSE_HEADERS, data_frame, guarded
 from goclaw_actors.http.task_abort import abort_task
 from goclaw_actors.store import api_reads
 from goclaw_actors.store.task_row import TaskRow
+from goclaw_actors.logs.system_log import get_logger
 from goclaw_actors.version import VERSION_LABEL
 
 CARD_PATHS = {"/.well-known/agent.json": False, "/.well-known/agent-card.json": True}  # path: with v1.0 fields
@@ -39,6 +42,8 @@ INTERNAL_ERROR = -32603
 TASK_NOT_FOUND = -32001
 TASK_NOT_CANCELABLE = -32002
 
+log = get_logger("gateway")
+
 
 class RpcError(Exception):
     """A JSON-RPC error answer."""
@@ -52,14 +57,14 @@ class RpcError(Exception):
 def install_a2a_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
     """Add GET /.well-known/agent.json, GET /.well-known/agent-card.json and POST /a2a."""
     for path, v1_fields in CARD_PATHS.items():
-        app.get(path, callback=_card_route(ctx, v1_fields))
+        app.get(path, callback=_card_route(ctx, v1_fields), access=OPEN)
 
-    @app.post("/a2a")
+    @app.post("/a2a", access=AGENT_DATA)
     def a2a_rpc():
         require_enabled(ctx)
         try:
-            request = json.loads(bottle.request.body.read())
-        except ValueError:
+            request = parse_json(bottle.request.body.read())
+        except InvalidJson:
             return rpc_reply(None, error=RpcError(PARSE_ERROR, "parse error"))
         rpc_id = request.get("id") if isinstance(request, dict) else None
         if (not isinstance(request, dict) or request.get("jsonrpc") != "2.0"
@@ -77,6 +82,11 @@ def install_a2a_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
             return rpc_reply(rpc_id, result=handler(ctx, params))
         except RpcError as error:
             return rpc_reply(rpc_id, error=error)
+        except bottle.HTTPResponse:
+            raise  # an agent the caller's key may not address: 403
+        except Exception as exc:  # noqa: BLE001 - a JSON-RPC error, never the exception text
+            log.error("a2a request failed", method=method, error=repr(exc))
+            return rpc_reply(rpc_id, error=RpcError(INTERNAL_ERROR, "internal error"))
 
 
 def _card_route(ctx: GatewayContext, v1_fields: bool) -> Callable[[], dict[str, Any]]:
@@ -223,7 +233,8 @@ def list_tasks(ctx: GatewayContext, params: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(page_size, int) or isinstance(page_size, bool) or not 1 <= page_size <= MAX_PAGE_SIZE:
         raise RpcError(INVALID_PARAMS, f"invalid params: pageSize must be between 1 and {MAX_PAGE_SIZE}")
     token = params.get("pageToken") or "0"
-    if not isinstance(token, str) or not token.isdigit():
+    if (not isinstance(token, str) or not (token.isascii() and token.isdigit()) or len(token) > 19
+            or int(token) > INT64_MAX):
         raise RpcError(INVALID_PARAMS, "invalid params: unknown pageToken")
     offset = int(token)
     tasks, total = ctx.read(api_reads.list_tasks, statuses, page_size, offset, permitted_agents(), session_id)
@@ -246,8 +257,8 @@ def stream_reply(ctx: GatewayContext, rpc_id: Any, params: dict[str, Any]) -> bo
     task = enqueue_message(ctx, params, stream=True)
     heartbeat = ctx.config().get("gateway.sse_heartbeat_seconds", DEFAULT_HEARTBEAT_SECONDS)
 
-    def failed(exc: Exception) -> list[str]:
-        return [data_frame(rpc_body(rpc_id, error=RpcError(INTERNAL_ERROR, f"stream failed: {exc}")))]
+    def failed(exc: Exception) -> list[str]:  # the detail is logged by sse_frames.guarded
+        return [data_frame(rpc_body(rpc_id, error=RpcError(INTERNAL_ERROR, "stream failed")))]
 
     frames = stream_frames(ctx, rpc_id, task, heartbeat)
     return bottle.HTTPResponse(guarded(frames, failed, task_id=task.id), 200, SSE_HEADERS)

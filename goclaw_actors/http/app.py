@@ -15,6 +15,7 @@ from goclaw_actors.http.rest_routes import install_rest_routes
 from goclaw_actors.http.a2a_routes import install_a2a_routes
 from goclaw_actors.http.activity_routes import install_activity_routes
 from goclaw_actors.http.acp.routes import install_acp_routes
+from goclaw_actors.http.route_access import check_declared
 from goclaw_actors.http.security import SecuredApp
 
 # Route groups, installed in this order; each is `install(app, ctx)`.
@@ -36,16 +37,20 @@ def build_app(ctx: GatewayContext) -> SecuredApp:
 
 
 def build_routes(ctx: GatewayContext) -> bottle.Bottle:
-    """A bottle app serving every route group; errors are JSON `{"error": …}` bodies."""
+    """A bottle app serving every route group; errors are JSON `{"error": …}` bodies. Every route must be
+    declared with its access (goclaw_actors/http/route_access.py), or the daemon does not start."""
     max_request_size = ctx.config().get("gateway.max_request_size", DEFAULT_MAX_REQUEST_SIZE)
     bottle.BaseRequest.MEMFILE_MAX = max_request_size  # bottle's default JSON limit is 100 KB
     app = bottle.Bottle(autojson=True)
     for install in ROUTE_GROUPS:
         install(app, ctx)
+    check_declared(app)
 
     def json_error(error: bottle.HTTPError) -> str:
         bottle.response.content_type = "application/json"
         message = error.body if isinstance(error.body, str) else error.status_line
+        if error.status_code >= 500:  # never the exception text or a traceback
+            message = "internal server error" if error.status_code == 500 else error.status_line
         if bottle.request.path.startswith(OPENAI_PATH_PREFIX):
             return json.dumps(router_error_body(error.status_code, message, bottle.request.method))
         return json.dumps({"error": message})

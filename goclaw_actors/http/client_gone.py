@@ -12,12 +12,17 @@ from goclaw_actors.http.context import GatewayContext
 from goclaw_actors.store.task_row import TaskRow
 
 
+CLIENT_SOCKET_KEY = "goclaw.client_socket"  # environ entry: kept by the middleware that reads the body
+
+
 def client_socket(environ: Mapping[str, Any]) -> socket.socket | None:
     """The client connection of a request served by gevent's pywsgi, or None when unknown.
 
-    Call it before the body is read: bottle (and the body-limit middleware, for chunked bodies)
-    replace `wsgi.input` with a buffer, after which the connection can no longer be found.
+    The body-reading middleware keeps it in the environ before it replaces `wsgi.input` with a buffer;
+    otherwise it is found on the server's own input (before bottle replaces that).
     """
+    if CLIENT_SOCKET_KEY in environ:
+        return environ[CLIENT_SOCKET_KEY]
     rfile = getattr(environ.get("wsgi.input"), "rfile", None)
     return getattr(getattr(rfile, "raw", None), "_sock", None)
 

@@ -1,11 +1,11 @@
 """Parsing and validation of `POST /v1/chat/completions` bodies (SPEC §9.4) into what the gateway enqueues."""
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from goclaw_actors.config.defaults import DEFAULT_AGENT_ID
+from goclaw_actors.http.json_input import InvalidJson, parse_json
 from goclaw_actors.http.openai_errors import OpenAIError
 
 DEFAULT_MODEL = "goclaw-v1"
@@ -33,8 +33,8 @@ class CompletionRequest:
 def parse_completion_request(body: bytes) -> CompletionRequest:
     """Validate a request body; raises OpenAIError (400) with the contract's messages."""
     try:
-        request = json.loads(body or b"")
-    except ValueError:
+        request = parse_json(body or b"")
+    except InvalidJson:
         raise OpenAIError(400, "Invalid JSON") from None
     if not isinstance(request, dict):
         raise OpenAIError(400, "Invalid JSON")

@@ -15,6 +15,7 @@ from goclaw_actors.http.openai_messages import DEFAULT_MODEL, CompletionRequest,
 from goclaw_actors.http.openai_results import completion_body, enqueue_error
 from goclaw_actors.http.openai_stream import DONE, ChunkFramer, completion_frames
 from goclaw_actors.http.principal import Principal, current_principal
+from goclaw_actors.http.route_access import AGENT_DATA
 from goclaw_actors.http.sse_frames import SSE_HEADERS, data_frame, guarded
 from goclaw_actors.logs.system_log import get_logger
 from goclaw_actors.store.sqlite_reads import active_agents
@@ -31,11 +32,11 @@ log = get_logger("gateway")
 def install_openai_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
     """Add the chat completions and models routes (the router answers other methods with 405)."""
 
-    @app.post(CHAT_PATH)
+    @app.post(CHAT_PATH, access=AGENT_DATA)
     def chat_completions():
         return _openai_response(lambda: chat_completion(ctx, bottle.request.environ))
 
-    @app.get(MODELS_PATH)
+    @app.get(MODELS_PATH, access=AGENT_DATA)
     def models():
         principal = current_principal(bottle.request.environ)
         return _openai_response(lambda: json_response(200, models_list(ctx.read(active_agents), principal)))
@@ -94,10 +95,9 @@ def _openai_response(handle: Callable[[], bottle.HTTPResponse]) -> bottle.HTTPRe
     except OpenAIError as error:
         return json_response(error.status, error.body())
     except Exception as exc:  # noqa: BLE001 - the contract's error body instead of a bare 500
-        log.error("openai request failed", error=str(exc) or type(exc).__name__, path=bottle.request.path)
-        error = OpenAIError(500, f"Internal error: {exc}", "internal_error")
-        return json_response(500, error.body())
+        log.error("openai request failed", error=repr(exc), path=bottle.request.path)
+        return json_response(500, OpenAIError(500, "Internal error", "internal_error").body())
 
 
-def _stream_failed(exc: Exception) -> list[str]:
-    return [data_frame(OpenAIError(500, f"Stream failed: {exc}", "internal_error").body()), DONE]
+def _stream_failed(exc: Exception) -> list[str]:  # the detail is logged by sse_frames.guarded
+    return [data_frame(OpenAIError(500, "Stream failed", "internal_error").body()), DONE]

@@ -8,6 +8,8 @@ import bottle
 from goclaw_actors.errors import TaskNotFound
 from goclaw_actors.http.context import GatewayContext
 from goclaw_actors.http.agent_scope import allowed, permitted_agents, require_agent
+from goclaw_actors.http.json_input import INT64_MAX, InvalidJson, parse_json
+from goclaw_actors.http.route_access import AGENT_DATA, DAEMON_WIDE
 from goclaw_actors.http.task_abort import abort_task
 from goclaw_actors.http.task_json import task_json
 from goclaw_actors.plans.plan_lookup import PlanNotFound, configured_plans
@@ -22,12 +24,13 @@ DEFAULT_SESSION_LIMIT = 20
 MAX_SESSION_LIMIT = 100
 MAX_MESSAGE_LIMIT = 100  # also the default
 SESSION_ROUTE_ERROR = "only GET /api/sessions/{id}/messages is supported"
+TASK_BODIES = ("payload", "result")  # what `GET /api/tasks?include=` may add to the summaries
 
 
 def install_rest_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
     """Add the /api/tasks, /api/sessions, /api/skills, /api/config and /api/plans routes."""
 
-    @app.get("/api/tasks")
+    @app.get("/api/tasks", access=AGENT_DATA)
     def tasks_list():
         query = bottle.request.query
         statuses = None
@@ -40,14 +43,17 @@ def install_rest_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
         if limit <= 0 or limit > MAX_TASK_LIMIT:
             limit = DEFAULT_TASK_LIMIT
         offset = max(0, int_param("offset", 0))
-        tasks, total = ctx.read(api_reads.list_tasks, statuses, limit, offset, permitted_agents())
-        return {"tasks": [task_json(task) for task in tasks], "total": total}
+        bodies = included_bodies()
+        tasks, total = ctx.read(api_reads.list_tasks, statuses, limit, offset, permitted_agents(), None,
+                                "payload" in bodies, "result" in bodies)
+        return {"tasks": [task_json(task, "payload" in bodies, "result" in bodies) for task in tasks],
+                "total": total}
 
-    @app.get("/api/tasks/<task_id>")
+    @app.get("/api/tasks/<task_id>", access=AGENT_DATA)
     def task_get(task_id: str):
         return task_json(visible_task(ctx, task_id))
 
-    @app.post("/api/tasks/<task_id>/abort")
+    @app.post("/api/tasks/<task_id>/abort", access=AGENT_DATA)
     def task_abort(task_id: str):
         visible_task(ctx, task_id)
         try:
@@ -55,7 +61,7 @@ def install_rest_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
         except TaskNotFound as exc:
             raise json_error(404, str(exc))
 
-    @app.get("/api/sessions")
+    @app.get("/api/sessions", access=AGENT_DATA)
     def sessions_list():
         limit = int_param("limit", DEFAULT_SESSION_LIMIT)
         limit = DEFAULT_SESSION_LIMIT if limit <= 0 else min(limit, MAX_SESSION_LIMIT)
@@ -63,7 +69,7 @@ def install_rest_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
         rows = ctx.read(api_reads.list_sessions, limit, offset, permitted_agents())
         return {"sessions": [session_json(row) for row in rows]}
 
-    @app.get("/api/sessions/<session_id>/messages")
+    @app.get("/api/sessions/<session_id>/messages", access=AGENT_DATA)
     def session_messages(session_id: str):
         limit = int_param("limit", MAX_MESSAGE_LIMIT)
         limit = MAX_MESSAGE_LIMIT if limit <= 0 or limit > MAX_MESSAGE_LIMIT else limit
@@ -75,28 +81,28 @@ def install_rest_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
         rows = ctx.read(api_reads.session_messages, session_id, limit, agents)
         return {"messages": [message_json(row) for row in rows]}
 
-    @app.route("/api/sessions/<rest:path>", method="ANY")
+    @app.route("/api/sessions/<rest:path>", method="ANY", access=AGENT_DATA)  # errors only
     def sessions_other(rest: str):
         parts = rest.split("/")
         if len(parts) == 2 and parts[1] == "messages" and parts[0]:
             raise bottle.HTTPError(405, "Method Not Allowed", Allow="GET")
         raise json_error(400, SESSION_ROUTE_ERROR)
 
-    @app.get("/api/skills")
+    @app.get("/api/skills", access=DAEMON_WIDE)
     def skills_list():
         # No skill catalog runs in the daemon yet; the list is empty until one does.
         return {"skills": []}
 
-    @app.get("/api/config")
+    @app.get("/api/config", access=DAEMON_WIDE)
     def config_fingerprint():
         return {"config_hash": ctx.config().config_hash, "policy_version": ctx.policy().version}
 
-    @app.get("/api/plans")
+    @app.get("/api/plans", access=AGENT_DATA)
     def plans_list():
         return {"plans": [{"name": plan.name, "step_count": len(plan.steps), "agent_ids": plan.agent_ids}
                           for plan in configured_plans(ctx.config(), ctx.read(active_agent_ids)) if all(map(allowed, plan.agent_ids))]}
 
-    @app.post("/api/plans/<name>/execute")
+    @app.post("/api/plans/<name>/execute", access=AGENT_DATA)
     def plan_execute(name: str):
         plan = next((plan for plan in configured_plans(ctx.config(), ctx.read(active_agent_ids)) if plan.name == name), None)
         if plan is None:
@@ -109,11 +115,13 @@ def install_rest_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
             raise json_error(404, str(exc))
         return bottle.HTTPResponse(status=202, body=json.dumps(started), headers={"Content-Type": "application/json"})
 
-    @app.get("/api/plans/executions/<execution_id>")
+    @app.get("/api/plans/executions/<execution_id>", access=AGENT_DATA)
     def plan_execution(execution_id: str):
         execution = ctx.read(api_reads.plan_execution, execution_id)
         if execution is None:
             raise json_error(404, f"plan execution not found: {execution_id}")
+        for agent_id in sorted({step["agent_id"] for step in execution["steps"]}):
+            require_agent(agent_id)  # an execution is the caller's only when all its steps' agents are
         return execution_json(execution)
 
 
@@ -124,19 +132,33 @@ def json_error(status: int, message: str) -> bottle.HTTPResponse:
 
 
 def int_param(name: str, default: int) -> int:
-    """An integer query parameter; absent or not a number gives `default`."""
+    """An integer query parameter; absent or not a number gives `default`, a number beyond what the
+    database holds a raised 400."""
     try:
-        return int(bottle.request.query.get(name, ""))
+        value = int(bottle.request.query.get(name, ""))
     except ValueError:
         return default
+    if abs(value) > INT64_MAX:
+        raise json_error(400, f"{name} must be between {-INT64_MAX} and {INT64_MAX}")
+    return value
+
+
+def included_bodies() -> frozenset[str]:
+    """What `?include=payload,result` asks a task listing to add to its summaries; a raised 400 for
+    anything else."""
+    wanted = {part.strip() for part in bottle.request.query.get("include", "").split(",") if part.strip()}
+    unknown = sorted(wanted - set(TASK_BODIES))
+    if unknown:
+        raise json_error(400, f'invalid include "{unknown[0]}": use payload and/or result')
+    return frozenset(wanted)
 
 
 def execution_session_id() -> str | None:
     """The optional `session_id` of a plan execute body (no body, `{}`: None); raises a 400 otherwise."""
     raw = bottle.request.body.read()
     try:
-        body = json.loads(raw) if raw.strip() else {}
-    except ValueError:
+        body = parse_json(raw) if raw.strip() else {}
+    except InvalidJson:
         raise json_error(400, "Invalid JSON")
     if not isinstance(body, dict):
         raise json_error(400, "body must be a JSON object")

@@ -1,5 +1,6 @@
 """The gateway's security middleware around the routes, outermost first (SPEC §9.1):
-body size limit ⇒ CORS ⇒ method check ⇒ daemon token / API keys ⇒ rate limit ⇒ routes.
+declared body size limit ⇒ CORS ⇒ routing (canonical path, matched route, 405) ⇒ daemon token / API keys
+(on the matched route's access) ⇒ rate limit ⇒ body read ⇒ routes.
 """
 
 from typing import Any, Callable
@@ -8,11 +9,12 @@ import bottle
 
 from goclaw_actors.errors import ConfigError, StartupError
 from goclaw_actors.http.auth import Auth
-from goclaw_actors.http.body_limit import BodyLimit
+from goclaw_actors.http.body_limit import BodyLimit, RequestBody
 from goclaw_actors.http.context import GatewayContext
 from goclaw_actors.http.cors import Cors
-from goclaw_actors.http.method_check import MethodCheck
-from goclaw_actors.http.rate_limit import RateLimit
+from goclaw_actors.http.route_access import request_path
+from goclaw_actors.http.rate_limit import Limiter, RateLimit
+from goclaw_actors.http.routing import Routing
 from goclaw_actors.http.security_settings import SettingsSource
 from goclaw_actors.logs.system_log import get_logger
 
@@ -31,9 +33,10 @@ class SecuredApp:
             self.settings()
         except ConfigError as exc:
             raise StartupError("E_CONFIG_LOAD", str(exc)) from exc
-        self.rate_limit = RateLimit(routes, self.settings)
-        self.auth = Auth(self.rate_limit, ctx.token, self.settings, on_deny=_denial_recorder(ctx))
-        self.app: Callable = BodyLimit(Cors(MethodCheck(self.auth, routes), self.settings), self.settings)
+        self.limiter = Limiter(self.settings)
+        admitted = RateLimit(RequestBody(routes, self.settings), self.limiter)
+        self.auth = Auth(admitted, ctx.token, self.settings, self.limiter, on_deny=_denial_recorder(ctx))
+        self.app: Callable = BodyLimit(Cors(Routing(self.auth, routes), self.settings), self.settings)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable):
         return self.app(environ, start_response)
@@ -44,7 +47,7 @@ def _denial_recorder(ctx: GatewayContext) -> Callable[[str, dict[str, Any]], Non
 
     def record(reason: str, environ: dict[str, Any]) -> None:
         subject = f"ip:{environ.get('REMOTE_ADDR', '')}"
-        path = environ.get("PATH_INFO") or "/"
+        path = request_path(environ)
         log.warn("gateway request refused", reason=reason, path=path, remote_addr=environ.get("REMOTE_ADDR", ""))
         try:
             ctx.audit("deny", AUTH_ACTION, reason, subject=subject)

@@ -3,11 +3,14 @@
 import errno
 import socket
 
+import gevent.lock
 from gevent.pywsgi import WSGIServer
 
 from goclaw_actors.bind_addr import parse_bind_addr
 from goclaw_actors.errors import StartupError
-from goclaw_actors.http.websocket import CLOSE_GOING_AWAY, GatewayHandler
+from goclaw_actors.http.request_framing import MAX_CONCURRENT_DRAINS
+from goclaw_actors.http.gateway_handler import GatewayHandler
+from goclaw_actors.http.websocket import CLOSE_GOING_AWAY
 
 LISTEN_BACKLOG = 1024  # pending connections the kernel queues for us
 
@@ -41,6 +44,7 @@ class NoDelayWSGIServer(WSGIServer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.open_websockets: set = set()
+        self.body_drains = gevent.lock.BoundedSemaphore(MAX_CONCURRENT_DRAINS)  # unread bodies drained at once
 
     def close_websockets(self, code: int = CLOSE_GOING_AWAY, reason: str = "server shutting down") -> int:
         """Send a close frame to every open WebSocket (their handlers then end); returns how many."""

@@ -25,5 +25,5 @@ def guarded(frames: Iterable[str], error_frames: Callable[[Exception], list[str]
     try:
         yield from frames
     except Exception as exc:  # noqa: BLE001 - the client gets an error event, the log gets the cause
-        log.error("stream failed", error=str(exc) or type(exc).__name__, **log_attrs)
+        log.error("stream failed", error=repr(exc), **log_attrs)
         yield from error_frames(exc)

@@ -9,6 +9,7 @@ from goclaw_actors.config.defaults import DEFAULTS
 from goclaw_actors.http.chat_tasks import follow_stream, load_task
 from goclaw_actors.http.context import GatewayContext
 from goclaw_actors.http.principal import current_principal
+from goclaw_actors.http.route_access import AGENT_DATA
 from goclaw_actors.http.sse_frames import PING, SSE_HEADERS, data_frame, guarded
 from goclaw_actors.http.task_result import task_reply
 
@@ -19,7 +20,7 @@ DEFAULT_HEARTBEAT_SECONDS = DEFAULTS["gateway"]["sse_heartbeat_seconds"]
 def install_sse_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
     """Add GET /api/v1/task/stream (bottle answers other methods with 405)."""
 
-    @app.get(STREAM_PATH)
+    @app.get(STREAM_PATH, access=AGENT_DATA)
     def task_stream():
         task_id = bottle.request.query.get("task_id", "").strip()
         if not task_id:
@@ -67,5 +68,5 @@ def error_response(status: int, message: str) -> bottle.HTTPResponse:
     return bottle.HTTPResponse(json.dumps({"error": message}), status, {"Content-Type": "application/json"})
 
 
-def _stream_failed(exc: Exception) -> list[str]:
-    return [data_frame({"type": "error", "error": f"stream failed: {exc}"})]
+def _stream_failed(exc: Exception) -> list[str]:  # the detail is logged by sse_frames.guarded
+    return [data_frame({"type": "error", "error": "stream failed"})]

@@ -13,11 +13,12 @@ def payload_text(task: TaskRow) -> str:
     return text if isinstance(text, str) else json.dumps(task.payload, separators=(",", ":"))
 
 
-def task_json(task: TaskRow) -> dict[str, Any]:
+def task_json(task: TaskRow, payload: bool = True, result: bool = True) -> dict[str, Any]:
     """`id, session_id, type, status, attempt, max_attempts, available_at, last_error_code?, poison_count?,
     payload, result?, error?, lease_owner?, lease_expires_at?, created_at, updated_at, agent_id`.
 
     Optional keys are left out when empty; `payload` and `result` are JSON text; times are RFC 3339.
+    A summary (listings) leaves out `payload` and/or `result` when they are not asked for.
     """
     body: dict[str, Any] = {
         "id": task.id,
@@ -32,8 +33,9 @@ def task_json(task: TaskRow) -> dict[str, Any]:
         body["last_error_code"] = task.last_error_code
     if task.poison_count:
         body["poison_count"] = task.poison_count
-    body["payload"] = payload_text(task)
-    if task.result:
+    if payload:
+        body["payload"] = payload_text(task)
+    if result and task.result:
         body["result"] = task.result
     if task.error:
         body["error"] = task.error

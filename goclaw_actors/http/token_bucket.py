@@ -50,6 +50,19 @@ class BucketTable:
     def take(self, caller: str, per_minute: int, burst: int) -> bool:
         """Whether `caller` may make a request now (taking a token if so)."""
         now = self.clock()
+        return self._bucket(caller, per_minute, burst, now).take(now)
+
+    def has_token(self, caller: str, per_minute: int, burst: int) -> bool:
+        """Whether `caller`'s bucket holds a token now (none is taken)."""
+        now = self.clock()
+        if caller not in self.buckets:
+            return burst >= 1
+        bucket = self._bucket(caller, per_minute, burst, now)
+        bucket.refill(now)
+        return bucket.tokens >= 1.0
+
+    def _bucket(self, caller: str, per_minute: int, burst: int, now: float) -> TokenBucket:
+        """`caller`'s bucket (a full one if it has none), following reloaded settings."""
         if now >= self.next_sweep:
             self.sweep(now)
         rate = per_minute / 60.0
@@ -60,7 +73,7 @@ class BucketTable:
             bucket.refill(now)
             bucket.rate, bucket.capacity = rate, float(burst)
             bucket.tokens = min(bucket.tokens, bucket.capacity)
-        return bucket.take(now)
+        return bucket
 
     def sweep(self, now: float) -> int:
         """Drop the buckets that are full again; returns how many were dropped."""

@@ -1,7 +1,7 @@
 """Reads about agents and their tasks for status and incident views (SPEC §9.3)."""
 
 import sqlite3
-from typing import Any
+from typing import Any, Iterable
 
 from goclaw_actors.store.sqlite_agents import AGENT_FIELDS
 from goclaw_actors.store.task_row import TASK_COLUMNS, TaskRow
@@ -17,11 +17,16 @@ def agent_row(conn: sqlite3.Connection, agent_id: str) -> dict[str, Any] | None:
     return dict(zip([d[0] for d in cursor.description], row)) if row else None
 
 
-def last_error(conn: sqlite3.Connection, agent_id: str | None = None) -> str:
-    """The error of the most recently updated failed attempt (of one agent, or of any), or ""."""
-    where = "error IS NOT NULL AND error != ''" + (" AND agent_id = ?" if agent_id is not None else "")
+def last_error(conn: sqlite3.Connection, agent_id: str | None = None, agent_ids: Iterable[str] | None = None) -> str:
+    """The error of the most recently updated failed attempt (of one agent, of some, or of any), or ""."""
+    if agent_id is not None:
+        agent_ids = [agent_id]
+    agents = sorted(agent_ids) if agent_ids is not None else None
+    where = "error IS NOT NULL AND error != ''"
+    if agents is not None:
+        where += f" AND agent_id IN ({','.join('?' * len(agents)) or 'NULL'})"
     row = conn.execute(f"SELECT error FROM tasks WHERE {where} ORDER BY updated_at DESC, id DESC LIMIT 1",
-                       (agent_id,) if agent_id is not None else ()).fetchone()
+                       agents or ()).fetchone()
     return row[0] if row else ""
 
 

@@ -36,11 +36,20 @@ def get_task_with_payload(conn: sqlite3.Connection, task_id: str) -> TaskRow | N
     return _with_payload_text(row) if row else None
 
 
+def task_columns(payload: bool = True, result: bool = True) -> str:
+    """TASK_COLUMNS with the payload and/or result body left out (selected as NULL) when not wanted."""
+    left_out = {name for name, wanted in (("payload", payload), ("result", result)) if not wanted}
+    return ", ".join("NULL" if name in left_out else name for name in TASK_COLUMNS.split(", "))
+
+
 def list_tasks(conn: sqlite3.Connection, statuses: Iterable[str] | None = None, limit: int = 20, offset: int = 0,
-               agent_ids: Iterable[str] | None = None, session_id: str | None = None) -> tuple[list[TaskRow], int]:
+               agent_ids: Iterable[str] | None = None, session_id: str | None = None, payload: bool = True,
+               result: bool = True) -> tuple[list[TaskRow], int]:
     """One page of tasks newest first, and the number of tasks matching the filters.
 
-    `statuses` / `agent_ids` of None do not filter; `session_id` limits to one session.
+    `statuses` / `agent_ids` of None do not filter; `session_id` limits to one session. Without
+    `payload` / `result` those bodies are left unread (None). The page is found on the creation-time
+    indexes alone, so its cost does not grow with the size of the tasks it skips.
     """
     where: list[str] = []
     params: list[Any] = []
@@ -52,7 +61,9 @@ def list_tasks(conn: sqlite3.Connection, statuses: Iterable[str] | None = None, 
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     (total,) = conn.execute(f"SELECT COUNT(*) FROM tasks{clause}", params).fetchone()
     rows = conn.execute(
-        f"SELECT {TASK_COLUMNS}, payload FROM tasks{clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+        f"SELECT {task_columns(payload, result)}, {'payload' if payload else 'NULL'} FROM tasks "
+        f"WHERE rowid IN (SELECT rowid FROM tasks{clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?) "
+        "ORDER BY created_at DESC, id DESC",
         [*params, limit, offset],
     ).fetchall()
     return [_with_payload_text(row) for row in rows], total
@@ -76,6 +87,19 @@ def list_sessions(conn: sqlite3.Connection, limit: int = 20, offset: int = 0,
     )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor]
+
+
+def session_agent_ids(conn: sqlite3.Connection, session_id: str) -> set[str]:
+    """The agents with tasks or messages in a session."""
+    return {agent for (agent,) in conn.execute(
+        "SELECT agent_id FROM tasks WHERE session_id = ? UNION SELECT agent_id FROM messages WHERE session_id = ?",
+        (session_id, session_id))}
+
+
+def task_agent_id(conn: sqlite3.Connection, task_id: str) -> str | None:
+    """The agent of a task, or None when there is no such task."""
+    row = conn.execute("SELECT agent_id FROM tasks WHERE id = ?", (task_id,)).fetchone()
+    return row[0] if row else None
 
 
 def session_messages(conn: sqlite3.Connection, session_id: str, limit: int = 100,

@@ -8,8 +8,8 @@ function run on the open connection (for data normalisation).
 from dataclasses import dataclass, field
 from typing import Callable
 
-LATEST_VERSION = 14
-LATEST_CHECKSUM = "gc-v14-2026-02-16-loop-checkpoints"
+LATEST_VERSION = 15
+LATEST_CHECKSUM = "gc-v15-2026-03-02-task-listing-indexes"
 
 
 @dataclass(frozen=True)
@@ -334,7 +334,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE UNIQUE INDEX IF NOT EXISTS idx_tasks_idempotency ON tasks (idempotency_key) "
         "WHERE idempotency_key IS NOT NULL",
     )),
-    Migration(LATEST_VERSION, LATEST_CHECKSUM, (
+    Migration(14, "gc-v14-2026-02-16-loop-checkpoints", (
         """CREATE TABLE IF NOT EXISTS loop_checkpoints (
             loop_id TEXT PRIMARY KEY,
             task_id TEXT NOT NULL,
@@ -350,6 +350,13 @@ MIGRATIONS: tuple[Migration, ...] = (
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL)""",
         "CREATE INDEX IF NOT EXISTS idx_loop_task ON loop_checkpoints (task_id)",
+    )),
+    # Task listings (REST, A2A) page newest first without sorting the table (nor reading its payloads).
+    Migration(LATEST_VERSION, LATEST_CHECKSUM, (
+        "CREATE INDEX IF NOT EXISTS idx_tasks_created ON tasks (created_at, id)",
+        "CREATE INDEX IF NOT EXISTS idx_tasks_status_created ON tasks (status, created_at, id)",
+        "CREATE INDEX IF NOT EXISTS idx_tasks_session_created ON tasks (session_id, created_at, id)",
+        "CREATE INDEX IF NOT EXISTS idx_tasks_agent_created ON tasks (agent_id, created_at, id)",
     )),
 )
 

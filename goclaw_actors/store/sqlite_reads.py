@@ -1,7 +1,7 @@
 """Read-only queries for status, health, dispatch timing and task inspection."""
 
 import sqlite3
-from typing import Any
+from typing import Any, Iterable
 
 from goclaw_actors.store.task_row import TASK_COLUMNS, TaskRow
 from goclaw_actors.timeutil import db_now
@@ -25,9 +25,13 @@ def task_events(conn: sqlite3.Connection, task_id: str, limit: int = 1000) -> li
     return [dict(zip(names, row)) for row in cursor]
 
 
-def status_counts(conn: sqlite3.Connection) -> dict[str, int]:
-    """Number of tasks per status."""
-    return dict(conn.execute("SELECT status, COUNT(*) FROM tasks GROUP BY status"))
+def status_counts(conn: sqlite3.Connection, agent_ids: Iterable[str] | None = None) -> dict[str, int]:
+    """Number of tasks per status (of some agents only, when `agent_ids` is given)."""
+    if agent_ids is None:
+        return dict(conn.execute("SELECT status, COUNT(*) FROM tasks GROUP BY status"))
+    agents = sorted(agent_ids)
+    return dict(conn.execute(f"SELECT status, COUNT(*) FROM tasks WHERE agent_id IN "
+                             f"({','.join('?' * len(agents)) or 'NULL'}) GROUP BY status", agents))
 
 
 def agent_active_counts(conn: sqlite3.Connection) -> dict[str, int]:

@@ -80,3 +80,23 @@ def test_hostile_requests_get_documented_errors_and_lose_nothing(home, daemons):
     wait_until(lambda: all(statuses(daemon.db_path)[t] == "SUCCEEDED" for t in accepted), timeout=20)
     assert set(statuses(daemon.db_path)) == set(accepted)
     assert daemon.terminate() == 0
+
+
+def test_paths_bottle_would_route_after_dropping_bytes_are_refused(home, daemons):
+    """The authentication bypass of the hostile-input probe, against `goclaw daemon`: a path with bytes that
+    are not UTF-8 used to skip the token check and still reach /api/tasks or /v1/chat/completions."""
+    import http.client
+
+    daemon = daemons(home, env={"GOCLAW_AUTH_TOKEN": TOKEN}).start().wait_healthy()
+    chat = json.dumps({"messages": [{"role": "user", "content": "on the operator's key"}]}).encode()
+    for method, path, body in [("GET", "/ap%FFi/tasks", None), ("POST", "/%FFv1/chat/completions", chat),
+                               ("GET", "/metrics%FF", None), ("POST", "/a%FF2a", b"{}")]:
+        conn = http.client.HTTPConnection("127.0.0.1", daemon.port, timeout=10)
+        conn.request(method, path, body=body)
+        response = conn.getresponse()
+        assert (response.status, json.loads(response.read())) == (400, {"error": "invalid request path"}), path
+        conn.close()
+    assert requests.get(daemon.url + "/api/%74asks", timeout=5).status_code == 401
+    assert requests.get(daemon.url + "/api/%74asks", headers=AUTH, timeout=5).json()["total"] == 0
+    assert statuses(daemon.db_path) == {}  # nothing was enqueued
+    assert daemon.terminate() == 0

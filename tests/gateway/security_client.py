@@ -45,16 +45,17 @@ def post(daemon, path: str, **kwargs) -> requests.Response:
 def add_probe_routes(daemon) -> None:
     """Routes under /api/test/ on the running daemon: who the caller is, and the size of a posted body."""
     from goclaw_actors.http.principal import current_principal
+    from goclaw_actors.http.route_access import AGENT_DATA
 
     routes: bottle.Bottle = daemon.runtime.app.routes
 
-    @routes.get("/api/test/principal")
+    @routes.get("/api/test/principal", access=AGENT_DATA)
     def principal():
         caller = current_principal(bottle.request.environ)
         return {"kind": caller.kind, "key_id": caller.key_id, "agent_ids": sorted(caller.agent_ids),
                 "allows_default": caller.allows("default"), "allows_other": caller.allows("other")}
 
-    @routes.post("/api/test/echo")
+    @routes.post("/api/test/echo", access=AGENT_DATA)
     def echo():
         body = bottle.request.body.read()
         return {"length": len(body), "head": body[:16].decode("latin1"),

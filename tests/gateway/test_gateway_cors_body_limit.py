@@ -93,7 +93,7 @@ def test_chunked_body_over_ten_mib_is_413(daemon):
         for _ in range(11):
             yield b"y" * MIB
 
-    response = post(daemon, "/api/tasks", data=chunks(), headers=BEARER)
+    response = post(daemon, "/v1/chat/completions", data=chunks(), headers=BEARER)
     assert (response.status_code, response.text) == (413, "request body too large\n")
 
 

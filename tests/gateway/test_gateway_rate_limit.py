@@ -2,6 +2,8 @@
 
 from goclaw_actors.http.token_bucket import BucketTable
 from tests.actors.daemon_fixture import daemon  # noqa: F401  (fixture)
+from tests.gateway.acp_client import AcpClient
+from tests.gateway.wsgi_client import call
 from tests.gateway.security_client import BEARER, daemon_config, get, with_config  # noqa: F401
 from tests.helpers import wait_until
 
@@ -88,3 +90,44 @@ def test_token_bucket_follows_reloaded_settings():
     assert table.take("a", 120, 2)  # a token after half a second at the new rate
     now[0] += 60.0
     assert [table.take("a", 120, 2) for _ in range(3)] == [True, True, False]  # holds at most 2
+
+
+# Refusals are limited whether or not the request rate limit is on; 600 a minute refills one every 0.1 s.
+GUESSED = """
+gateway:
+  rate_limit:
+    enabled: false
+    requests_per_minute: 600
+    burst_size: 3
+  auth:
+    enabled: true
+    keys:
+      - key: right-key
+"""
+
+
+@with_config(GUESSED)
+def test_refused_credentials_are_limited_per_client_address(daemon):
+    guesses = [get(daemon, "/api/tasks", headers={"X-API-Key": f"guess-{i}"}).status_code for i in range(4)]
+    assert guesses == [403, 403, 403, 429]
+    # out of refusals, the address is not even looked at: the right key waits too, so guessing cannot go on
+    response = get(daemon, "/api/tasks", headers={"X-API-Key": "right-key"})
+    assert (response.status_code, response.headers["Retry-After"]) == (429, "1")
+    assert call(daemon.runtime.app, "GET", "/api/tasks", {"X-API-Key": "guess-x"}).status == 403  # another address
+    wait_until(lambda: get(daemon, "/api/tasks", headers={"X-API-Key": "right-key"}).status_code == 200,
+               timeout=5, interval=0.05, what="a refilled refusal bucket")
+    assert set(_burst(daemon, 10, headers={"X-API-Key": "right-key"})) == {200}  # admitted requests do not count
+
+
+@with_config(LIMITED)
+def test_acp_calls_on_an_open_socket_draw_from_the_callers_bucket(daemon):
+    client = AcpClient(daemon.boot.listener.getsockname()[1], token="key-a")  # the upgrade takes a token
+    try:
+        answers = [client.request("system.hello") for _ in range(4)]
+        assert ["result" in answer for answer in answers[:2]] == [True, True]
+        assert answers[2]["error"] == {"code": 4290, "message": "rate limit exceeded"}
+        assert get(daemon, "/api/tasks", headers={"X-API-Key": "key-a"}).status_code == 429  # the same bucket
+        wait_until(lambda: "result" in client.request("system.hello"), timeout=5, interval=0.05,
+                   what="a refilled token on the socket")
+    finally:
+        client.close()

@@ -18,7 +18,7 @@ from geventwebsocket.exceptions import WebSocketError
 from goclaw_actors.http.acp.errors import ConnectionGone
 from goclaw_actors.http.context import GatewayContext, Watch
 from goclaw_actors.http.principal import Principal
-from goclaw_actors.http.websocket import CLOSE_NORMAL, CLOSE_TOO_BIG, MAX_FRAME_BYTES
+from goclaw_actors.http.websocket import CLOSE_NORMAL
 from goclaw_actors.logs.system_log import get_logger
 
 INBOX_SIZE = 64  # requests read ahead of the one being served; beyond that the reader waits (TCP backpressure)
@@ -31,10 +31,12 @@ Dispatch = Callable[["AcpConnection", str], None]
 class AcpConnection:
     """Serves one accepted WebSocket until the peer closes it or a handler closes it with a code."""
 
-    def __init__(self, ws: Any, ctx: GatewayContext, principal: Principal, dispatch: Dispatch):
+    def __init__(self, ws: Any, ctx: GatewayContext, principal: Principal, dispatch: Dispatch,
+                 admit: Callable[[], bool] | None = None):
         self.ws = ws
         self.ctx = ctx
         self.principal = principal
+        self.admit: Callable[[], bool] = admit or (lambda: True)  # one rate-limit token per request
         self.hello = False  # system.hello seen: mutating calls allowed
         self._dispatch = dispatch
         self._inbox: gevent.queue.Queue = gevent.queue.Queue(INBOX_SIZE)
@@ -73,11 +75,8 @@ class AcpConnection:
                 message = self.ws.receive()
                 if message is None:
                     return
-                if not isinstance(message, str):
+                if not isinstance(message, str):  # the socket caps messages, fragmented or not
                     message = bytes(message).decode("utf-8", "replace")
-                if len(message.encode("utf-8")) > MAX_FRAME_BYTES:  # a fragmented message over the cap
-                    self.close(CLOSE_TOO_BIG, "message too big")
-                    return
                 self._inbox.put(message)
         except WebSocketError:
             return

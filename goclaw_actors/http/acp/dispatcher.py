@@ -1,20 +1,29 @@
 """The ACP check order (SPEC §9.3) and the call of a method's handler.
 
-For each text message: not JSON ⇒ -32700 (the socket stays open); not a JSON-RPC 2.0 request ⇒ -32600;
-a mutating method before `system.hello` ⇒ -32600; the method's capability (`acp.mutate` for mutating
-methods, else `acp.read`) missing from the policy ⇒ 1000, audited; unknown method ⇒ -32601. A request
-without `id` is executed but never answered.
+For each text message: the caller's rate-limit bucket empty ⇒ 4290 `rate limit exceeded`; not JSON (or
+JSON the gateway does not accept: lone surrogates, deep nesting) ⇒ -32700 (the socket stays open); not a
+JSON-RPC 2.0 request ⇒ -32600; a mutating method before `system.hello` ⇒ -32600; the method's capability
+(`acp.mutate` for mutating methods, else `acp.read`) missing from the policy ⇒ 1000, audited; unknown
+method ⇒ -32601; a daemon-wide method called with a key scoped to agents ⇒ 1000. A request without `id`
+is executed but never answered. An unexpected failure answers -32603 `internal error`; its detail goes
+to the log only.
+
+Every method declares its scope (goclaw_actors/http/route_access.py `Scope`): `AGENTS` methods check the
+agents of the data they touch against the caller's key, `DAEMON` methods are for the daemon token and
+unscoped keys only.
 """
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from goclaw_actors.errors import StoreError
 from goclaw_actors.http.acp.connection import AcpConnection
 from goclaw_actors.http.acp.errors import (
-    INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, AcpError, ConnectionGone, invalid,
+    INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, RATE_LIMITED, AcpError, ConnectionGone,
+    invalid,
 )
+from goclaw_actors.http.json_input import InvalidJson, parse_json
+from goclaw_actors.http.route_access import Scope
 from goclaw_actors.logs.system_log import get_logger
 
 MUTATE = "acp.mutate"
@@ -45,9 +54,11 @@ class Call:
 
 @dataclass(frozen=True)
 class Method:
-    """A method's handler (`handler(call) -> result`) and whether it changes state (needs hello, acp.mutate)."""
+    """A method's handler (`handler(call) -> result`), its scope (whose data it touches, required), and
+    whether it changes state (needs hello, acp.mutate)."""
 
     handler: Callable[[Call], Any]
+    scope: Scope
     mutating: bool = False
 
     @property
@@ -64,8 +75,14 @@ class Dispatcher:
 
     def __call__(self, conn: AcpConnection, raw: str) -> None:
         try:
-            message = json.loads(raw)
-        except ValueError:
+            message = parse_json(raw)
+        except InvalidJson:
+            message = InvalidJson
+        if not conn.admit():  # every message counts, answerable or not
+            request_id = message.get("id") if isinstance(message, dict) else None
+            conn.reply(_error(request_id, RATE_LIMITED, "rate limit exceeded"))
+            return
+        if message is InvalidJson:
             conn.reply(_error(None, PARSE_ERROR, "parse error"))
             return
         if not _is_request(message):
@@ -95,6 +112,8 @@ class Dispatcher:
             raise invalid(f'policy denied capability "{capability}"')
         if method is None:
             raise AcpError(METHOD_NOT_FOUND, f"method not found: {call.method}")
+        if method.scope is Scope.DAEMON and not call.conn.principal.daemon_wide:
+            raise invalid(f'api key not permitted for method "{call.method}"')
         try:
             return method.handler(call)
         except (AcpError, ConnectionGone):
@@ -103,7 +122,7 @@ class Dispatcher:
             raise AcpError(INTERNAL_ERROR, str(exc)) from exc
         except Exception as exc:
             log.error("acp method failed", method=call.method, error=repr(exc))
-            raise AcpError(INTERNAL_ERROR, f"internal error: {exc}") from exc
+            raise AcpError(INTERNAL_ERROR, "internal error") from exc
 
     @staticmethod
     def _audit_denial(call: Call, capability: str) -> None:

@@ -9,6 +9,7 @@ INTERNAL_ERROR = -32603
 INVALID_PARAMS = 1000  # also policy denials, replay_gap and approval errors
 ENQUEUE_FAILED = 4000
 QUEUE_SATURATED = 4290
+RATE_LIMITED = 4290  # the caller's rate-limit bucket is empty: retry later, like a saturated queue
 
 
 class AcpError(Exception):

@@ -9,6 +9,7 @@ from goclaw_actors.http.acp.dispatcher import Call, Method
 from goclaw_actors.http.acp.errors import internal, invalid
 from goclaw_actors.http.acp.params import DEFAULT_AGENT, agent_id, check_agent_scope, integer, text
 from goclaw_actors.http.acp.wire import agent_entry, session_event
+from goclaw_actors.http.route_access import Scope
 from goclaw_actors.http.task_json import task_json
 from goclaw_actors.redaction import redact_text
 from goclaw_actors.store.agent_reads import agent_row, audit_trail, last_error
@@ -136,9 +137,9 @@ def incident_export(call: Call) -> dict[str, Any]:
 def methods() -> dict[str, Method]:
     """The agent and incident methods by name."""
     return {
-        "agent.create": Method(create, mutating=True),
-        "agent.remove": Method(remove, mutating=True),
-        "agent.list": Method(agent_list),
-        "agent.status": Method(status),
-        "incident.export": Method(incident_export),
+        "agent.create": Method(create, Scope.AGENTS, mutating=True),
+        "agent.remove": Method(remove, Scope.AGENTS, mutating=True),
+        "agent.list": Method(agent_list, Scope.AGENTS),
+        "agent.status": Method(status, Scope.AGENTS),
+        "incident.export": Method(incident_export, Scope.AGENTS),
     }

@@ -13,6 +13,7 @@ from goclaw_actors.broadcasts import approval_item
 from goclaw_actors.http.acp.dispatcher import Call, Method
 from goclaw_actors.http.acp.errors import invalid
 from goclaw_actors.http.acp.params import text
+from goclaw_actors.http.route_access import Scope
 from goclaw_actors.store.approval_reads import list_approvals
 from goclaw_actors.store.sqlite_approvals import ApprovalNotFound, ApprovalResolved
 
@@ -52,7 +53,8 @@ def approval_list(call: Call) -> dict[str, Any]:
 def methods() -> dict[str, Method]:
     """The approval methods by name."""
     return {
-        "approval.request": Method(request, mutating=True),
-        "approval.respond": Method(respond, mutating=True),
-        "approval.list": Method(approval_list),
+        # approvals belong to no agent: deciding or reading them is daemon-wide
+        "approval.request": Method(request, Scope.DAEMON, mutating=True),
+        "approval.respond": Method(respond, Scope.DAEMON, mutating=True),
+        "approval.list": Method(approval_list, Scope.DAEMON),
     }

@@ -8,6 +8,7 @@ from goclaw_actors.http.acp.dispatcher import Call, Method
 from goclaw_actors.http.acp.errors import enqueue_error, invalid
 from goclaw_actors.http.acp.params import agent_id, as_uuid, check_agent_scope, integer, text
 from goclaw_actors.http.chat_tasks import ChatRequest, enqueue_chat, stream_new_task
+from goclaw_actors.http.route_access import Scope
 from goclaw_actors.http.task_abort import abort_task
 from goclaw_actors.http.task_json import task_json
 from goclaw_actors.store.agent_reads import subtasks
@@ -89,12 +90,14 @@ def subtask_create(call: Call) -> dict[str, Any]:
     content = payload.get("content") if isinstance(payload, dict) else None
     if not parent_id or session_id is None or not isinstance(content, str) or not content.strip():
         raise invalid("parent_task_id, session_id (uuid) and payload with non-empty content are required")
-    agent = agent_id(call)
-    if call.ctx.read(get_task, parent_id) is None:
+    agent, priority = agent_id(call), integer(call.params, "priority", 0)
+    parent = call.ctx.read(get_task, parent_id)
+    if parent is None:
         raise TaskNotFound(parent_id)
+    check_agent_scope(call, parent.agent_id)
     try:
         result = call.ctx.store("enqueue", session_id=session_id, payload=payload, agent_id=agent,
-                                task_type="subtask", priority=integer(call.params, "priority", 0),
+                                task_type="subtask", priority=priority,
                                 parent_task_id=parent_id)
     except StoreError as exc:
         raise enqueue_error(exc) from exc
@@ -112,9 +115,9 @@ def subtask_list(call: Call) -> dict[str, Any]:
 def methods() -> dict[str, Method]:
     """The chat and subtask methods by name."""
     return {
-        "agent.chat": Method(chat, mutating=True),
-        "agent.chat.stream": Method(chat_stream, mutating=True),
-        "agent.abort": Method(abort, mutating=True),
-        "subtask.create": Method(subtask_create, mutating=True),
-        "subtask.list": Method(subtask_list),
+        "agent.chat": Method(chat, Scope.AGENTS, mutating=True),
+        "agent.chat.stream": Method(chat_stream, Scope.AGENTS, mutating=True),
+        "agent.abort": Method(abort, Scope.AGENTS, mutating=True),
+        "subtask.create": Method(subtask_create, Scope.AGENTS, mutating=True),
+        "subtask.list": Method(subtask_list, Scope.AGENTS),
     }

@@ -17,6 +17,7 @@ from goclaw_actors.errors import ConfigError, PolicyError
 from goclaw_actors.http.acp.dispatcher import Call, Method
 from goclaw_actors.http.acp.errors import internal, invalid
 from goclaw_actors.http.acp.params import check_agent_scope, text
+from goclaw_actors.http.route_access import Scope
 from goclaw_actors.plans.plan_lookup import PlanNotFound, configured_plans
 from goclaw_actors.policy.policy_edit import add_domain
 from goclaw_actors.store.sqlite_reads import active_agent_ids
@@ -121,11 +122,11 @@ def methods() -> dict[str, Method]:
         return {"domain": domain, "allowed": True}
 
     return {
-        "config.list": Method(config_list),
-        "config.set": Method(config_set, mutating=True),
-        "config.model.set": Method(model_set, mutating=True),
-        "policy.domain.add": Method(domain_add, mutating=True),
-        "plan.list": Method(plan_list),
-        "plan.execute": Method(plan_execute, mutating=True),
-        "skill.enable": Method(skill_enable, mutating=True),
+        "config.list": Method(config_list, Scope.DAEMON),
+        "config.set": Method(config_set, Scope.DAEMON, mutating=True),
+        "config.model.set": Method(model_set, Scope.DAEMON, mutating=True),
+        "policy.domain.add": Method(domain_add, Scope.DAEMON, mutating=True),
+        "plan.list": Method(plan_list, Scope.AGENTS),
+        "plan.execute": Method(plan_execute, Scope.AGENTS, mutating=True),
+        "skill.enable": Method(skill_enable, Scope.DAEMON, mutating=True),
     }

@@ -1,4 +1,7 @@
-"""ACP cron methods (SPEC §10): `cron.add`, `cron.list`, `cron.remove`, `cron.enable`, `cron.disable`."""
+"""ACP cron methods (SPEC §10): `cron.add`, `cron.list`, `cron.remove`, `cron.enable`, `cron.disable`.
+
+A schedule belongs to the agent it runs as: a key scoped to some agents sees and manages only theirs.
+"""
 
 import json
 from typing import Any
@@ -6,7 +9,8 @@ from typing import Any
 from goclaw_actors.cron_schedule import InvalidCronExpr, next_fire_time
 from goclaw_actors.http.acp.dispatcher import Call, Method
 from goclaw_actors.http.acp.errors import invalid
-from goclaw_actors.http.acp.params import agent_id, as_uuid, text
+from goclaw_actors.http.acp.params import agent_id, as_uuid, check_agent_scope, text
+from goclaw_actors.http.route_access import Scope
 from goclaw_actors.store.schedule_reads import get_schedule, list_schedules
 from goclaw_actors.store.sqlite_schedules import ScheduleNotFound
 from goclaw_actors.timeutil import rfc3339, to_db
@@ -52,46 +56,50 @@ def _schedule_json(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def cron_list(call: Call) -> dict[str, Any]:
-    """Every schedule, oldest first."""
-    return {"schedules": [_schedule_json(row) for row in call.ctx.read(list_schedules)]}
+    """The schedules of the agents the caller may address, oldest first."""
+    principal = call.conn.principal
+    return {"schedules": [_schedule_json(row) for row in call.ctx.read(list_schedules)
+                          if principal.allows(row["agent_id"])]}
 
 
-def _schedule_id(call: Call) -> str:
+def _schedule(call: Call) -> dict[str, Any]:
+    """The schedule `schedule_id` names (-32603 when there is none; 1000 when of another agent)."""
     schedule_id = text(call.params, "schedule_id")
     if not schedule_id:
         raise invalid("schedule_id is required")
-    return schedule_id
+    row = call.ctx.read(get_schedule, schedule_id)
+    if row is None:
+        raise ScheduleNotFound(schedule_id)
+    check_agent_scope(call, row["agent_id"])
+    return row
 
 
 def remove(call: Call) -> dict[str, Any]:
     """Delete a schedule (-32603 `schedule not found: <id>`)."""
-    call.ctx.store("remove_schedule", schedule_id=_schedule_id(call))
+    call.ctx.store("remove_schedule", schedule_id=_schedule(call)["id"])
     return {"deleted": True}
 
 
 def enable(call: Call) -> dict[str, Any]:
     """Enable a schedule, recomputing its next fire time."""
-    schedule_id = _schedule_id(call)
-    row = call.ctx.read(get_schedule, schedule_id)
-    if row is None:
-        raise ScheduleNotFound(schedule_id)
-    call.ctx.store("set_schedule_enabled", schedule_id=schedule_id, enabled=True,
+    row = _schedule(call)
+    call.ctx.store("set_schedule_enabled", schedule_id=row["id"], enabled=True,
                    next_run_at=_next_run_at(row["cron_expr"]))
     return {"enabled": True}
 
 
 def disable(call: Call) -> dict[str, Any]:
     """Disable a schedule."""
-    call.ctx.store("set_schedule_enabled", schedule_id=_schedule_id(call), enabled=False)
+    call.ctx.store("set_schedule_enabled", schedule_id=_schedule(call)["id"], enabled=False)
     return {"disabled": True}
 
 
 def methods() -> dict[str, Method]:
     """The cron methods by name."""
     return {
-        "cron.add": Method(add, mutating=True),
-        "cron.list": Method(cron_list),
-        "cron.remove": Method(remove, mutating=True),
-        "cron.enable": Method(enable, mutating=True),
-        "cron.disable": Method(disable, mutating=True),
+        "cron.add": Method(add, Scope.AGENTS, mutating=True),
+        "cron.list": Method(cron_list, Scope.AGENTS),
+        "cron.remove": Method(remove, Scope.AGENTS, mutating=True),
+        "cron.enable": Method(enable, Scope.AGENTS, mutating=True),
+        "cron.disable": Method(disable, Scope.AGENTS, mutating=True),
     }

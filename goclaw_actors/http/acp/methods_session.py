@@ -4,7 +4,8 @@ from typing import Any
 
 from goclaw_actors.http.acp.dispatcher import Call, Method
 from goclaw_actors.http.acp.errors import invalid
-from goclaw_actors.http.acp.params import as_uuid, integer
+from goclaw_actors.http.acp.params import as_uuid, check_session_scope, integer
+from goclaw_actors.http.route_access import Scope
 from goclaw_actors.store.api_reads import list_sessions, session_messages
 from goclaw_actors.timeutil import rfc3339
 
@@ -21,18 +22,12 @@ def required_session(call: Call) -> str:
     return session_id
 
 
-def scope_agents(call: Call) -> frozenset[str] | None:
-    """The agents a scoped API key may see, or None (no restriction)."""
-    principal = call.conn.principal
-    return principal.agent_ids if principal.kind == "api_key" and principal.agent_ids else None
-
-
 def history(call: Call) -> dict[str, Any]:
     """The latest non-archived messages of the session, oldest first (`limit` ≤0 or >100 ⇒ 100)."""
     session_id = required_session(call)
     limit = integer(call.params, "limit", MAX_LIMIT)
     limit = MAX_LIMIT if limit <= 0 or limit > MAX_LIMIT else limit
-    rows = call.ctx.read(session_messages, session_id, limit, scope_agents(call))
+    rows = call.ctx.read(session_messages, session_id, limit, call.conn.principal.agent_scope)
     return {"items": [{"id": row["id"], "session_id": row["session_id"], "role": row["role"],
                        "content": row["content"], "text": row["content"], "tokens": row["tokens"],
                        "created_at": rfc3339(row["created_at"])} for row in rows]}
@@ -43,7 +38,7 @@ def session_list(call: Call) -> dict[str, Any]:
     limit = integer(call.params, "limit", DEFAULT_SESSION_LIMIT)
     limit = DEFAULT_SESSION_LIMIT if limit <= 0 else min(limit, MAX_LIMIT)
     sessions = []
-    for row in call.ctx.read(list_sessions, limit, 0, scope_agents(call)):
+    for row in call.ctx.read(list_sessions, limit, 0, call.conn.principal.agent_scope):
         entry: dict[str, Any] = {"id": row["id"]}
         if row.get("soul_hash"):
             entry["soul_hash"] = row["soul_hash"]
@@ -53,8 +48,10 @@ def session_list(call: Call) -> dict[str, Any]:
 
 
 def purge(call: Call) -> dict[str, Any]:
-    """Delete the session's messages and tombstone its tasks and events, recording the redactions."""
+    """Delete the session's messages and tombstone its tasks and events, recording the redactions (a key
+    scoped to some agents only when the session holds no other agent's data)."""
     session_id = required_session(call)
+    check_session_scope(call, session_id)
     return call.ctx.store("purge_session", session_id=session_id, policy_version=call.ctx.policy().version,
                           redacted_by=REDACTED_BY)
 
@@ -62,7 +59,7 @@ def purge(call: Call) -> dict[str, Any]:
 def methods() -> dict[str, Method]:
     """The session methods by name (`session.events.subscribe` lives in replay)."""
     return {
-        "session.history": Method(history),
-        "session.list": Method(session_list),
-        "session.purge": Method(purge, mutating=True),
+        "session.history": Method(history, Scope.AGENTS),
+        "session.list": Method(session_list, Scope.AGENTS),
+        "session.purge": Method(purge, Scope.AGENTS, mutating=True),
     }

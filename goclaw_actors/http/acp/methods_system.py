@@ -8,6 +8,7 @@ import psutil
 
 from goclaw_actors.http.acp.dispatcher import Call, Method
 from goclaw_actors.http.acp.wire import agent_entry
+from goclaw_actors.http.route_access import Scope
 from goclaw_actors.store.agent_reads import last_error
 from goclaw_actors.store.sqlite_reads import active_agents, agent_active_counts, status_counts
 
@@ -20,14 +21,19 @@ def hello(call: Call) -> dict[str, Any]:
     return dict(HELLO)
 
 
-def _status_reads(conn) -> tuple[dict[str, int], list[dict[str, Any]], dict[str, int], str]:
-    return status_counts(conn), active_agents(conn), agent_active_counts(conn), last_error(conn)
+def _status_reads(conn, scope: frozenset[str] | None
+                  ) -> tuple[dict[str, int], list[dict[str, Any]], dict[str, int], str]:
+    if scope is None:
+        return status_counts(conn), active_agents(conn), agent_active_counts(conn), last_error(conn)
+    return (status_counts(conn, scope), active_agents(conn), agent_active_counts(conn),
+            last_error(conn, agent_ids=scope))
 
 
 def status(call: Call) -> dict[str, Any]:
-    """Health, queue counts, configuration fingerprint, toolchain and the agents the caller may see."""
+    """Health, queue counts, configuration fingerprint, toolchain and the agents the caller may see; a key
+    scoped to some agents sees the counts and last error of those agents only."""
     health = call.ctx.health()
-    counts, agents, active, error = call.ctx.read(_status_reads)
+    counts, agents, active, error = call.ctx.read(_status_reads, call.conn.principal.agent_scope)
     visible = [agent_entry(row, active.get(row["agent_id"], 0)) for row in agents
                if call.conn.principal.allows(row["agent_id"])]
     tinygo = shutil.which("tinygo")
@@ -53,4 +59,4 @@ def status(call: Call) -> dict[str, Any]:
 
 def methods() -> dict[str, Method]:
     """The system methods by name."""
-    return {"system.hello": Method(hello), "system.status": Method(status)}
+    return {"system.hello": Method(hello, Scope.AGENTS), "system.status": Method(status, Scope.AGENTS)}

@@ -3,6 +3,9 @@
 The live subscription is opened first, the database read second, so every event is either in the
 read or arrives on the subscription (or both): live events are sent only when newer than the last one
 sent, which leaves neither a gap nor a duplicate between replay and live.
+
+A key scoped to some agents may subscribe only to a session no other agent has data in, and is sent
+only the live events of its agents' tasks.
 """
 
 from typing import Any
@@ -10,10 +13,12 @@ from typing import Any
 from goclaw_actors.http.acp.dispatcher import Call, Method
 from goclaw_actors.http.acp.errors import ConnectionGone, invalid
 from goclaw_actors.http.acp.methods_session import required_session
-from goclaw_actors.http.acp.params import integer
+from goclaw_actors.http.acp.params import check_session_scope, integer
 from goclaw_actors.http.acp.wire import session_event
 from goclaw_actors.http.context import Watch
+from goclaw_actors.http.route_access import Scope
 from goclaw_actors.http.websocket import CLOSE_POLICY
+from goclaw_actors.store.api_reads import task_agent_id
 from goclaw_actors.store.event_reads import replay_window
 
 DEFAULT_REPLAY_MAX_EVENTS = 1000
@@ -28,6 +33,7 @@ def subscribe(call: Call) -> dict[str, Any]:
     `gateway.replay_max_events` events ⇒ `system.backpressure` and close 1008, without an answer.
     """
     session_id = required_session(call)
+    check_session_scope(call, session_id)
     after = max(0, integer(call.params, "from_event_id", 0))
     window_size = int(call.ctx.config().get("gateway.replay_max_events", DEFAULT_REPLAY_MAX_EVENTS))
     watch = call.ctx.watch_session(session_id)
@@ -57,6 +63,7 @@ def _live(call: Call, session_id: str, watch: Watch, last_sent: int, window_size
     have dropped this socket's events: the client is told and closed, to resubscribe from its last id.
     """
     queue = watch.queue
+    visible = _visibility(call)
     while True:
         event = queue.get()
         if queue.maxsize and queue.qsize() >= queue.maxsize - 1:
@@ -64,8 +71,24 @@ def _live(call: Call, session_id: str, watch: Watch, last_sent: int, window_size
         if event["event_id"] <= last_sent:
             continue
         last_sent = event["event_id"]
-        call.notify(EVENT, session_event(event))
-        sent += 1
+        if visible(event["task_id"]):
+            call.notify(EVENT, session_event(event))
+            sent += 1
+
+
+def _visibility(call: Call):
+    """Whether the caller may see the events of a task: always, or (scoped key) when its agent is allowed."""
+    principal = call.conn.principal
+    if principal.agent_scope is None:
+        return lambda task_id: True
+    agents: dict[str, str | None] = {}
+
+    def visible(task_id: str) -> bool:
+        if task_id not in agents:
+            agents[task_id] = call.ctx.read(task_agent_id, task_id)
+        return agents[task_id] is not None and principal.allows(agents[task_id])
+
+    return visible
 
 
 def _backpressure(call: Call, session_id: str, reason: str, window_size: int, count: int) -> None:
@@ -77,4 +100,4 @@ def _backpressure(call: Call, session_id: str, reason: str, window_size: int, co
 
 def methods() -> dict[str, Method]:
     """The replay method by name."""
-    return {"session.events.subscribe": Method(subscribe)}
+    return {"session.events.subscribe": Method(subscribe, Scope.AGENTS)}

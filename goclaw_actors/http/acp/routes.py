@@ -10,6 +10,8 @@ from goclaw_actors.http.acp.connection import AcpConnection
 from goclaw_actors.http.acp.dispatcher import Dispatcher, Method
 from goclaw_actors.http.acp.upgrade import caller, origin_allowed
 from goclaw_actors.http.context import GatewayContext
+from goclaw_actors.http.rate_limit import ADMIT_KEY
+from goclaw_actors.http.route_access import AGENT_DATA
 from goclaw_actors.http.websocket import UPGRADE_KEY
 from goclaw_actors.logs.system_log import get_logger
 
@@ -36,10 +38,10 @@ def install_acp_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
     """Add GET /ws: the ACP WebSocket endpoint (SPEC §9.3)."""
     dispatch = Dispatcher(acp_methods())
 
-    @app.get("/ws")
+    @app.get("/ws", access=AGENT_DATA)  # each ACP method declares its own scope
     def acp_socket():
         environ = bottle.request.environ
-        principal = caller(environ, ctx.token)
+        principal = caller(environ)
         if principal is None:
             return _plain(401, "unauthorized\n")
         origin = environ.get("HTTP_ORIGIN")
@@ -50,5 +52,5 @@ def install_acp_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
         ws = accept() if accept is not None else None
         if ws is None:
             return _plain(400, "websocket upgrade required\n")
-        AcpConnection(ws, ctx, principal, dispatch).serve()
+        AcpConnection(ws, ctx, principal, dispatch, environ.get(ADMIT_KEY)).serve()
         return ""

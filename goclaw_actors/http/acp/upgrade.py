@@ -1,25 +1,17 @@
 """Checks on the WebSocket upgrade request (SPEC §9.3): the daemon token, then the Origin."""
 
 import fnmatch
-import hmac
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from goclaw_actors.http.principal import ENVIRON_KEY, TOKEN, Principal
+from goclaw_actors.http.principal import Principal, current_principal
 
 
-def caller(environ: Mapping[str, Any], token: str) -> Principal | None:
-    """Who opens the socket: the principal the auth middleware admitted, else the bearer of the daemon
-    token; None when neither (answer 401).
-    """
-    principal = environ.get(ENVIRON_KEY)
-    if isinstance(principal, Principal) and principal.kind != "anonymous":
-        return principal
-    scheme, _, value = environ.get("HTTP_AUTHORIZATION", "").strip().partition(" ")
-    presented = value.strip() if scheme.lower() == "bearer" else ""
-    if presented and token and hmac.compare_digest(presented.encode("utf-8"), token.encode("utf-8")):
-        return TOKEN
-    return None
+def caller(environ: Mapping[str, Any]) -> Principal | None:
+    """Who opens the socket: the principal the auth middleware admitted; None when it admitted nobody
+    (answer 401), e.g. when the route was reached without the middleware."""
+    principal = current_principal(environ)
+    return None if principal.kind == "anonymous" else principal
 
 
 def origin_allowed(origin: str | None, host: str, allow_origins: list[str]) -> bool:
