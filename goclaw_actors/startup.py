@@ -45,13 +45,16 @@ class Boot:
     recovered: int
 
 
-def boot(home: Path, environ: dict[str, str], cwd: Path) -> Boot:
-    """Run start-up steps 1–5 and bind the listener; raises StartupError with the failing step's code."""
+def boot(home: Path, environ: dict[str, str], cwd: Path, log_to_stdout: bool = True) -> Boot:
+    """Run start-up steps 1–5 and bind the listener; raises StartupError with the failing step's code.
+
+    The system log goes to logs/system.jsonl, and to stdout unless `log_to_stdout` is False.
+    """
     load_dotenv_file(cwd, environ)
     token = bootstrap_home(home, environ)
     config = _load_config(home, environ)
     _check_debug_delay(environ)
-    configure_logging(home, config.log_level, to_stdout=True)
+    configure_logging(home, config.log_level, to_stdout=log_to_stdout)
     for warning in config.warnings:
         log.warn(warning)
     log.info("startup phase", phase="config_loaded", home=str(home), config_hash=config.config_hash)

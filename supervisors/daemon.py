@@ -33,10 +33,11 @@ class Daemon:
     escalation, `shutdown()` drains and stops everything.
     """
 
-    def __init__(self, home: Path, environ: dict[str, str], cwd: Path):
+    def __init__(self, home: Path, environ: dict[str, str], cwd: Path, log_to_stdout: bool = True):
         self.home = home
         self.environ = environ
         self.cwd = cwd
+        self.log_to_stdout = log_to_stdout
         self.stop_requested = gevent.event.Event()
         self.exit_code = 0
         self.boot: Boot | None = None
@@ -46,7 +47,7 @@ class Daemon:
     def start(self) -> None:
         """Boot, start the supervision tree and wait until the gateway serves; raises StartupError."""
         started = time.monotonic()
-        self.boot = b = boot(self.home, self.environ, self.cwd)
+        self.boot = b = boot(self.home, self.environ, self.cwd, self.log_to_stdout)
         self.runtime = rt = Runtime(db_path=b.db_path, reads=ReadPool(b.db_path), policy=b.policy,
                                     policy_source=str(b.policy_path), lanes=b.lanes,
                                     listen=Listener(b.listener, lambda: bind_listener(b.config.bind_addr)),
