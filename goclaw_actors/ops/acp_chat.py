@@ -80,18 +80,18 @@ def chat_stream(base_url: str, token: str, agent_id: str, session_id: str, conte
                 on_chunk: Callable[[str], None]) -> ChatOutcome:
     """Run one streaming chat task and return its outcome; raises ChatRefused when it cannot be enqueued
     (e.g. `agent "x" not found`) or the daemon goes away."""
-    socket = _Socket(base_url.replace("http", "ws", 1) + "/ws", token)
+    connection = _Socket(base_url.replace("http", "ws", 1) + "/ws", token)
 
     def notified(method: str, params: dict[str, Any]) -> None:
         if method == STREAM_METHOD and isinstance(params.get("content"), str):
             on_chunk(params["content"])
 
     try:
-        socket.request("system.hello", {"client": "goclaw chat"})
-        result = socket.request(STREAM_METHOD, {"agent_id": agent_id, "session_id": session_id, "content": content},
+        connection.request("system.hello", {"client": "goclaw chat"})
+        result = connection.request(STREAM_METHOD, {"agent_id": agent_id, "session_id": session_id, "content": content},
                                 on_notification=notified)
     finally:
-        socket.close()
+        connection.close()
     task_id = str((result or {}).get("task_id") or "")
     return task_outcome(base_url, token, task_id)
 

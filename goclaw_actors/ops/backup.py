@@ -89,9 +89,9 @@ def _vacuum_into(db_path: Path, target: Path, progress: Progress | None) -> None
     conn = open_existing(db_path, query_only=False)  # VACUUM INTO counts as a write
     try:
         if progress is not None:
-            page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-            pages = conn.execute("PRAGMA page_count").fetchone()[0] - conn.execute("PRAGMA freelist_count").fetchone()[0]
-            total = max(pages * page_size, 1)
+            page_size, pages, free = (conn.execute(f"PRAGMA {name}").fetchone()[0]
+                                      for name in ("page_size", "page_count", "freelist_count"))
+            total = max((pages - free) * page_size, 1)
 
             def report() -> int:
                 progress(min(os.path.getsize(target), total - 1), total)

@@ -56,7 +56,7 @@ def probe_daemon(bind_addr: str, token: str, timeout: float = PROBE_TIMEOUT_SECO
         health = None
     if not isinstance(health, dict) or "db_ok" not in health or "skill_runtime" not in health:
         return DaemonProbe(FOREIGN, url, detail=f"HTTP {response.status_code} from something that is not goclaw")
-    try:
+    try:  # /metrics needs the daemon token and is exempt from API keys and rate limits: it tells whose daemon
         metrics = requests.get(url + "/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=timeout)
     except requests.RequestException as exc:
         return DaemonProbe(OTHER_GOCLAW, url, health, f"/metrics did not answer: {exc}")

@@ -91,11 +91,6 @@ class RetentionRun:
         self._pending = list(cutoffs(self.settings, self.now).items())
         self._after = 0
 
-    @property
-    def done(self) -> bool:
-        """Whether every table has been handled."""
-        return not self._pending
-
     def step(self) -> bool:
         """Delete one batch of the current table; returns True while there is more to do."""
         if not self._pending:

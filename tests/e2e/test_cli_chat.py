@@ -14,7 +14,7 @@ import gevent
 import gevent.os
 import pytest
 
-from tests.brain.fake_server import FakeServer, Reply, json_reply, sse_reply
+from tests.brain.fake_server import FakeServer, json_reply, sse_reply
 from tests.helpers import free_port, wait_until
 
 API_KEY = "sk-test-0123456789abcdefghij"

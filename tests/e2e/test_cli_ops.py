@@ -1,8 +1,9 @@
 """Operator commands as a user runs them: backup under write load then restore into a stopped daemon's home,
-restore refused while the daemon runs, doctor, import and help."""
+restore refused while the daemon runs, backup progress on a terminal, doctor, import and help."""
 
 import json
 import os
+import pty
 import sqlite3
 import stat
 import subprocess
@@ -12,9 +13,10 @@ import uuid
 import gevent
 import requests
 
+from goclaw_actors.store.database import open_database
 from tests.brain.fake_server import FakeServer, json_reply
 from tests.gateway.acp_client import AcpClient
-from tests.helpers import wait_until
+from tests.helpers import insert_task, wait_until
 
 COMPLETION = {"id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-test",
               "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
@@ -89,13 +91,43 @@ def test_backup_under_load_restores_every_acknowledged_task_into_a_stopped_daemo
         assert again.terminate() == 0
 
 
+def test_backup_shows_progress_on_a_terminal_and_prints_only_the_path(home):
+    db = open_database(home / "goclaw.db")
+    with db.connection() as conn:
+        for n in range(200):
+            insert_task(conn, "x" * 2000)
+    db.close()
+    master, slave = pty.openpty()
+    result = subprocess.run([sys.executable, "-m", "supervisors.cli", "backup"], cwd=home.parent, text=True,
+                            stdout=subprocess.PIPE, stderr=slave, env={**os.environ, "GOCLAW_HOME": str(home)},
+                            timeout=60)
+    os.close(slave)
+    os.set_blocking(master, False)
+    terminal = b""
+    while True:  # the command has exited: everything it wrote is buffered
+        try:
+            block = os.read(master, 4096)
+        except OSError:  # EAGAIN (all read) or EIO (the other side is closed)
+            break
+        if not block:
+            break
+        terminal += block
+    os.close(master)
+    [path] = result.stdout.splitlines()
+    assert result.returncode == 0 and path.startswith(str(home / "backups" / "goclaw-"))
+    text = terminal.decode()
+    assert "\rbacking up goclaw.db [" in text and "100%" in text
+    assert "verified: integrity ok, schema version 14, 200 tasks" in text
+
+
 def test_doctor_text_fails_on_an_exposed_token_and_json_lists_every_check(home, daemons):
     daemon = daemons(home).start().wait_healthy()
     (home / "auth.token").chmod(0o644)
     text = goclaw(daemon.env, "doctor", cwd=home.parent)
     assert text.returncode == 1
-    assert any(line.startswith("FAIL  Permissions") and "auth.token is 0644" in line for line in text.stdout.splitlines())
-    assert any(line.startswith("PASS  Network") and "our daemon" in line for line in text.stdout.splitlines())
+    lines = text.stdout.splitlines()
+    assert any(line.startswith("FAIL  Permissions") and "auth.token is 0644" in line for line in lines)
+    assert any(line.startswith("PASS  Network") and "our daemon" in line for line in lines)
     for flag in ("--json", "-json"):
         result = goclaw(daemon.env, "doctor", flag, cwd=home.parent)
         assert result.returncode == 0

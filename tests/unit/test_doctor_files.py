@@ -140,7 +140,8 @@ def test_permissions_pass_warn_and_fail(home):
     assert permissions_check(home, {}).status == PASS
     home.chmod(0o755)
     check = permissions_check(home, {})
-    assert check.status == WARN and f"{home} is 0755, expected 0700" in check.detail and f"chmod 700 {home}" in check.fix
+    assert check.status == WARN and f"{home} is 0755, expected 0700" in check.detail
+    assert f"chmod 700 {home}" in check.fix
     home.chmod(0o700)
     log.chmod(0o644)
     check = permissions_check(home, {})
