@@ -1,7 +1,6 @@
 """StoreActor: the only writer of goclaw.db; folds concurrent write requests into one transaction."""
 
 import logging
-import random
 import sqlite3
 import time
 from pathlib import Path
@@ -12,6 +11,7 @@ import pykka
 
 from actors.store_client import WriteEnvelope
 from goclaw_actors.errors import StoreError
+from goclaw_actors.store.busy_retry import busy_delay
 from goclaw_actors.store.database import open_database
 from goclaw_actors.store.group_commit import MAX_BATCH, DatabaseBusy, WriteResult, run_batch
 from goclaw_actors.store.sqlite_queue import SqliteQueue
@@ -19,9 +19,6 @@ from goclaw_actors.store.sqlite_queue import SqliteQueue
 BUSY_RETRIES = 10  # attempts after SQLITE_BUSY from another process
 WAL_AUTOCHECKPOINT_PAGES = 4000  # 16 MB of WAL between checkpoints (SQLite's 1000 checkpoints too often)
 WRITE_BUSY_TIMEOUT_MS = 20  # SQLite's own wait blocks the hub: keep it short, retry with green sleeps
-BUSY_BASE_DELAY = 0.05  # seconds, doubled per retry
-BUSY_MAX_DELAY = 0.5  # seconds, cap of one retry delay
-BUSY_JITTER = 0.25  # ± fraction of each delay
 
 log = logging.getLogger("goclaw.store")
 
@@ -122,8 +119,7 @@ class StoreActor(pykka.ThreadingActor):
             except DatabaseBusy:
                 if attempt == BUSY_RETRIES:
                     raise
-                delay = min(BUSY_BASE_DELAY * 2 ** attempt, BUSY_MAX_DELAY)
-                gevent.sleep(delay * random.uniform(1 - BUSY_JITTER, 1 + BUSY_JITTER))
+                gevent.sleep(busy_delay(attempt))
             except sqlite3.Error as exc:
                 raise StoreError(str(exc)) from exc
         raise AssertionError("unreachable")

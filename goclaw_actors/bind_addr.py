@@ -9,9 +9,16 @@ def parse_bind_addr(bind_addr: str) -> tuple[str, int]:
     return host.strip("[]") or "0.0.0.0", int(port)
 
 
-def client_base_url(bind_addr: str) -> str:
-    """`http://host:port` a local client uses to reach a daemon listening on `bind_addr` (a wildcard
-    address is reached on loopback); raises ValueError on a bad address."""
+WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
+
+
+def client_host_port(bind_addr: str) -> tuple[str, int]:
+    """Where a local client reaches a daemon listening on `bind_addr` (wildcards become loopback)."""
     host, port = parse_bind_addr(bind_addr)
-    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    return WILDCARD_HOSTS.get(host, host), port
+
+
+def client_base_url(bind_addr: str, scheme: str = "http") -> str:
+    """`http://host:port` of a daemon listening on `bind_addr` (IPv6 hosts in brackets)."""
+    host, port = client_host_port(bind_addr)
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"

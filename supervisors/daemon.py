@@ -37,6 +37,7 @@ class Daemon:
         self.log_to_stdout = log_to_stdout
         self.environ = environ
         self.cwd = cwd
+        self.log_to_stdout = log_to_stdout
         self.stop_requested = gevent.event.Event()
         self.exit_code = 0
         self.boot: Boot | None = None

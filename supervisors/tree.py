@@ -6,7 +6,7 @@ and how each part is restarted.
     ├── event_bus                 permanent
     ├── task_streams              permanent: live chunks of running tasks, replayable while they run
     ├── policy                    permanent
-    ├── queue_maintenance         permanent
+    ├── queue_maintenance         permanent: lease reaper, aging, hourly retention
     ├── agents (one_for_one)
     │   └── agent:<id> (rest_for_one)
     │       ├── agent_actor:<id>  permanent
@@ -29,6 +29,7 @@ from actors.store_actor import StoreActor
 from actors.task_streams import TaskStreams
 from actors.worker import WorkerActor
 from goclaw_actors.queue.lane_settings import LaneSettings
+from goclaw_actors.store.retention import RetentionSettings
 from supervisors.brain_wiring import embedded_available
 from supervisors.child_spec import PERMANENT, ChildSpec
 from supervisors.plan_wiring import start_plan_runner
@@ -56,7 +57,7 @@ def root_children(rt: Runtime, on_escalate: Callable[[str, str], None]) -> list[
         ChildSpec("policy", lambda: reg.register("policy", PolicyActor.start(rt.policy, rt.policy_source,
                                                                                rt.store))),
         ChildSpec("queue_maintenance", lambda: reg.register("queue_maintenance", QueueMaintenance.start(
-            rt.store, rt.approvals()))),
+            rt.store, rt.approvals(), reads=rt.reads, retention_settings=lambda: retention_settings(rt)))),
         ChildSpec("agents", lambda: reg.register("agents", Supervisor.start(
             "agents", [agent_spec(rt, settings) for settings in rt.lanes], strategy="one_for_one",
             on_escalate=None))),
@@ -64,6 +65,11 @@ def root_children(rt: Runtime, on_escalate: Callable[[str, str], None]) -> list[
             "services", service_specs(rt), strategy="one_for_one", on_escalate=None))),
         ChildSpec("gateway", lambda: reg.register("gateway", GatewayActor.start(rt.listen, rt.app))),
     ]
+
+
+def retention_settings(rt: Runtime) -> RetentionSettings | None:
+    """The retention settings in force (None without a configuration: nothing is deleted)."""
+    return RetentionSettings.from_config(rt.config) if rt.config is not None else None
 
 
 def service_specs(rt: Runtime) -> list[ChildSpec]:

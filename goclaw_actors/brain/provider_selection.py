@@ -36,8 +36,8 @@ DEFAULT_BASE_URLS = {
     "openrouter": "https://openrouter.ai/api/v1",
     "ollama": ollama.DEFAULT_BASE_URL,
 }
-_KEY_ENV = {"google": ("GOOGLE_API_KEY", "GEMINI_API_KEY"), "anthropic": ("ANTHROPIC_API_KEY",),
-            "openai": ("OPENAI_API_KEY",), "openrouter": ("OPENROUTER_API_KEY",)}
+KEY_ENV = {"google": ("GOOGLE_API_KEY", "GEMINI_API_KEY"), "anthropic": ("ANTHROPIC_API_KEY",),
+           "openai": ("OPENAI_API_KEY",), "openrouter": ("OPENROUTER_API_KEY",)}
 _BASE_URL_ENV = {"anthropic": "ANTHROPIC_BASE_URL", "openai": "OPENAI_BASE_URL"}
 _MODEL_KEY = {"google": "gemini_model", "anthropic": "anthropic_model", "openai": "openai_model",
               "openrouter": "openai_model", "ollama": "openai_model", "openai_compatible": "openai_model",
@@ -176,7 +176,7 @@ def _agent_key(agent: AgentConfig | None, environ: Mapping[str, str]) -> str:
 def _configured_key(name: str, config: Config, environ: Mapping[str, str]) -> str:
     """The provider's key: environment first, then providers.<name>.api_key, then api_keys.<name>_api_key
     (and, for google, the deprecated top-level gemini_api_key)."""
-    for variable in _KEY_ENV.get(name, ()):
+    for variable in KEY_ENV.get(name, ()):
         if environ.get(variable, "").strip():
             return environ[variable].strip()
     entry = _compatible_entry(config) if name == "openai_compatible" else _provider_entry(config, name)

@@ -7,6 +7,16 @@ from typing import Any
 from goclaw_actors.fnv import fnv1a64_hex
 
 
+def dotted_get(mapping: dict[str, Any], dotted: str, default: Any = None) -> Any:
+    """The value at a dotted path such as `api_keys.brave_api_key` in nested mappings, or `default`."""
+    node: Any = mapping
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return default
+        node = node[part]
+    return node
+
+
 @dataclass
 class AgentConfig:
     """One agent entry of config.yaml after validation."""
@@ -63,12 +73,7 @@ class Config:
 
     def get(self, dotted: str, default: Any = None) -> Any:
         """The merged value at a dotted path such as `gateway.max_request_size`."""
-        node: Any = self.raw
-        for part in dotted.split("."):
-            if not isinstance(node, dict) or part not in node:
-                return default
-            node = node[part]
-        return node
+        return dotted_get(self.raw, dotted, default)
 
     @property
     def default_model(self) -> str:

@@ -32,6 +32,7 @@ class MetricsSnapshot:
     queue: QueueCounts
     since: SinceCounts
     lease_expiries: int
+    retention_deleted: dict[str, int]  # rows deleted by retention since start, by table
     bus_dropped_events: int
     alloc_bytes: int
     wasm_memory_pages: int
@@ -62,6 +63,7 @@ class MetricsSnapshot:
             "agents": self.agents,
             "wasm_memory_pages": self.wasm_memory_pages,
             "wasm_memory_limit_pages": self.wasm_memory_limit_pages,
+            "retention_deleted_rows": dict(sorted(self.retention_deleted.items())),
         }
 
 
@@ -99,11 +101,13 @@ def take_snapshot(ctx: GatewayContext, started_at: str) -> MetricsSnapshot:
     """Read the store, ask the actors and the process; `started_at` (database time) bounds "since start"."""
     numbers = ctx.read(_store_numbers, started_at)
     health = ctx.health()
+    maintenance = _ask(ctx, "queue_maintenance", "stats", {})
     model_of = _model_labels(numbers.models, ctx.config())
     return MetricsSnapshot(
         queue=numbers.queue,
         since=numbers.since,
-        lease_expiries=int(_ask(ctx, "queue_maintenance", "stats", {}).get("lease_expiries", 0)),
+        lease_expiries=int(maintenance.get("lease_expiries", 0)),
+        retention_deleted={table: int(count) for table, count in maintenance.get("retention_deleted_rows", {}).items()},
         bus_dropped_events=int(_ask(ctx, "event_bus", "dropped", 0)),
         alloc_bytes=psutil.Process().memory_info().rss,
         wasm_memory_pages=int(health.get("wasm_memory_pages", 0)),

@@ -51,6 +51,11 @@ class _SnapshotCollector:
         yield _counter("goclaw_delegations_total", "Delegations since start.", s.since.delegations)
         yield _counter("goclaw_bus_dropped_events_total", "Events dropped for full event bus subscriber queues.",
                        s.bus_dropped_events)
+        retention = CounterMetricFamily("goclaw_retention_deleted_rows_total",
+                                        "Rows deleted by retention since start.", labels=["table"])
+        for table, count in sorted(s.retention_deleted.items()):
+            retention.add_metric([table], count)
+        yield retention
         tasks = CounterMetricFamily("goclaw_tasks_total", "Tasks that reached a terminal status.",
                                     labels=["agent_id", "status"])
         for agent_id, status, count in s.tasks_total:

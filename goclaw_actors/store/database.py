@@ -54,6 +54,21 @@ def applied_versions(conn: sqlite3.Connection) -> dict[int, str]:
     return dict(conn.execute("SELECT version, checksum FROM schema_migrations ORDER BY version"))
 
 
+def ledger_problems(recorded: dict[int, str]) -> list[str]:
+    """Why this build cannot open a database with this ledger: a version newer than it supports, or a
+    checksum that differs from the project's; [] when it can."""
+    problems = []
+    newest = max(recorded, default=0)
+    if newest > LATEST_VERSION:
+        problems.append(f"schema version {newest} is newer than supported {LATEST_VERSION}")
+    for version, checksum in recorded.items():
+        expected = checksum_for(version)
+        if expected is not None and expected != checksum:
+            problems.append(f"schema migration {version} checksum mismatch: recorded {checksum!r}, "
+                            f"expected {expected!r}")
+    return problems
+
+
 def migrate(conn: sqlite3.Connection) -> list[int]:
     """Apply every pending migration in one transaction; return the versions applied.
 
@@ -66,19 +81,9 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
     conn.execute("BEGIN IMMEDIATE")
     try:
         recorded = applied_versions(conn)
-        newest = max(recorded, default=0)
-        if newest > LATEST_VERSION:
-            raise StartupError(
-                "E_STORE_OPEN",
-                f"schema version {newest} is newer than supported {LATEST_VERSION}",
-            )
-        for version, checksum in recorded.items():
-            expected = checksum_for(version)
-            if expected is not None and expected != checksum:
-                raise StartupError(
-                    "E_STORE_OPEN",
-                    f"schema migration {version} checksum mismatch: recorded {checksum!r}, expected {expected!r}",
-                )
+        problems = ledger_problems(recorded)
+        if problems:
+            raise StartupError("E_STORE_OPEN", problems[0])
         pending = [m for m in MIGRATIONS if m.version not in recorded]
         for migration in pending:
             for statement in migration.statements:

@@ -11,7 +11,7 @@ from goclaw_actors.store.task_row import TaskRow
 # The operations a write request may name; anything else is refused before touching the database.
 WRITE_OPS = frozenset({
     "enqueue", "claim", "start", "claim_and_start", "heartbeat", "succeed", "fail", "cancel", "cancel_agent_backlog",
-    "requeue_expired_leases", "recover_interrupted", "release_for_shutdown", "age_queued",
+    "requeue_expired_leases", "recover_interrupted", "release_for_shutdown", "age_queued", "delete_expired",
     "dedup_begin", "dedup_finish", "upsert_agent", "set_agent_status", "put_kv",
     "record_policy_version", "write_audit",
     "compact_history", "save_loop_checkpoint",
@@ -58,6 +58,8 @@ class QueueBackend(Protocol):
     def release_for_shutdown(self, task_id: str, lease_owner: str) -> bool: ...
 
     def age_queued(self) -> int: ...
+
+    def delete_expired(self, table: str, keys: list[int], cutoff: str) -> int: ...
 
     def upsert_agent(self, agent_id: str, fields: dict[str, Any], status: str = "active") -> None: ...
 

@@ -9,6 +9,7 @@ from goclaw_actors.store.sqlite_loops import LoopSql
 from goclaw_actors.store.sqlite_maintenance import MaintenanceSql
 from goclaw_actors.store.sqlite_plans import PlanSql
 from goclaw_actors.store.sqlite_policy import PolicySql
+from goclaw_actors.store.sqlite_retention import RetentionSql
 from goclaw_actors.store.sqlite_schedules import ScheduleSql
 from goclaw_actors.store.sqlite_sessions import SessionSql
 from goclaw_actors.store.sqlite_skill_state import SkillStateSql
@@ -16,7 +17,7 @@ from goclaw_actors.store.sqlite_tasks import TaskLifecycleSql
 
 
 class SqliteQueue(TaskLifecycleSql, MaintenanceSql, DedupSql, AgentSql, PolicySql, HistorySql, LoopSql,
-                  ChatHistorySql, SessionSql, ApprovalSql, ScheduleSql, SkillStateSql, PlanSql):
+                  ChatHistorySql, SessionSql, ApprovalSql, ScheduleSql, SkillStateSql, PlanSql, RetentionSql):
     """All store write operations against SQLite; methods run inside a transaction the caller opened.
 
     Usage (the store actor does this inside a group commit)::

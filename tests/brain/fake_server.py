@@ -17,7 +17,8 @@ class Reply:
 
     status: int = 200
     body: bytes = b""
-    chunks: list[bytes | float] | None = None  # a float is a pause of that many seconds
+    chunks: list[bytes | float | threading.Event] | None = None  # a float pauses that many seconds, an Event
+    # holds the rest of the stream until it is set (at most 10 s)
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
 
@@ -123,6 +124,9 @@ class FakeServer:
                     for chunk in reply.chunks:
                         if isinstance(chunk, float):
                             time.sleep(chunk)
+                            continue
+                        if isinstance(chunk, threading.Event):
+                            chunk.wait(10)
                             continue
                         self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                         self.wfile.flush()

@@ -13,7 +13,8 @@ from tests.helpers import db_now
 
 JSON_FIELDS = {"pending_tasks", "running_tasks", "active_lanes", "lease_expiries", "retries", "dlq_size",
                "policy_deny_rate", "alloc_bytes", "agent_count", "agent_messages_total", "delegations_total",
-               "bus_dropped_events", "agents", "wasm_memory_pages", "wasm_memory_limit_pages"}
+               "bus_dropped_events", "agents", "wasm_memory_pages", "wasm_memory_limit_pages",
+               "retention_deleted_rows"}
 FAMILIES = {
     "goclaw_pending_tasks": "gauge", "goclaw_running_tasks": "gauge", "goclaw_active_lanes": "gauge",
     "goclaw_lease_expiries": "gauge", "goclaw_retries": "gauge", "goclaw_dlq_size": "gauge",
@@ -21,12 +22,13 @@ FAMILIES = {
     "goclaw_wasm_memory_pages": "gauge", "goclaw_wasm_memory_limit_pages": "gauge",
     "goclaw_wasm_module_memory_pages": "gauge", "goclaw_policy_deny": "counter",
     "goclaw_agent_messages": "counter", "goclaw_delegations": "counter", "goclaw_bus_dropped_events": "counter",
+    "goclaw_retention_deleted_rows": "counter",
     "goclaw_tasks": "counter", "goclaw_llm_tokens_total": "counter",  # parsed as the family goclaw_llm_tokens
     "goclaw_task_duration_seconds": "histogram", "goclaw_task_queue_wait_seconds": "histogram",
     "goclaw_llm_request_duration_seconds": "histogram", "goclaw_llm_tokens": "histogram",
     "goclaw_build_info": "gauge",
 }
-ALLOWED_LABELS = {"agent_id", "status", "provider", "model", "kind", "module", "le", "version", "python"}
+ALLOWED_LABELS = {"agent_id", "status", "provider", "model", "kind", "module", "le", "version", "python", "table"}
 
 
 def _insert_task(conn, status: str, attempt: int = 0, available_in: float = 0.0, prompt: int = 0,
@@ -101,7 +103,8 @@ def test_metrics_json_has_every_field(daemon):
     assert set(body) == JSON_FIELDS
     assert body["agents"] == [{"agent_id": "default", "active_tasks": 0, "worker_count": 2}]
     assert body["agent_count"] == 1 and body["alloc_bytes"] > 10 * 1024 * 1024
-    assert all(isinstance(body[name], int) for name in JSON_FIELDS - {"agents"})
+    assert all(isinstance(body[name], int) for name in JSON_FIELDS - {"agents", "retention_deleted_rows"})
+    assert body["retention_deleted_rows"] == {"audit_log": 0, "messages": 0, "task_events": 0}
 
 
 def test_metrics_json_counts_the_queue_and_since_start(ctx, daemon):

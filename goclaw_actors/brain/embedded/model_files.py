@@ -131,6 +131,40 @@ def find_parts(model: PartedModel, search_path: Sequence[str] | None = None) -> 
     return parts
 
 
+def installed_part_count(model: PartedModel, search_path: Sequence[str] | None = None) -> int:
+    """How many of `model`'s part packages are installed (whatever they hold)."""
+    count = 0
+    for dist_name in model.part_dists:
+        try:
+            _distribution(dist_name, search_path)
+        except ModelUnavailable:
+            continue
+        count += 1
+    return count
+
+
+def file_sha256(path: Path, progress: Progress | None = None) -> str:
+    """The sha256 hex digest of `path`, read in JOIN_CHUNK steps (progress in bytes)."""
+    total = path.stat().st_size
+    digest = hashlib.sha256()
+    done = 0
+    with open(path, "rb") as source:
+        while chunk := source.read(JOIN_CHUNK):
+            digest.update(chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, total)
+    return digest.hexdigest()
+
+
+def rejected_parts(model: PartedModel, directory: Path, search_path: Sequence[str] | None = None) -> bool:
+    """Whether the installed parts of `model` already failed the sha256 check (and were not reinstalled)."""
+    try:
+        return _rejected(model, directory, find_parts(model, search_path))
+    except ModelUnavailable:
+        return False
+
+
 def parted_model_available(model: PartedModel, directory: Path, search_path: Sequence[str] | None = None) -> bool:
     """Whether `model` is joined (right size) in `directory`, or all its parts are installed and were
     not rejected by an earlier checksum mismatch."""

@@ -1,0 +1,1 @@
+"""Operator logic behind the CLI: daemon probing, backup and restore, doctor checks, .env import, chat."""

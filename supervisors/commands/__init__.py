@@ -1,0 +1,1 @@
+"""One module per `goclaw` command; each has `main(argv) -> exit status` (supervisors/cli.py dispatches)."""
