@@ -67,7 +67,7 @@ def test_mentions_switch_and_route(dash, api):
     dash.handle("@@scout hi there")
     assert state.active_agent == "scout"
     assert [(e.agent, e.text) for e in state.chat if e.kind == "reply"] == [("scout", "you said: hi there")]
-    tasks = api.get("/api/tasks").json()["tasks"]
+    tasks = api.get("/api/tasks?include=payload").json()["tasks"]
     assert tasks[0]["agent_id"] == "scout" and json.loads(tasks[0]["payload"])["content"] == "hi there"
     dash.handle("@ghost hi")
     assert texts(state, "error")[-1] == "Unknown agent: @ghost. Available: @default, @scout"

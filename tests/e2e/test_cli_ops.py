@@ -14,6 +14,7 @@ import gevent
 import requests
 
 from goclaw_actors.store.database import open_database
+from goclaw_actors.store.migrations import LATEST_VERSION
 from tests.brain.fake_server import FakeServer, json_reply
 from tests.gateway.acp_client import AcpClient
 from tests.helpers import insert_task, wait_until
@@ -117,7 +118,7 @@ def test_backup_shows_progress_on_a_terminal_and_prints_only_the_path(home):
     assert result.returncode == 0 and path.startswith(str(home / "backups" / "goclaw-"))
     text = terminal.decode()
     assert "\rbacking up goclaw.db [" in text and "100%" in text
-    assert "verified: integrity ok, schema version 14, 200 tasks" in text
+    assert f"verified: integrity ok, schema version {LATEST_VERSION}, 200 tasks" in text
 
 
 def test_doctor_text_fails_on_an_exposed_token_and_json_lists_every_check(home, daemons):

@@ -12,6 +12,7 @@ from goclaw_actors.ops.backup import BackupError, backup_database, default_backu
 from goclaw_actors.ops.restore import database_in_use, restore_database
 from goclaw_actors.store.busy_retry import busy_delay, retry_busy
 from goclaw_actors.store.database import open_database
+from goclaw_actors.store.migrations import LATEST_VERSION
 from tests.helpers import insert_task
 
 
@@ -43,7 +44,7 @@ def test_backup_is_a_verified_private_copy_and_never_overwrites(home):
     out = default_backup_path(home)
     seen = []
     report = backup_database(home / "goclaw.db", out, progress=lambda done, total: seen.append((done, total)))
-    assert report.ok and report.path == out and (report.version, report.tasks) == (14, 3)
+    assert report.ok and report.path == out and (report.version, report.tasks) == (LATEST_VERSION, 3)
     assert out.parent.name == "backups" and mode(out.parent) == 0o700 and mode(out) == 0o600
     assert out.name.startswith("goclaw-") and len(out.stem) == len("goclaw-20260101T000000Z")
     assert task_contents(out) == ["task 0", "task 1", "task 2"]

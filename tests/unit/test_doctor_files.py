@@ -11,6 +11,7 @@ from goclaw_actors.config.loader import load_config
 from goclaw_actors.ops.doctor_checks import FAIL, PASS, SKIP, WARN
 from goclaw_actors.ops.doctor_files import database_check, embedded_model_check, permissions_check
 from goclaw_actors.store.database import open_database
+from goclaw_actors.store.migrations import LATEST_CHECKSUM, LATEST_VERSION
 from tests.brain.test_embedded_model_files import PART_BYTES, install_fake_parts
 
 
@@ -98,20 +99,20 @@ def test_database_missing_sound_behind_newer_mismatched_and_corrupt(home):
     assert check.status == WARN and "no database" in check.detail and check.fix
     open_database(home / "goclaw.db").close()
     check = database_check(home)
-    assert check.status == PASS and "integrity ok; schema version 14" in check.detail
+    assert check.status == PASS and f"integrity ok; schema version {LATEST_VERSION}" in check.detail
     with sqlite3.connect(home / "goclaw.db") as conn:
-        conn.execute("DELETE FROM schema_migrations WHERE version = 14")
+        conn.execute("DELETE FROM schema_migrations WHERE version = ?", (LATEST_VERSION,))
     check = database_check(home)
-    assert check.status == WARN and "schema version 13" in check.detail and "restart" in check.fix
+    assert check.status == WARN and f"schema version {LATEST_VERSION - 1}" in check.detail and "restart" in check.fix
     with sqlite3.connect(home / "goclaw.db") as conn:
-        conn.execute("INSERT INTO schema_migrations VALUES (14, 'gc-v14-tampered', '2026-01-01 00:00:00')")
+        conn.execute("INSERT INTO schema_migrations VALUES (?, 'gc-tampered', '2026-01-01 00:00:00')", (LATEST_VERSION,))
     check = database_check(home)
     assert check.status == FAIL and "checksum mismatch" in check.detail and "goclaw restore" in check.fix
     with sqlite3.connect(home / "goclaw.db") as conn:
-        conn.execute("UPDATE schema_migrations SET checksum = 'gc-v14-2026-02-16-loop-checkpoints' WHERE version = 14")
+        conn.execute("UPDATE schema_migrations SET checksum = ? WHERE version = ?", (LATEST_CHECKSUM, LATEST_VERSION))
         conn.execute("INSERT INTO schema_migrations VALUES (99, 'gc-v99-future', '2026-01-01 00:00:00')")
     check = database_check(home)
-    assert check.status == FAIL and "newer than supported 14" in check.detail and check.fix == "upgrade goclaw"
+    assert check.status == FAIL and f"newer than supported {LATEST_VERSION}" in check.detail and check.fix == "upgrade goclaw"
     (home / "goclaw.db").write_bytes(b"SQLite format 3\x00" + b"\xff" * 4096)
     check = database_check(home)
     assert check.status == FAIL and check.fix.startswith("stop the daemon")
