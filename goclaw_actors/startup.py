@@ -26,6 +26,7 @@ from goclaw_actors.queue.lane_settings import LaneSettings
 from goclaw_actors.store import sqlite_reads
 from goclaw_actors.store.database import open_database
 from goclaw_actors.store.group_commit import WriteRequest, run_batch
+from goclaw_actors.store.agent_reads import agent_row
 from goclaw_actors.store.kv_reads import kv_with_prefix
 from goclaw_actors.store.sqlite_queue import SqliteQueue
 
@@ -144,7 +145,7 @@ def _runnable_agents(conn) -> list[dict[str, Any]]:
     rows, refused = [], []
     for row in sqlite_reads.active_agents(conn):
         try:
-            agent_from_row(row)
+            agent_from_row(agent_row(conn, row["agent_id"]))
             rows.append(row)
         except ConfigError as exc:
             log.warn("stored agent not started: invalid settings; set to stopped", agent_id=str(row["agent_id"]),

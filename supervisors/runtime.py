@@ -13,7 +13,7 @@ from goclaw_actors.processor import DelayedProcessor, FallbackProcessor, Process
 from goclaw_actors.config.agent_entry import agent_from_row
 from goclaw_actors.config.model import AgentConfig
 from goclaw_actors.queue.lane_settings import LaneSettings
-from goclaw_actors.store.sqlite_reads import active_agents
+from goclaw_actors.store.agent_reads import agent_row
 from goclaw_actors.store.read_pool import ReadPool
 from supervisors.registry import NameRegistry
 
@@ -82,7 +82,7 @@ class Runtime:
         configured = self.config.agent(agent_id) if self.config is not None else None
         if configured is not None:
             return configured
-        row = next((r for r in self.reads.run(active_agents) if r["agent_id"] == agent_id), None)
+        row = self.reads.run(agent_row, agent_id)
         return agent_from_row(row) if row is not None else AgentConfig(agent_id=agent_id)
 
     def runtime_agent(self, agent_id: str) -> bool:

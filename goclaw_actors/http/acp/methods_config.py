@@ -87,7 +87,7 @@ def _model_values(call: Call, provider: str) -> tuple[str, dict[str, Any]]:
     model = text(call.params, "model")
     values: dict[str, Any] = {"llm.provider": provider}
     if provider not in MODEL_KEYS:
-        return model, values
+        return (checked(check_model_name, model, "model") if model else ""), values
     if not model:
         raise invalid("model is required")
     if provider == "embedded":
