@@ -38,19 +38,21 @@ def home_paths(home: Path) -> list[Path]:
     """The home, its directories, its known files and every file directly in logs/ that exist."""
     home = Path(home)
     paths = [home, *(home / name for name in DIRECTORIES), *(home / name for name in FILES)]
-    logs = home / "logs"
-    if logs.is_dir():
-        paths += sorted(path for path in logs.iterdir() if path.is_file() and not path.is_symlink())
+    try:
+        paths += sorted(path for path in (home / "logs").iterdir() if path.is_file() and not path.is_symlink())
+    except OSError:
+        pass  # no logs directory (yet), or not readable: its own entry is checked
     return [path for path in paths if path.exists() and (path == home or not path.is_symlink())]
 
 
 def mode_problems(home: Path) -> list[ModeProblem]:
-    """Every path of `home_paths` whose group or other permission bits are set."""
+    """Every path of `home_paths` whose group or other permission bits are set (paths that cannot be
+    inspected are passed over)."""
     problems = []
     for path in home_paths(home):
         try:
             mode = stat.S_IMODE(path.stat().st_mode)
-        except FileNotFoundError:
+        except OSError:
             continue
         if mode & LOOSE_BITS:
             problems.append(ModeProblem(path, mode, PRIVATE_DIR_MODE if path.is_dir() else PRIVATE_FILE_MODE))

@@ -15,6 +15,7 @@ from goclaw_actors.config.bounds import Bound, number
 from goclaw_actors.config.dotenv_loader import load_dotenv_file
 from goclaw_actors.config.loader import load_config
 from goclaw_actors.config.model import Config
+from goclaw_actors.config.text_values import check_secret_value
 from goclaw_actors.errors import ConfigError, PolicyError, StartupError
 from goclaw_actors.file_modes import tighten_modes
 from goclaw_actors.home import bootstrap_home
@@ -127,9 +128,14 @@ def _move_agent_keys_out(conn, home: Path) -> None:
     for key, value in stored.items():
         agent_id = key[len(LEGACY_KV_PREFIX):]
         try:
+            check_secret_value(value, "api_key")
+        except ConfigError as exc:
+            log.warn("stored agent API key dropped: not a usable key", agent_id=agent_id, reason=str(exc))
+            continue
+        try:
             set_agent_api_key(home, agent_id, value)
         except ConfigError as exc:
-            log.warn("stored agent API key dropped", agent_id=agent_id, reason=str(exc))
+            raise StartupError("E_CONFIG_LOAD", str(exc)) from exc
         except OSError as exc:
             raise StartupError("E_CONFIG_WRITE", f"cannot write secrets.yaml: {exc}") from exc
     conn.execute("PRAGMA secure_delete = ON")

@@ -138,3 +138,13 @@ def test_a_valid_entry_and_row_round_trip():
         "Helper", "gemini-2.5-flash", 2, ["web"], "HELPER_KEY")
     with pytest.raises(ConfigError, match="skills_filter is not a JSON list"):
         agent_from_row({"agent_id": "x", "skills_filter": "{not json"})
+
+
+def test_the_readme_states_every_range():
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    listed = {**{key: bound for key, bound in SETTING_BOUNDS.items() if key != "worker_count"},
+              **{f"agents[].{key}": bound for key, bound in AGENT_BOUNDS.items()}}
+    for key, bound in listed.items():
+        assert f"`{key}` {bound.describe()}" in readme, key
+    assert "`worker_count` | ≤ 64 (≤ 0 means 4)" in readme
