@@ -25,9 +25,9 @@ from goclaw_actors.logs.system_log import configure_logging, get_logger
 from goclaw_actors.policy.policy_file import Policy, ensure_policy_file, load_policy
 from goclaw_actors.queue.lane_settings import LaneSettings
 from goclaw_actors.store import sqlite_reads
+from goclaw_actors.store.agent_reads import agent_row
 from goclaw_actors.store.database import open_database
 from goclaw_actors.store.group_commit import WriteRequest, run_batch
-from goclaw_actors.store.agent_reads import agent_row
 from goclaw_actors.store.kv_reads import kv_with_prefix
 from goclaw_actors.store.sqlite_queue import SqliteQueue
 

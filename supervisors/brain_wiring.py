@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from goclaw_actors.agent_secrets import agent_api_key
 from goclaw_actors.brain import pricing
 from goclaw_actors.brain.agent_loop import LoopConfig
 from goclaw_actors.brain.circuit_breaker import CircuitBreakers
@@ -23,10 +24,9 @@ from goclaw_actors.brain.turn import BrainProcessor, TurnDeps
 from goclaw_actors.brain.turn_features import (history_compactor, input_checker, reply_finisher,
                                                with_schema_instruction)
 from goclaw_actors.config.model import AgentConfig, Config
+from goclaw_actors.errors import ConfigError
 from goclaw_actors.logs.system_log import get_logger
 from goclaw_actors.processor import FallbackProcessor, Processor
-from goclaw_actors.agent_secrets import agent_api_key
-from goclaw_actors.errors import ConfigError
 from goclaw_actors.store.kv_reads import get_kv
 from goclaw_actors.store.sqlite_loops import latest_loop_checkpoint
 from goclaw_actors.store.task_row import TaskRow

@@ -13,7 +13,6 @@ from goclaw_actors.config.loader import load_config
 from goclaw_actors.policy.policy_file import load_policy
 from goclaw_actors.processor import FALLBACK_REPLY
 from tests.gateway.acp_client import AcpClient
-from tests.helpers import wait_until
 
 TOKEN = "persist-token"
 ENV = {"GOCLAW_AUTH_TOKEN": TOKEN}
