@@ -2,6 +2,7 @@
 so the daemon always starts again; hostile files and stored rows at start are refused clearly or skipped,
 never a traceback (unbounded numbers, lone surrogates, model paths)."""
 
+import json
 import math
 import sqlite3
 
@@ -88,10 +89,22 @@ def send_hostile_values(client):
         answer(client, "cron.add", {"name": "n", "cron_expr": "0 3 * * *", "payload": value})
 
 
+def send_hostile_rest_values(daemon):
+    """REST's only writing routes with a body: plan execution (its session id is stored) and abort."""
+    for value in HOSTILE_TEXT + HOSTILE_TYPES:
+        for path, body in (("/api/plans/review/execute", {"session_id": value}), ("/api/tasks/x/abort", {"x": value})):
+            response = requests.post(daemon.url + path, data=json.dumps(body), timeout=30,
+                                     headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})
+            assert response.status_code < 500, (path, body, response.text)
+
+
 def test_hostile_admin_values_never_keep_the_daemon_from_restarting(home, daemons):
+    (home / "config.yaml").write_text("agents: []\nworker_count: 2\nplans:\n  - name: review\n    steps:\n"
+                                      "      - {id: draft, agent_id: default, prompt: write it}\n")
     daemon = daemons(home, env=ENV).start().wait_healthy()
     client = acp(daemon)
     send_hostile_values(client)
+    send_hostile_rest_values(daemon)
     assert client.call("system.status")["healthy"] is True
     client.close()
     assert daemon.terminate() == 0

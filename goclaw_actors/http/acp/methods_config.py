@@ -61,7 +61,8 @@ def plan_execute(call: Call) -> dict[str, Any]:
     for agent in plan.agent_ids:
         check_agent_scope(call, agent)
     try:
-        return call.ctx.execute_plan(plan.name, text(call.params, "session_id") or None)
+        session_id = text(call.params, "session_id")
+        return call.ctx.execute_plan(plan.name, checked(check_text, session_id, "session_id") if session_id else None)
     except PlanNotFound as exc:
         raise internal(str(exc)) from exc
 
