@@ -8,6 +8,7 @@ from typing import Mapping
 from goclaw_actors.atomic_file import write_atomic
 from goclaw_actors.config.first_run import first_run_config
 from goclaw_actors.errors import StartupError
+from goclaw_actors.file_modes import make_private_dir
 
 TOKEN_FILE = "auth.token"
 TOKEN_ENV = "GOCLAW_AUTH_TOKEN"
@@ -22,7 +23,7 @@ def resolve_home(environ: Mapping[str, str]) -> Path:
 
 def _mkdir(path: Path, reason_code: str) -> None:
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        make_private_dir(path)
     except OSError as exc:
         raise StartupError(reason_code, f"cannot create {path}: {exc}") from exc
     if not path.is_dir():
@@ -30,7 +31,8 @@ def _mkdir(path: Path, reason_code: str) -> None:
 
 
 def bootstrap_home(home: Path, environ: Mapping[str, str]) -> str:
-    """Create what is missing (config.yaml, dirs, auth.token); returns the gateway token."""
+    """Create what is missing (config.yaml, dirs, auth.token; directories 0700, files 0600); returns the
+    gateway token."""
     _mkdir(home, "E_CONFIG_WRITE")
     config = home / "config.yaml"
     if not config.exists():
@@ -62,7 +64,7 @@ def ensure_auth_token(home: Path, environ: Mapping[str, str]) -> str:
     token = str(uuid.uuid4())
     path = home / TOKEN_FILE
     try:
-        write_atomic(path, token + "\n", mode=0o600)
+        write_atomic(path, token + "\n")
     except OSError as exc:
         raise StartupError("E_AUTH_TOKEN_WRITE", f"cannot write {path}: {exc}") from exc
     return token

@@ -4,14 +4,20 @@ Each step raises StartupError with its reason code; `boot` logs the named phases
 """
 
 import socket
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from goclaw_actors.agent_secrets import LEGACY_KV_PREFIX, set_agent_api_key
+from goclaw_actors.config.agent_entry import agent_from_row
+from goclaw_actors.config.bounds import Bound, number
 from goclaw_actors.config.dotenv_loader import load_dotenv_file
 from goclaw_actors.config.loader import load_config
 from goclaw_actors.config.model import Config
+from goclaw_actors.config.text_values import check_secret_value
 from goclaw_actors.errors import ConfigError, PolicyError, StartupError
+from goclaw_actors.file_modes import tighten_modes
 from goclaw_actors.home import bootstrap_home
 from goclaw_actors.http.server import bind_listener
 from goclaw_actors.logs.audit_log import AuditLog
@@ -19,12 +25,15 @@ from goclaw_actors.logs.system_log import configure_logging, get_logger
 from goclaw_actors.policy.policy_file import Policy, ensure_policy_file, load_policy
 from goclaw_actors.queue.lane_settings import LaneSettings
 from goclaw_actors.store import sqlite_reads
+from goclaw_actors.store.agent_reads import agent_row
 from goclaw_actors.store.database import open_database
 from goclaw_actors.store.group_commit import WriteRequest, run_batch
+from goclaw_actors.store.kv_reads import kv_with_prefix
 from goclaw_actors.store.sqlite_queue import SqliteQueue
 
 DB_FILE = "goclaw.db"
 DEBUG_DELAY_ENV = "GOCLAW_DEBUG_TASK_DELAY_MS"
+DEBUG_DELAY_BOUND = Bound(0, 3_600_000)
 
 log = get_logger("runtime")
 
@@ -52,15 +61,22 @@ def boot(home: Path, environ: dict[str, str], cwd: Path, log_to_stdout: bool = T
     owns the screen)."""
     load_dotenv_file(cwd, environ)
     token = bootstrap_home(home, environ)
+    tightened, untouched = tighten_modes(home)
     config = _load_config(home, environ)
     _check_debug_delay(environ)
     configure_logging(home, config.log_level, to_stdout=log_to_stdout)
+    for problem in tightened:
+        log.warn("file permissions tightened", path=str(problem.path), mode=f"{problem.mode:04o}",
+                 now=f"{problem.mode & 0o700:04o}")
+    for problem, why in untouched:
+        log.warn("file permissions too open and not fixed", path=str(problem.path), mode=f"{problem.mode:04o}",
+                 error=why)
     for warning in config.warnings:
         log.warn(warning)
     log.info("startup phase", phase="config_loaded", home=str(home), config_hash=config.config_hash)
     audit = AuditLog(home / "logs" / "audit.jsonl")
     db_path = home / DB_FILE
-    recovered, lanes = _open_and_recover(db_path, config)
+    recovered, lanes = _open_and_recover(db_path, config, home)
     policy_path = home / "policy.yaml"
     policy = _load_policy(policy_path)
     log.info("startup phase", phase="policy_loaded", policy_version=policy.version)
@@ -77,12 +93,16 @@ def _load_config(home: Path, environ: Mapping[str, str]) -> Config:
 
 def _check_debug_delay(environ: Mapping[str, str]) -> None:
     value = environ.get(DEBUG_DELAY_ENV, "").strip()
-    if value and not value.isdigit():
-        raise StartupError("E_CONFIG_LOAD", f"{DEBUG_DELAY_ENV} must be a whole number of milliseconds, got {value!r}")
+    if value:
+        try:
+            number(value, f"{DEBUG_DELAY_ENV} (milliseconds)", DEBUG_DELAY_BOUND)
+        except ConfigError as exc:
+            raise StartupError("E_CONFIG_LOAD", str(exc)) from None
 
 
-def _open_and_recover(db_path: Path, config: Config) -> tuple[int, list[LaneSettings]]:
-    """Migrate, recover interrupted tasks once, sync configured agents; returns (recovered, lanes)."""
+def _open_and_recover(db_path: Path, config: Config, home: Path) -> tuple[int, list[LaneSettings]]:
+    """Migrate, recover interrupted tasks once, sync configured agents, move agent keys out of the database,
+    stop stored agents the daemon must not run; returns (recovered, lanes)."""
     db = open_database(db_path)
     try:
         conn = db.connection()
@@ -93,10 +113,56 @@ def _open_and_recover(db_path: Path, config: Config) -> tuple[int, list[LaneSett
                  recovered=recovered[1])
         _run_one_batch(conn, [WriteRequest("upsert_agent", {"agent_id": agent.agent_id, "fields": agent.to_row()})
                               for agent in config.agents], "E_DEFAULT_AGENT_CREATE")
-        rows = sqlite_reads.active_agents(conn)
+        _move_agent_keys_out(conn, home)
+        rows = _runnable_agents(conn)
+    except sqlite3.Error as exc:
+        raise StartupError("E_STORE_OPEN", f"{db_path}: {exc}") from exc
     finally:
         db.close()
     return recovered[0] + recovered[1], [lane_settings(row, config) for row in rows]
+
+
+def _move_agent_keys_out(conn, home: Path) -> None:
+    """Keys of runtime agents that earlier versions kept in kv_store go to secrets.yaml (0600), then are
+    deleted from the database with secure_delete and the WAL truncated, so no copy stays in goclaw.db."""
+    stored = kv_with_prefix(conn, LEGACY_KV_PREFIX)
+    if not stored:
+        return
+    for key, value in stored.items():
+        agent_id = key[len(LEGACY_KV_PREFIX):]
+        try:
+            check_secret_value(value, "api_key")
+        except ConfigError as exc:
+            log.warn("stored agent API key dropped: not a usable key", agent_id=agent_id, reason=str(exc))
+            continue
+        try:
+            set_agent_api_key(home, agent_id, value)
+        except ConfigError as exc:
+            raise StartupError("E_CONFIG_LOAD", str(exc)) from exc
+        except OSError as exc:
+            raise StartupError("E_CONFIG_WRITE", f"cannot write secrets.yaml: {exc}") from exc
+    conn.execute("PRAGMA secure_delete = ON")
+    _run_one_batch(conn, [WriteRequest("delete_kv", {"keys": list(stored)})], "E_STORE_OPEN")
+    conn.execute("PRAGMA secure_delete = OFF")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    log.warn("agent API keys moved out of the database into secrets.yaml", agents=len(stored))
+
+
+def _runnable_agents(conn) -> list[dict[str, Any]]:
+    """The active agent rows the daemon can run; a row holding values it must not run with (stored by an
+    older version, or edited by hand) is set `stopped` and logged, and the daemon starts without it."""
+    rows, refused = [], []
+    for row in sqlite_reads.active_agents(conn):
+        try:
+            agent_from_row(agent_row(conn, row["agent_id"]))
+            rows.append(row)
+        except ConfigError as exc:
+            log.warn("stored agent not started: invalid settings; set to stopped", agent_id=str(row["agent_id"]),
+                     error=str(exc))
+            refused.append(WriteRequest("set_agent_status", {"agent_id": row["agent_id"], "status": "stopped"}))
+    if refused:
+        _run_one_batch(conn, refused, "E_DEFAULT_AGENT_CREATE")
+    return rows
 
 
 def _run_one_batch(conn, requests: list[WriteRequest], reason_code: str) -> list[Any]:

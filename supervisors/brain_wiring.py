@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from goclaw_actors.agent_secrets import agent_api_key
 from goclaw_actors.brain import pricing
 from goclaw_actors.brain.agent_loop import LoopConfig
 from goclaw_actors.brain.circuit_breaker import CircuitBreakers
@@ -23,9 +24,10 @@ from goclaw_actors.brain.turn import BrainProcessor, TurnDeps
 from goclaw_actors.brain.turn_features import (history_compactor, input_checker, reply_finisher,
                                                with_schema_instruction)
 from goclaw_actors.config.model import AgentConfig, Config
+from goclaw_actors.errors import ConfigError
 from goclaw_actors.logs.system_log import get_logger
 from goclaw_actors.processor import FallbackProcessor, Processor
-from goclaw_actors.store.kv_reads import AGENT_API_KEY_KV, get_kv
+from goclaw_actors.store.kv_reads import get_kv
 from goclaw_actors.store.sqlite_loops import latest_loop_checkpoint
 from goclaw_actors.store.task_row import TaskRow
 
@@ -69,13 +71,19 @@ def make_provider(rt: Any, selection: ProviderSelection) -> Provider:
     return build_provider(selection)
 
 
-def with_stored_agent_key(rt: Any, agent: AgentConfig,
+def with_stored_agent_key(rt: Any, agent: AgentConfig, home: Path | None,
                           environ: Mapping[str, str]) -> tuple[AgentConfig, Mapping[str, str]]:
-    """An agent created at runtime with its own `api_key` (kept in kv_store) uses that key, as if
-    its `api_key_env` named a variable holding it (the key never enters the real environment)."""
+    """An agent created at runtime with its own `api_key` (kept in secrets.yaml, never in the database) uses
+    that key, as if its `api_key_env` named a variable holding it (the key never enters the real
+    environment). Raises ConfigError when secrets.yaml cannot be read."""
     if agent.api_key_env:
+        if not environ.get(agent.api_key_env, "").strip():
+            log.warn("api_key_env names an unset variable; the provider's own key is used", agent_id=agent.agent_id,
+                     api_key_env=agent.api_key_env)
         return agent, environ
-    key = rt.reads.run(get_kv, AGENT_API_KEY_KV.format(agent_id=agent.agent_id))
+    if home is None or not rt.runtime_agent(agent.agent_id):
+        return agent, environ
+    key = agent_api_key(home, agent.agent_id)
     if not key:
         return agent, environ
     variable = f"GOCLAW_AGENT_API_KEY_{agent.agent_id.upper()}"
@@ -86,7 +94,11 @@ def build_processor(rt: Any, agent: AgentConfig, config: Config, home: Path,
                     environ: Mapping[str, str]) -> Processor:
     """The brain of `agent`, or the fallback processor when no provider is available (SPEC §4.3)."""
     has_embedded = embedded_available(config, home)
-    agent, environ = with_stored_agent_key(rt, agent, environ)
+    try:
+        agent, environ = with_stored_agent_key(rt, agent, home, environ)
+    except ConfigError as exc:  # never fall back to another key silently
+        log.error("agent's API key unreadable; fallback replies", agent_id=agent.agent_id, error=str(exc))
+        return FallbackProcessor()
     selection = select_provider(config, agent, environ, has_embedded)
     if selection is None:
         log.info("no provider configured; fallback replies", agent_id=agent.agent_id)

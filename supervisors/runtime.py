@@ -14,10 +14,12 @@ from actors.store_client import StoreClient
 from goclaw_actors.approval_flow import ApprovalPorts
 from goclaw_actors.broadcasts import broadcast_event
 from goclaw_actors.processor import DelayedProcessor, FallbackProcessor, Processor
+from goclaw_actors.config.agent_entry import agent_from_row
 from goclaw_actors.config.model import AgentConfig
 from goclaw_actors.queue.lane_settings import LaneSettings
 from goclaw_actors.redaction import redact_text
 from goclaw_actors.store.sqlite_reads import active_agents
+from goclaw_actors.store.agent_reads import agent_row
 from goclaw_actors.store.read_pool import ReadPool
 from supervisors.registry import NameRegistry
 
@@ -92,7 +94,7 @@ class Runtime:
             processor = build_processor(self, self.agent_config(agent_id), self.config, self.home, self.environ)
         delay_ms = self.environ.get(DEBUG_DELAY_ENV, "").strip()
         if delay_ms:
-            processor = DelayedProcessor(processor, int(delay_ms) / 1000.0)
+            processor = DelayedProcessor(processor, float(delay_ms) / 1000.0)
         return processor
 
     def refresh_processor(self, agent_id: str) -> bool:
@@ -105,15 +107,17 @@ class Runtime:
         return True
 
     def agent_config(self, agent_id: str) -> AgentConfig:
-        """The agent's configuration: from config.yaml, else from its `agents` row (created at runtime)."""
+        """The agent's configuration: from config.yaml, else from its `agents` row (created at runtime, with
+        its `api_key_env`, skills filter and limits). Raises ConfigError for a row the daemon must not run."""
         configured = self.config.agent(agent_id) if self.config is not None else None
         if configured is not None:
             return configured
-        row = next((r for r in self.reads.run(active_agents) if r["agent_id"] == agent_id), {})
-        return AgentConfig(agent_id=agent_id, display_name=row.get("display_name") or agent_id,
-                           provider=row.get("provider") or "", model=row.get("model") or "",
-                           soul=row.get("soul") or "", worker_count=int(row.get("worker_count") or 4),
-                           task_timeout_seconds=int(row.get("task_timeout_seconds") or 600))
+        row = self.reads.run(agent_row, agent_id)
+        return agent_from_row(row) if row is not None else AgentConfig(agent_id=agent_id)
+
+    def runtime_agent(self, agent_id: str) -> bool:
+        """Whether `agent_id` was created at runtime (ACP agent.create), not declared in config.yaml."""
+        return self.config is None or self.config.agent(agent_id) is None
 
 
 class Listener:

@@ -16,9 +16,8 @@ from goclaw_actors.brain.providers.http import Timeouts
 from goclaw_actors.brain.providers.ollama import OllamaProvider, OllamaToolSupport
 from goclaw_actors.brain.providers.openai_chat import OpenAIChatProvider
 from goclaw_actors.config.model import AgentConfig, Config
+from goclaw_actors.config.provider_names import ALIASES, MODEL_KEYS, PROVIDER_NAMES, normalise_provider_name
 
-PROVIDER_NAMES = ("google", "anthropic", "openai", "openrouter", "ollama", "openai_compatible", "embedded", "none")
-ALIASES = {"gemini": "google", "googleai": "google"}
 # Auto-selection order: the first of these with a key wins.
 AUTO_ORDER = ("google", "anthropic", "openai", "openrouter")
 DEFAULT_MODELS = {
@@ -39,9 +38,6 @@ DEFAULT_BASE_URLS = {
 KEY_ENV = {"google": ("GOOGLE_API_KEY", "GEMINI_API_KEY"), "anthropic": ("ANTHROPIC_API_KEY",),
            "openai": ("OPENAI_API_KEY",), "openrouter": ("OPENROUTER_API_KEY",)}
 _BASE_URL_ENV = {"anthropic": "ANTHROPIC_BASE_URL", "openai": "OPENAI_BASE_URL"}
-_MODEL_KEY = {"google": "gemini_model", "anthropic": "anthropic_model", "openai": "openai_model",
-              "openrouter": "openai_model", "ollama": "openai_model", "openai_compatible": "openai_model",
-              "embedded": "embedded_model"}
 
 
 @dataclass(frozen=True)
@@ -53,13 +49,6 @@ class ProviderSelection:
     api_key: str = ""
     base_url: str = ""
     ollama_api: str = "native"
-
-
-def normalise_provider_name(name: Any) -> str:
-    """Canonical provider name: lower case, aliases resolved; "" for empty or `auto`."""
-    text = str(name or "").strip().lower()
-    text = ALIASES.get(text, text)
-    return "" if text == "auto" else text
 
 
 def explicit_provider_name(config: Config, agent: AgentConfig | None = None) -> str:
@@ -157,7 +146,7 @@ def _model(name: str, config: Config, environ: Mapping[str, str], agent: AgentCo
     if agent is not None and agent.model.strip():
         return agent.model.strip()
     candidates = [environ.get("GEMINI_MODEL", "")] if name == "google" else []
-    candidates.append(config.get(f"llm.{_MODEL_KEY[name]}"))
+    candidates.append(config.get(f"llm.{MODEL_KEYS[name]}"))
     if name == "google":
         candidates.append(config.raw.get("gemini_model"))
     models = (_compatible_entry(config) if name == "openai_compatible" else _provider_entry(config, name)).get("models")

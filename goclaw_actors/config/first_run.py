@@ -7,7 +7,7 @@ from goclaw_actors.config.starter_agents import STARTER_AGENTS
 HEADER = """\
 # goclaw configuration. Precedence: environment variable > this file > built-in default.
 # Uncomment a setting to change it; see the README for every key.
-# worker_count: 16              # worker lanes of the default agent (<= 0 means 4)
+# worker_count: 16              # worker lanes of the default agent, at most 64 (<= 0 means 4)
 # task_timeout_seconds: 600     # per-attempt limit of the default agent
 # bind_addr: 127.0.0.1:18789    # HTTP listen address (needs a restart)
 # log_level: info               # debug, info, warn, error

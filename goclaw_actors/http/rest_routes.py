@@ -5,7 +5,8 @@ from typing import Any
 
 import bottle
 
-from goclaw_actors.errors import TaskNotFound
+from goclaw_actors.config.text_values import check_text
+from goclaw_actors.errors import ConfigError, TaskNotFound
 from goclaw_actors.http.context import GatewayContext
 from goclaw_actors.http.agent_scope import allowed, permitted_agents, require_agent
 from goclaw_actors.http.json_input import INT64_MAX, InvalidJson, parse_json
@@ -167,7 +168,10 @@ def execution_session_id() -> str | None:
         return None
     if not isinstance(session_id, str) or not session_id.strip():
         raise json_error(400, "session_id must be a non-empty string")
-    return session_id.strip()
+    try:
+        return check_text(session_id, "session_id").strip()  # it is stored with the execution
+    except ConfigError as exc:
+        raise json_error(400, str(exc)) from None
 
 
 def visible_task(ctx: GatewayContext, task_id: str):

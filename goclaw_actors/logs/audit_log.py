@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from goclaw_actors.errors import StartupError
+from goclaw_actors.file_modes import ensure_private_file, make_private_dir
 from goclaw_actors.redaction import redact_text
 from goclaw_actors.timeutil import rfc3339, utc_now
 
@@ -17,7 +18,8 @@ class AuditLog:
     def __init__(self, path: Path):
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_private_dir(path.parent)
+            ensure_private_file(path)
             self._file = open(path, "a", encoding="utf-8")
         except OSError as exc:
             raise StartupError("E_AUDIT_INIT", f"cannot open {path}: {exc}") from exc

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from goclaw_actors.errors import StartupError
+from goclaw_actors.file_modes import ensure_private_file, make_private_dir
 from goclaw_actors.redaction import redact_text, redact_value
 
 ROOT_LOGGER = "goclaw"
@@ -95,7 +96,8 @@ def configure_logging(home: Path | None, level: str = "info", to_stdout: bool = 
     handlers: list[logging.Handler] = []
     if home is not None:
         try:
-            (home / "logs").mkdir(parents=True, exist_ok=True)
+            make_private_dir(home / "logs")
+            ensure_private_file(home / "logs" / "system.jsonl")
             handlers.append(logging.FileHandler(home / "logs" / "system.jsonl", encoding="utf-8"))
         except OSError as exc:
             raise StartupError("E_LOGGER_INIT", f"cannot open {home / 'logs' / 'system.jsonl'}: {exc}") from exc

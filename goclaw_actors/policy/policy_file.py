@@ -8,8 +8,12 @@ from typing import Any
 import yaml
 
 from goclaw_actors.atomic_file import write_atomic
-from goclaw_actors.errors import PolicyError, StartupError
+from goclaw_actors.config.text_values import check_text, field_label, unencodable_path
+from goclaw_actors.errors import ConfigError, PolicyError, StartupError
 from goclaw_actors.fnv import fnv1a64_hex
+from goclaw_actors.policy.domain_names import normalise_domain
+
+MAX_POLICY_BYTES = 2**20
 
 CAPABILITIES = frozenset({
     "acp.read", "acp.mutate", "tools.web_search", "tools.read_url", "tools.read_file", "tools.write_file",
@@ -70,24 +74,52 @@ class Policy:
         return capability in self.capabilities
 
 
-def _string_list(data: dict[str, Any], key: str) -> list[str]:
+def _string_list(data: dict[str, Any], key: str, max_length: int = 4096, where: str = "") -> list[str]:
     value = data.get(key)
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
-        raise PolicyError(f"{key} must be a list of non-empty strings")
-    return [item.strip() for item in value]
+        raise PolicyError(f"{where}{key} must be a list of non-empty strings")
+    try:
+        return [check_text(item, f"{where}{key}[{index}]", max_length).strip() for index, item in enumerate(value)]
+    except ConfigError as exc:
+        raise PolicyError(str(exc)) from None
 
 
-def parse_policy(text: str) -> Policy:
-    """A Policy from YAML text; raises PolicyError (unknown capability, wrong types, bad YAML)."""
+def _load_mapping(text: str) -> dict[str, Any]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise PolicyError(f"policy is not valid YAML: {exc}") from exc
+    except RecursionError:
+        raise PolicyError("policy is nested too deeply") from None
     data = {} if data is None else data
     if not isinstance(data, dict):
         raise PolicyError("policy must be a mapping at the top level")
+    bad_key = next((key for key in data if not isinstance(key, str)), None)
+    if bad_key is not None:
+        raise PolicyError(f"policy: top-level key {field_label(bad_key)} is not a string")
+    bad_text = unencodable_path(data)
+    if bad_text is not None:
+        raise PolicyError(f"{bad_text} is not valid Unicode text (lone surrogate)")
+    return data
+
+
+def _mcp_rules(rules: Any) -> tuple[dict[str, Any], ...]:
+    if not isinstance(rules, list) or not all(isinstance(rule, dict) for rule in rules):
+        raise PolicyError("mcp.rules must be a list of {agent, server, tools} mappings")
+    for index, rule in enumerate(rules):
+        for key in ("agent", "server"):
+            if rule.get(key) is not None and not isinstance(rule[key], str):
+                raise PolicyError(f"mcp.rules[{index}].{key} must be a string")
+        _string_list(rule, "tools", 256, f"mcp.rules[{index}].")
+    return tuple(rules)
+
+
+def parse_policy(text: str) -> Policy:
+    """A Policy from YAML text; raises PolicyError naming the field (unknown capability, wrong types, a
+    domain that is no host name, text that is not valid Unicode, bad YAML)."""
+    data = _load_mapping(text)
     capabilities = _string_list(data, "allow_capabilities")
     unknown = sorted(set(capabilities) - CAPABILITIES)
     if unknown:
@@ -100,23 +132,28 @@ def parse_policy(text: str) -> Policy:
         raise PolicyError("mcp must be a mapping")
     mcp_default = mcp.get("default", "deny")
     if mcp_default not in ("deny", "allow"):
-        raise PolicyError(f"mcp.default must be deny or allow, got {mcp_default!r}")
-    rules = mcp.get("rules") or []
-    if not isinstance(rules, list) or not all(isinstance(rule, dict) for rule in rules):
-        raise PolicyError("mcp.rules must be a list of {agent, server, tools} mappings")
+        raise PolicyError("mcp.default must be deny or allow")
+    rules = _mcp_rules(mcp.get("rules") or [])
     # `*.example.com` is the same rule as `.example.com`: the domain and all of its subdomains.
-    domains = [domain.lower()[1:] if domain.startswith("*.") else domain.lower()
-               for domain in _string_list(data, "allow_domains")]
-    warnings = tuple(f"policy.yaml: unknown key {key!r} ignored" for key in sorted(data) if key not in _KNOWN_KEYS)
+    domains = [normalise_domain(domain, f"allow_domains[{index}]")
+               for index, domain in enumerate(_string_list(data, "allow_domains"))]
+    warnings = tuple(f"policy.yaml: unknown key {field_label(key)} ignored" for key in sorted(data)
+                     if key not in _KNOWN_KEYS)
     return Policy(capabilities=frozenset(capabilities), domains=tuple(domains),
                   paths=tuple(_string_list(data, "allow_paths")), allow_loopback=loopback,
-                  mcp_default=mcp_default, mcp_rules=tuple(rules),
+                  mcp_default=mcp_default, mcp_rules=rules,
                   checksum=hashlib.sha256(text.encode("utf-8")).hexdigest(), warnings=warnings)
 
 
 def load_policy(path: Path) -> Policy:
-    """Read and parse policy.yaml; raises PolicyError or OSError."""
-    return parse_policy(path.read_text(encoding="utf-8"))
+    """Read and parse policy.yaml; raises PolicyError (also for a file that is not UTF-8 or too large) or
+    OSError."""
+    if path.stat().st_size > MAX_POLICY_BYTES:
+        raise PolicyError(f"{path} is larger than {MAX_POLICY_BYTES // 2**20} MiB")
+    try:
+        return parse_policy(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise PolicyError(f"{path} is not UTF-8 text: {exc}") from None
 
 
 def ensure_policy_file(path: Path) -> bool:

@@ -7,6 +7,7 @@ from pathlib import Path
 import peewee
 
 from goclaw_actors.errors import StartupError
+from goclaw_actors.file_modes import ensure_private_file
 from goclaw_actors.store.migrations import LATEST_VERSION, MIGRATIONS, checksum_for
 from goclaw_actors.timeutil import db_now
 
@@ -35,9 +36,11 @@ def make_database(path: Path | str, read_only: bool = False) -> peewee.SqliteDat
 
 
 def open_database(path: Path | str) -> peewee.SqliteDatabase:
-    """Open (creating if needed) and migrate the database; any failure is `E_STORE_OPEN`."""
+    """Open (creating it 0600 if needed, so that SQLite gives its -wal and -shm files the same mode) and
+    migrate the database; any failure is `E_STORE_OPEN`."""
     db = make_database(path)
     try:
+        ensure_private_file(Path(path))
         db.connect(reuse_if_open=True)
         migrate(db.connection())
     except StartupError:

@@ -38,3 +38,7 @@ class AgentSql(SqliteTransitions):
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
             (key, value, db_now()),
         )
+
+    def delete_kv(self, keys: list[str]) -> int:
+        """Delete `kv_store` entries; returns how many existed."""
+        return sum(self.conn.execute("DELETE FROM kv_store WHERE key = ?", (key,)).rowcount for key in keys)

@@ -117,7 +117,7 @@ def test_engine_messages_merge_systems_and_write_tool_traffic_as_actions():
 
 
 def test_unavailable_model_is_a_provider_error_without_loading(tmp_path):
-    engine = EmbeddedEngine(str(tmp_path / "absent.gguf"), tmp_path)
+    engine = EmbeddedEngine("absent.gguf", tmp_path)  # a name in models/ that is not there
     provider = EmbeddedProvider(engine)
     with pytest.raises(ProviderError, match="embedded model unavailable") as caught:
         provider.chat(ChatRequest(model=provider.model, messages=[{"role": "user", "content": "hi"}]))

@@ -149,16 +149,23 @@ def test_default_model_is_reused_from_home_after_a_size_check(tmp_path):
     assert resolve_model_file("", tmp_path) == models / QWEN_CODER.filename
 
 
-def test_smollm2_and_path_settings(tmp_path):
+def test_smollm2_and_models_dir_names_but_never_paths(tmp_path):
     gguf = smollm2_path()
     assert gguf.name.endswith(".gguf") and gguf.is_file()
     assert resolve_model_file("smollm2", tmp_path) == gguf
     assert is_available("smollm2", tmp_path)
-    assert resolve_model_file(str(gguf), tmp_path) == gguf
-    assert is_available(str(gguf), tmp_path)
-    assert not is_available(str(tmp_path / "absent.gguf"), tmp_path)
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "mine.gguf").symlink_to(gguf)  # the operator's own model, by name
+    assert resolve_model_file("mine.gguf", tmp_path) == models / "mine.gguf"
+    assert is_available("mine.gguf", tmp_path)
+    assert not is_available("absent.gguf", tmp_path)
     with pytest.raises(ModelUnavailable, match="not found"):
-        resolve_model_file(str(tmp_path / "absent.gguf"), tmp_path)
+        resolve_model_file("absent.gguf", tmp_path)
+    for path in (str(gguf), str(models / "mine.gguf"), "../models/mine.gguf", "/etc/passwd", "~/x.gguf"):
+        assert not is_available(path, tmp_path)
+        with pytest.raises(ModelUnavailable, match="not a path"):
+            resolve_model_file(path, tmp_path)
 
 
 def test_default_model_without_parts_or_file_is_unavailable(tmp_path):

@@ -109,3 +109,30 @@ def test_removal_completes_when_the_client_goes_away(tmp_path):
         assert api.context().read(lambda conn: conn.execute(
             "SELECT json_extract(payload_json, '$.reason') FROM task_events WHERE task_id = ? "
             "AND event_type = 'task.canceled'", (task_id,)).fetchone()) == ("agent_deleted",)
+
+
+def test_create_takes_every_documented_param(client, api):
+    """SPEC §9.3: agent_id, display_name, provider, model, api_key (or api_key_env), soul, worker_count,
+    task_timeout_seconds, max_queue_depth, skills_filter."""
+    params = {"agent_id": "full", "display_name": "Full", "provider": "openai", "model": "gpt-x", "api_key": "sk-full",
+              "soul": "You are thorough.\nAlways cite.", "worker_count": "2", "task_timeout_seconds": 30,
+              "max_queue_depth": 7, "skills_filter": ["web", "math"]}
+    assert client.call("agent.create", params) == {"agent_id": "full", "status": "active"}
+    assert client.call("agent.create", {**params, "agent_id": "viaenv", "api_key": None,
+                                        "api_key_env": "FULL_KEY"})["status"] == "active"
+    home = api.daemon.boot.home
+    with sqlite3.connect(home / "goclaw.db") as conn:
+        conn.row_factory = sqlite3.Row
+        rows = {row["agent_id"]: dict(row) for row in conn.execute("SELECT * FROM agents WHERE agent_id != 'default'")}
+        assert "sk-full" not in repr(conn.execute("SELECT * FROM kv_store").fetchall())
+    full = rows["full"]
+    assert (full["display_name"], full["provider"], full["model"], full["soul"], full["worker_count"],
+            full["task_timeout_seconds"], full["max_queue_depth"], full["skills_filter"], full["api_key_env"]) == (
+        "Full", "openai", "gpt-x", "You are thorough.\nAlways cite.", 2, 30, 7, '["web", "math"]', "")
+    assert rows["viaenv"]["api_key_env"] == "FULL_KEY"
+    assert "sk-full" in (home / "secrets.yaml").read_text()
+    config = api.daemon.runtime.agent_config("viaenv")
+    assert (config.api_key_env, config.skills_filter, config.soul) == ("FULL_KEY", ["web", "math"], params["soul"])
+    assert client.error("agent.create", {"agent_id": "acme", "provider": "acme"}) == (1000, "unknown provider: acme")
+    assert client.error("agent.create", {"agent_id": "x" * 65}) == (
+        1000, 'agent_id must match [A-Za-z0-9][A-Za-z0-9-]*, be at most 64 characters and not end with "-"')

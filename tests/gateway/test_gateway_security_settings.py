@@ -67,7 +67,8 @@ def test_source_reparses_a_new_config_and_keeps_the_old_on_a_bad_one(tmp_path):
     assert source().rate_limit.enabled and source() is source()
     current[0] = _config(tmp_path, "gateway: {rate_limit: {enabled: false, burst_size: 3}}\n")
     assert source().rate_limit.burst_size == 3
-    current[0] = _config(tmp_path, "gateway: {rate_limit: {burst_size: nope}}\n")
+    current[0] = _config(tmp_path, "gateway: {rate_limit: {burst_size: 4}}\n")
+    current[0].raw["gateway"]["rate_limit"]["burst_size"] = "nope"  # the loader itself refuses it
     assert source().rate_limit.burst_size == 3
 
 

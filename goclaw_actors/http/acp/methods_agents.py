@@ -1,61 +1,67 @@
 """ACP agent methods: `agent.create`, `agent.remove`, `agent.list`, `agent.status`, and `incident.export`."""
 
-import json
 import re
 from typing import Any
 
-from goclaw_actors.errors import AgentNotFound, TaskNotFound
+from goclaw_actors.agent_secrets import set_agent_api_key
+from goclaw_actors.config.agent_entry import agent_from_entry
+from goclaw_actors.config.provider_names import check_provider_name
+from goclaw_actors.config.text_values import check_secret_value
+from goclaw_actors.errors import AgentNotFound, ConfigError, TaskNotFound
 from goclaw_actors.http.acp.dispatcher import Call, Method
 from goclaw_actors.http.acp.errors import internal, invalid
-from goclaw_actors.http.acp.params import DEFAULT_AGENT, agent_id, check_agent_scope, integer, text
+from goclaw_actors.http.acp.params import DEFAULT_AGENT, agent_id, check_agent_scope, text
 from goclaw_actors.http.acp.wire import agent_entry, session_event
 from goclaw_actors.http.route_access import Scope
 from goclaw_actors.http.task_json import task_json
 from goclaw_actors.redaction import redact_text
 from goclaw_actors.store.agent_reads import agent_row, audit_trail, last_error
 from goclaw_actors.store.api_reads import get_task_with_payload
-from goclaw_actors.store.kv_reads import AGENT_API_KEY_KV as API_KEY_KV
 from goclaw_actors.store.sqlite_reads import active_agents, agent_active_counts, task_events
 from goclaw_actors.timeutil import rfc3339, utc_now
 
-AGENT_ID_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")  # SPEC: not ending in "-"
+AGENT_ID_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?")  # SPEC: not ending in "-"
 MAX_EXPORT_EVENTS = 1000
+ENTRY_PARAMS = ("display_name", "provider", "model", "soul", "api_key_env", "worker_count", "task_timeout_seconds",
+                "max_queue_depth", "skills_filter")
 
 
-def _positive(call: Call, name: str, default: int, minimum: int) -> int:
-    value = integer(call.params, name, default)
-    if value < minimum:
-        raise invalid(f"{name} must be at least {minimum}")
-    return value
+def _checked_entry(call: Call, new_id: str) -> tuple[dict[str, Any], str | None]:
+    """The `agents` columns of the new agent and its literal key (None without one), checked by the same
+    rules as an agents[] entry of config.yaml (so nothing is stored that the daemon would refuse at start);
+    1000 naming the param otherwise."""
+    entry = {name: call.params[name] for name in ENTRY_PARAMS if call.params.get(name) not in (None, "")}
+    api_key = call.params.get("api_key")
+    try:
+        agent = agent_from_entry({"agent_id": new_id, **entry})
+        check_provider_name(entry.get("provider"), "provider", known_only=True)
+        if api_key not in (None, ""):
+            if agent.api_key_env:
+                raise ConfigError("give api_key or api_key_env, not both")
+            api_key = check_secret_value(api_key, "api_key")
+    except ConfigError as exc:
+        raise invalid(str(exc)) from None
+    # Every column is written, so a re-created agent keeps nothing (provider, api_key_env, …) of its old row.
+    return {name: "" if value is None else value for name, value in agent.to_row().items()}, api_key or None
 
 
 def create(call: Call) -> dict[str, Any]:
-    """Persist a new agent (surviving restarts) and start its lanes; answers `{agent_id, status:"active"}`."""
+    """Persist a new agent (surviving restarts) and start its lanes; answers `{agent_id, status:"active"}`.
+    A literal `api_key` goes to secrets.yaml (0600), never to the database; `api_key_env` names the
+    environment variable holding the key."""
     new_id = text(call.params, "agent_id")
-    if not AGENT_ID_RE.match(new_id):
-        raise invalid('agent_id must match [A-Za-z0-9][A-Za-z0-9-]* and not end with "-"')
+    if not AGENT_ID_RE.fullmatch(new_id):
+        raise invalid('agent_id must match [A-Za-z0-9][A-Za-z0-9-]*, be at most 64 characters and not end with "-"')
     check_agent_scope(call, new_id)
     existing = call.ctx.read(agent_row, new_id)
     if new_id == DEFAULT_AGENT or (existing is not None and existing["status"] != "stopped"):
         raise internal(f'agent "{new_id}" already exists')
-    skills = call.params.get("skills_filter")
-    if skills is not None and not (isinstance(skills, list) and all(isinstance(item, str) for item in skills)):
-        raise invalid("skills_filter must be a list of strings")
-    fields = {
-        "display_name": text(call.params, "display_name") or new_id,
-        "provider": text(call.params, "provider") or None,
-        "model": text(call.params, "model") or None,
-        "soul": text(call.params, "soul") or None,
-        "api_key_env": text(call.params, "api_key_env") or None,
-        "worker_count": _positive(call, "worker_count", 4, 1),
-        "task_timeout_seconds": _positive(call, "task_timeout_seconds", 600, 1),
-        "max_queue_depth": _positive(call, "max_queue_depth", 0, 0),
-        "skills_filter": json.dumps(skills) if skills else None,
-    }
+    fields, api_key = _checked_entry(call, new_id)
+    try:
+        set_agent_api_key(call.ctx.home, new_id, api_key)  # before the row: it never runs with an old key
+    except (ConfigError, OSError) as exc:
+        raise internal(f"cannot keep the agent's api_key: {exc}") from exc
     call.ctx.store("upsert_agent", agent_id=new_id, fields=fields, status="active")
-    api_key = text(call.params, "api_key")
-    if api_key:
-        call.ctx.store("put_kv", key=API_KEY_KV.format(agent_id=new_id), value=api_key)
     try:
         call.ctx.start_agent(new_id)
     except Exception:
@@ -73,6 +79,10 @@ def remove(call: Call) -> dict[str, Any]:
         raise internal("cannot remove default agent")
     check_agent_scope(call, target)
     call.ctx.remove_agent(target)
+    try:
+        set_agent_api_key(call.ctx.home, target, None)
+    except (ConfigError, OSError) as exc:
+        raise internal(f"agent removed, but its api_key could not be dropped: {exc}") from exc
     return {"agent_id": target, "removed": True}
 
 

@@ -5,20 +5,22 @@ config.yaml and policy.yaml are changed in place (other keys kept, atomic replac
 time; the new policy is installed in the PolicyActor at once.
 """
 
-from typing import Any
+from typing import Any, Callable
 
 import gevent.lock
 
-from goclaw_actors.brain.provider_selection import _MODEL_KEY as PROVIDER_MODEL_KEYS
-from goclaw_actors.brain.provider_selection import PROVIDER_NAMES, normalise_provider_name
 from goclaw_actors.config.config_writer import set_config_keys
+from goclaw_actors.config.embedded_model_setting import KNOWN_MODELS, MODELS_DIR, check_embedded_model
 from goclaw_actors.config.loader import CONFIG_FILE, read_config_file
+from goclaw_actors.config.provider_names import MODEL_KEYS, check_provider_name
+from goclaw_actors.config.text_values import check_model_name, check_secret_name, check_secret_value, check_text
 from goclaw_actors.errors import ConfigError, PolicyError
 from goclaw_actors.http.acp.dispatcher import Call, Method
 from goclaw_actors.http.acp.errors import internal, invalid
 from goclaw_actors.http.acp.params import check_agent_scope, text
 from goclaw_actors.http.route_access import Scope
 from goclaw_actors.plans.plan_lookup import PlanNotFound, configured_plans
+from goclaw_actors.policy.domain_names import normalise_domain
 from goclaw_actors.policy.policy_edit import add_domain
 from goclaw_actors.store.sqlite_reads import active_agent_ids
 
@@ -60,7 +62,8 @@ def plan_execute(call: Call) -> dict[str, Any]:
     for agent in plan.agent_ids:
         check_agent_scope(call, agent)
     try:
-        return call.ctx.execute_plan(plan.name, text(call.params, "session_id") or None)
+        session_id = text(call.params, "session_id")
+        return call.ctx.execute_plan(plan.name, checked(check_text, session_id, "session_id") if session_id else None)
     except PlanNotFound as exc:
         raise internal(str(exc)) from exc
 
@@ -70,7 +73,33 @@ def skill_enable(call: Call) -> dict[str, Any]:
     name = text(call.params, "name")
     if not name:
         raise invalid("name is required")
-    return {"name": name, "state": call.ctx.store("enable_skill", name=name)}
+    return {"name": name, "state": call.ctx.store("enable_skill", name=checked(check_text, name, "name"))}
+
+
+def checked(check: Callable[..., Any], value: Any, *args: Any) -> Any:
+    """`check(value, *args)`, a ConfigError or PolicyError becoming a 1000 answer with its message."""
+    try:
+        return check(value, *args)
+    except (ConfigError, PolicyError) as exc:
+        raise invalid(str(exc)) from None
+
+
+def _model_values(call: Call, provider: str) -> tuple[str, dict[str, Any]]:
+    """The model named by the params and the config.yaml keys to write for `provider`."""
+    model = text(call.params, "model")
+    values: dict[str, Any] = {"llm.provider": provider}
+    if provider not in MODEL_KEYS:
+        return (checked(check_model_name, model, "model") if model else ""), values
+    if not model:
+        raise invalid("model is required")
+    if provider == "embedded":
+        model = checked(check_embedded_model, model, "model")
+        if model not in KNOWN_MODELS and not (call.ctx.home / MODELS_DIR / model).is_file():
+            raise invalid(f"model {model!r} is not a file in $GOCLAW_HOME/{MODELS_DIR}")
+    else:
+        model = checked(check_model_name, model, "model")
+    values[f"llm.{MODEL_KEYS[provider]}"] = model
+    return model, values
 
 
 def methods() -> dict[str, Method]:
@@ -85,41 +114,42 @@ def methods() -> dict[str, Method]:
                 raise internal(f"cannot write {CONFIG_FILE}: {exc}") from exc
 
     def config_set(call: Call) -> dict[str, Any]:
-        """Store a named API key under `api_keys.<key>`."""
+        """Store a named API key under `api_keys.<key>` (name: letters, digits, _ and -; value: printable
+        ASCII without spaces)."""
         key, value = text(call.params, "key"), call.params.get("value")
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
-        if not key or "." in key or not isinstance(value, str) or not value.strip():
+        if not key or not isinstance(value, str) or not value.strip():
             raise invalid("key and value are required")
-        write_config(call, {f"api_keys.{key}": value.strip()})
+        key = checked(check_secret_name, key, "key")
+        write_config(call, {f"api_keys.{key}": checked(check_secret_value, value.strip(), "value")})
         return {"key": key, "saved": True}
 
     def model_set(call: Call) -> dict[str, Any]:
-        """Write `llm.provider` and that provider's model key (the config watcher applies it live)."""
-        provider = normalise_provider_name(text(call.params, "provider") or DEFAULT_PROVIDER)
-        if provider not in PROVIDER_NAMES:
-            raise invalid(f"unknown provider: {text(call.params, 'provider')}")
-        model = text(call.params, "model")
-        values: dict[str, Any] = {"llm.provider": provider}
-        if provider in PROVIDER_MODEL_KEYS:
-            if not model:
-                raise invalid("model is required")
-            values[f"llm.{PROVIDER_MODEL_KEYS[provider]}"] = model
+        """Write `llm.provider` and that provider's model key (the config watcher applies it live); an
+        embedded model is named, never given as a path: a known model or a .gguf file in models/."""
+        requested = call.params.get("provider")
+        provider = checked(check_provider_name, requested or DEFAULT_PROVIDER, "provider", True)
+        if not provider:
+            raise invalid(f"unknown provider: {str(requested)[:64]}")
+        model, values = _model_values(call, provider)
         write_config(call, values)
         return {"provider": provider, "model": model, "saved": True}
 
     def domain_add(call: Call) -> dict[str, Any]:
-        """Allow a domain: appended to policy.yaml's `allow_domains` and in force at once."""
-        domain = text(call.params, "domain").lower()
+        """Allow a domain (a host name, or .domain / *.domain with its subdomains): appended to policy.yaml's
+        `allow_domains` and in force at once."""
+        domain = text(call.params, "domain")
         if not domain:
             raise invalid("domain is required")
+        checked(normalise_domain, domain)
         with writing:
             try:
-                policy = add_domain(call.ctx.home / POLICY_FILE, domain)
+                entry, policy = add_domain(call.ctx.home / POLICY_FILE, domain)
             except (PolicyError, OSError) as exc:
                 raise internal(f"cannot update {POLICY_FILE}: {exc}") from exc
             call.ctx.ask("policy", "replace", policy)
-        return {"domain": domain, "allowed": True}
+        return {"domain": entry, "allowed": True}
 
     return {
         "config.list": Method(config_list, Scope.DAEMON),

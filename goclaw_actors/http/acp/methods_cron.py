@@ -6,7 +6,9 @@ A schedule belongs to the agent it runs as: a key scoped to some agents sees and
 import json
 from typing import Any
 
+from goclaw_actors.config.text_values import check_text, unencodable_path
 from goclaw_actors.cron_schedule import InvalidCronExpr, next_fire_time
+from goclaw_actors.errors import ConfigError
 from goclaw_actors.http.acp.dispatcher import Call, Method
 from goclaw_actors.http.acp.errors import invalid
 from goclaw_actors.http.acp.params import agent_id, as_uuid, check_agent_scope, text
@@ -23,20 +25,37 @@ def _next_run_at(cron_expr: str) -> str:
         raise invalid(f"invalid cron_expr: {exc}") from exc
 
 
+MAX_CRON_EXPR = 128  # characters
+MAX_PAYLOAD = 16_384
+
+
+def _checked_texts(name: str, cron_expr: str, payload: Any) -> str:
+    """The payload as stored text, once name, expression and payload hold only text that can be persisted;
+    1000 naming the param otherwise."""
+    try:
+        check_text(name, "name")
+        check_text(cron_expr, "cron_expr", MAX_CRON_EXPR)
+        if not isinstance(payload, str):
+            if unencodable_path(payload) is not None:
+                raise ConfigError("payload must not contain lone surrogates (not valid Unicode text)")
+            payload = "" if payload is None else json.dumps(payload, separators=(",", ":"))
+        return check_text(payload, "payload", MAX_PAYLOAD, multiline=True)
+    except ConfigError as exc:
+        raise invalid(str(exc)) from None
+
+
 def add(call: Call) -> dict[str, Any]:
     """Store an enabled schedule with its first fire time after now; answers `{schedule_id}`."""
     name, cron_expr = text(call.params, "name"), text(call.params, "cron_expr")
     if not name or not cron_expr:
         raise invalid("name and cron_expr required")
+    payload = _checked_texts(name, cron_expr, call.params.get("payload"))
     next_run_at = _next_run_at(cron_expr)
     session_id = None
     if call.params.get("session_id") not in (None, ""):
         session_id = as_uuid(call.params.get("session_id"))
         if session_id is None:
             raise invalid("session_id must be uuid")
-    payload = call.params.get("payload")
-    if not isinstance(payload, str):
-        payload = "" if payload is None else json.dumps(payload, separators=(",", ":"))
     schedule_id = call.ctx.store("add_schedule", name=name, cron_expr=cron_expr, payload=payload,
                                  next_run_at=next_run_at, session_id=session_id, agent_id=agent_id(call))
     return {"schedule_id": schedule_id}
