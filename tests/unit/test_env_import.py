@@ -41,7 +41,7 @@ def test_imports_missing_keys_keeps_set_ones_and_every_other_key(tmp_path):
                     "api_keys": {"brave_api_key": "brave-old", "custom_key": "keep-me", "openrouter_api_key": "or-456"},
                     "agents": [{"agent_id": "coder", "soul": "careful"}]}
     assert "worker_count" in config.read_text() and "retention" not in config.read_text()  # no defaults written
-    assert stat.S_IMODE(os.stat(config).st_mode) == 0o640  # the file keeps its mode
+    assert stat.S_IMODE(os.stat(config).st_mode) == 0o600  # written private, like every file of the home
     forced = [str(line) for line in import_env(env, config, force=True)]
     assert forced[0] == "skipped: GEMINI_API_KEY (gemini_api_key already has this value)"
     assert forced[2] == "imported: BRAVE_API_KEY"

@@ -4,7 +4,10 @@ import json
 import uuid
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from goclaw_actors.config.loader import load_config
+from goclaw_actors.errors import ConfigError
 from goclaw_actors.store.retention import RetentionRun, RetentionSettings, cutoffs
 from goclaw_actors.timeutil import to_db
 from tests.unit.store_fixtures import transaction
@@ -119,9 +122,12 @@ def test_a_row_that_stopped_being_expired_is_not_deleted(conn):
 
 def test_settings_come_from_the_configuration(tmp_path):
     (tmp_path / "config.yaml").write_text("agents: []\nretention_task_events_days: 7\nretention_audit_log_days: 0\n"
-                                          "retention_messages_days: -3\n")
+                                          "retention_messages_days: 30\n")
     settings = RetentionSettings.from_config(load_config(tmp_path, {}))
-    assert settings == RetentionSettings(7, 0, 0)
+    assert settings == RetentionSettings(7, 0, 30)
+    (tmp_path / "config.yaml").write_text("agents: []\nretention_messages_days: -3\n")
+    with pytest.raises(ConfigError, match="retention_messages_days must be at least 0"):
+        load_config(tmp_path, {})
     (tmp_path / "config.yaml").write_text("agents: []\n")
     assert RetentionSettings.from_config(load_config(tmp_path, {})) == RetentionSettings(90, 365, 90)
     assert json.dumps(cutoffs(RetentionSettings(1, 0, 0), NOW)) == '{"task_events": "2026-05-31 12:00:00.000000"}'

@@ -1,7 +1,8 @@
 """The ACP check order (SPEC §9.3) and the call of a method's handler.
 
 For each text message: the caller's rate-limit bucket empty ⇒ 4290 `rate limit exceeded`; not JSON (or
-JSON the gateway does not accept: lone surrogates, deep nesting) ⇒ -32700 (the socket stays open); not a
+nested too deep to read) ⇒ -32700 (the socket stays open); a JSON object the gateway does not accept
+(a lone surrogate, deep nesting inside params) ⇒ 1000 naming the problem, answered by its id; not a
 JSON-RPC 2.0 request ⇒ -32600; a mutating method before `system.hello` ⇒ -32600; the method's capability
 (`acp.mutate` for mutating methods, else `acp.read`) missing from the policy ⇒ 1000, audited; unknown
 method ⇒ -32601; a daemon-wide method called with a key scoped to agents ⇒ 1000. A request without `id`
@@ -13,16 +14,17 @@ agents of the data they touch against the caller's key, `DAEMON` methods are for
 unscoped keys only.
 """
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from goclaw_actors.errors import StoreError
 from goclaw_actors.http.acp.connection import AcpConnection
 from goclaw_actors.http.acp.errors import (
-    INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, RATE_LIMITED, AcpError, ConnectionGone,
+    INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, RATE_LIMITED, AcpError, ConnectionGone,
     invalid,
 )
-from goclaw_actors.http.json_input import InvalidJson, parse_json
+from goclaw_actors.http.json_input import InvalidJson, is_scalar_text, parse_json
 from goclaw_actors.http.route_access import Scope
 from goclaw_actors.logs.system_log import get_logger
 
@@ -74,16 +76,19 @@ class Dispatcher:
         self.methods = methods
 
     def __call__(self, conn: AcpConnection, raw: str) -> None:
+        refusal = None
         try:
             message = parse_json(raw)
-        except InvalidJson:
-            message = InvalidJson
+        except InvalidJson as exc:
+            message, refusal = _unacceptable(raw), exc
         if not conn.admit():  # every message counts, answerable or not
-            request_id = message.get("id") if isinstance(message, dict) else None
-            conn.reply(_error(request_id, RATE_LIMITED, "rate limit exceeded"))
+            conn.reply(_error(_request_id(message), RATE_LIMITED, "rate limit exceeded"))
             return
-        if message is InvalidJson:
-            conn.reply(_error(None, PARSE_ERROR, "parse error"))
+        if refusal is not None:
+            if message is None:  # not JSON at all
+                conn.reply(_error(None, PARSE_ERROR, "parse error"))
+            elif "id" in message:  # JSON, but holding text the daemon refuses (e.g. a lone surrogate)
+                conn.reply(_error(_request_id(message), INVALID_PARAMS, str(refusal)))
             return
         if not _is_request(message):
             request_id = message.get("id") if isinstance(message, dict) else None
@@ -130,6 +135,23 @@ class Dispatcher:
             call.ctx.audit("deny", capability, DENY_REASON, subject=call.method)
         except Exception as exc:  # the denial stands even when it cannot be recorded
             log.error("audit of an ACP denial failed", method=call.method, error=repr(exc))
+
+
+def _unacceptable(raw: str) -> dict[str, Any] | None:
+    """The request parse_json refused, when it is at least a JSON object (so it can be answered by id)."""
+    try:
+        message = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    return message if isinstance(message, dict) else None
+
+
+def _request_id(message: Any) -> Any:
+    """The id to answer `message` with: its own when that is a safe scalar, else null."""
+    request_id = message.get("id") if isinstance(message, dict) else None
+    if isinstance(request_id, str) and not is_scalar_text(request_id):
+        return None
+    return request_id if isinstance(request_id, (str, int, float)) or request_id is None else None
 
 
 def _is_request(message: Any) -> bool:
