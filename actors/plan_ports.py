@@ -1,49 +1,15 @@
-"""What the plan runner uses of the daemon: the store, reads, the event bus, the plans and the audit."""
+"""What the plan runner uses of the daemon: the daemon ports plus the configured plans and approval timeout."""
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable
 
-import pykka
-
-from actors.bus_watch import BusWatch
-from actors.event_bus import Publish
-from actors.store_client import StoreClient
-from goclaw_actors.broadcasts import broadcast_event
+from actors.daemon_ports import DaemonPorts
 from goclaw_actors.plans.plan_config import Plan
-from goclaw_actors.store.read_pool import ReadPool
-
-BROADCAST_SECONDS = 5.0
-
-Audit = Callable[[str, str, str, str], None]
-"""Records a decision: `audit(decision, action, reason, subject)` (logs/audit.jsonl and the audit_log table)."""
 
 
 @dataclass
-class PlanPorts:
-    """Routes to the rest of the daemon, resolved on each use (actors behind them may restart)."""
+class PlanPorts(DaemonPorts):
+    """DaemonPorts with the valid configured plans (checked against the active agents) and the approval timeout."""
 
-    store: StoreClient
-    reads: ReadPool
-    bus: Callable[[], pykka.ActorProxy | None]  # the event bus while it runs
-    plans: Callable[[], list[Plan]]  # the valid configured plans, checked against the active agents
-    audit: Audit
-    approval_timeout_seconds: float
-
-    def call(self, op: str, **kwargs: Any) -> Any:
-        """One durable write (an op of SqliteQueue), committed when this returns."""
-        return self.store.call(op, **kwargs)
-
-    def read(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """`fn(conn, *args)` on a pooled read connection."""
-        return self.reads.run(fn, *args)
-
-    def watch(self, **filters: Any) -> BusWatch:
-        """A live subscription to committed events (filters of EventBus.subscribe)."""
-        return BusWatch(self.bus(), **filters)
-
-    def broadcast(self, method: str, params: dict[str, Any]) -> None:
-        """Deliver a broadcast notification to every ACP client; returns once the bus has handed it out."""
-        bus = self.bus()
-        if bus is None:
-            raise pykka.ActorDeadError("event_bus is not running")
-        bus.actor_ref.ask(Publish([broadcast_event(method, params)]), timeout=BROADCAST_SECONDS)
+    plans: Callable[[], list[Plan]] = lambda: []
+    approval_timeout_seconds: float = 60.0

@@ -9,8 +9,6 @@ from goclaw_actors.plans.plan_lookup import configured_plans
 from goclaw_actors.store.sqlite_reads import active_agent_ids
 from supervisors.runtime import Runtime
 
-DEFAULT_APPROVAL_TIMEOUT_SECONDS = 60
-
 
 def plan_ports(rt: Runtime) -> PlanPorts:
     """The PlanRunner's view of the daemon."""
@@ -18,9 +16,8 @@ def plan_ports(rt: Runtime) -> PlanPorts:
     def plans() -> list[Plan]:
         return configured_plans(rt.config, rt.reads.run(active_agent_ids))
 
-    timeout = rt.config.get("approval_timeout_seconds", DEFAULT_APPROVAL_TIMEOUT_SECONDS) if rt.config else None
     return PlanPorts(store=rt.store, reads=rt.reads, bus=lambda: rt.registry.proxy("event_bus"), plans=plans,
-                     audit=rt.audit_decision, approval_timeout_seconds=float(timeout or DEFAULT_APPROVAL_TIMEOUT_SECONDS))
+                     audit=rt.audit_decision, approval_timeout_seconds=rt.approval_timeout_seconds())
 
 
 def start_plan_runner(rt: Runtime) -> pykka.ActorRef:

@@ -17,6 +17,7 @@ from goclaw_actors.store.read_pool import ReadPool
 from supervisors.registry import NameRegistry
 
 DEBUG_DELAY_ENV = "GOCLAW_DEBUG_TASK_DELAY_MS"
+DEFAULT_APPROVAL_TIMEOUT_SECONDS = 60.0
 
 
 @dataclass
@@ -62,6 +63,11 @@ class Runtime:
         """The Policy in force now."""
         proxy = self.registry.proxy("policy")
         return proxy.current().get(timeout=5) if proxy is not None else self.policy
+
+    def approval_timeout_seconds(self) -> float:
+        """How long a pending approval waits before it is denied (`approval_timeout_seconds`)."""
+        value = self.config.get("approval_timeout_seconds") if self.config is not None else None
+        return float(value or DEFAULT_APPROVAL_TIMEOUT_SECONDS)
 
     def processor_for(self, agent_id: str) -> Processor:
         """The processor an agent's lanes run: its brain, or the fallback reply without a provider."""

@@ -10,6 +10,7 @@ import yaml
 from goclaw_actors.atomic_file import write_atomic
 from goclaw_actors.errors import PolicyError, StartupError
 from goclaw_actors.fnv import fnv1a64_hex
+from goclaw_actors.tools.catalog import BUILTIN_TOOLS
 
 CAPABILITIES = frozenset({
     "acp.read", "acp.mutate", "tools.web_search", "tools.read_url", "tools.read_file", "tools.write_file",
@@ -37,12 +38,14 @@ allow_domains:
   - stackoverflow.com
 # allow_paths: []        # empty means only $GOCLAW_HOME/workspace
 allow_loopback: false
+# require_approval: []   # tool names or capabilities (e.g. [tools.exec, write_file]) whose calls wait
+#                        # for an operator's approval.respond (denied after approval_timeout_seconds)
 mcp:
   default: deny
   rules: []
 """
 
-_KNOWN_KEYS = {"allow_capabilities", "allow_domains", "allow_paths", "allow_loopback", "mcp"}
+_KNOWN_KEYS = {"allow_capabilities", "allow_domains", "allow_paths", "allow_loopback", "mcp", "require_approval"}
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class Policy:
     mcp_rules: tuple[dict[str, Any], ...] = ()
     checksum: str = ""
     warnings: tuple[str, ...] = field(default=())
+    approval_required: frozenset[str] = frozenset()  # tool names and capabilities whose calls need approval
 
     @property
     def version(self) -> str:
@@ -68,6 +72,10 @@ class Policy:
     def allows(self, capability: str) -> bool:
         """Whether `capability` is granted."""
         return capability in self.capabilities
+
+    def requires_approval(self, tool_name: str, capability: str) -> bool:
+        """Whether a call of `tool_name` (needing `capability`) waits for an approval (`require_approval`)."""
+        return tool_name in self.approval_required or capability in self.approval_required
 
 
 def _string_list(data: dict[str, Any], key: str) -> list[str]:
@@ -107,11 +115,17 @@ def parse_policy(text: str) -> Policy:
     # `*.example.com` is the same rule as `.example.com`: the domain and all of its subdomains.
     domains = [domain.lower()[1:] if domain.startswith("*.") else domain.lower()
                for domain in _string_list(data, "allow_domains")]
+    approval = _string_list(data, "require_approval")
+    unknown = sorted(name for name in approval
+                     if name not in CAPABILITIES and name not in BUILTIN_TOOLS and not name.startswith("mcp_"))
+    if unknown:
+        raise PolicyError(f"require_approval: unknown tool or capability: {', '.join(unknown)}")
     warnings = tuple(f"policy.yaml: unknown key {key!r} ignored" for key in sorted(data) if key not in _KNOWN_KEYS)
     return Policy(capabilities=frozenset(capabilities), domains=tuple(domains),
                   paths=tuple(_string_list(data, "allow_paths")), allow_loopback=loopback,
                   mcp_default=mcp_default, mcp_rules=tuple(rules),
-                  checksum=hashlib.sha256(text.encode("utf-8")).hexdigest(), warnings=warnings)
+                  checksum=hashlib.sha256(text.encode("utf-8")).hexdigest(), warnings=warnings,
+                  approval_required=frozenset(approval))
 
 
 def load_policy(path: Path) -> Policy:
