@@ -88,30 +88,31 @@ def normalise_host(raw: str) -> str:
         raise denied(f"invalid host {raw!r}") from None
 
 
-def embedded_ipv4(ip: Address) -> list[ipaddress.IPv4Address]:
-    """IPv4 addresses carried inside an IPv6 one (mapped, compatible, NAT64, 6to4, Teredo)."""
+def embedded_ipv4(ip: Address) -> tuple[list[ipaddress.IPv4Address], bool]:
+    """IPv4 addresses carried inside an IPv6 one, and whether the IPv6 address is only a wrapper for them
+    (mapped, compatible, NAT64) rather than a routable address of its own (6to4, Teredo)."""
     if ip.version == 4:
-        return []
-    found = []
+        return [], False
+    low = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     if ip.ipv4_mapped:
-        found.append(ip.ipv4_mapped)
+        return [ip.ipv4_mapped], True
     if int(ip) >> 32 == 0 and int(ip) > 1:  # IPv4-compatible ::a.b.c.d
-        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        return [low], True
     if ip in NAT64:
-        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
-    if ip.sixtofour:
-        found.append(ip.sixtofour)
-    if ip.teredo:
-        found.extend(ip.teredo)
-    return found
+        return [low], True
+    found = [ip.sixtofour] if ip.sixtofour else []
+    return found + list(ip.teredo or ()), False
 
 
 def address_problem(ip: Address, allow_loopback: bool) -> str | None:
     """Why `ip` may not be contacted (e.g. `private address 10.0.0.1`), or None for a public address."""
-    for inner in embedded_ipv4(ip):
-        problem = address_problem(inner, allow_loopback)
+    inner, wrapper_only = embedded_ipv4(ip)
+    for address in inner:
+        problem = address_problem(address, allow_loopback)
         if problem:
             return f"{problem} (inside {ip})"
+    if wrapper_only:
+        return None
     checks = [
         (ip in METADATA, "cloud metadata"), (ip.is_unspecified, "unspecified"),
         (ip.is_loopback, "loopback"), (ip.is_link_local, "link-local"),
