@@ -111,7 +111,7 @@ def query(db_path: Path, sql: str, *params: Any) -> list[dict[str, Any]]:
 def audit_rows(db_path: Path, task_id: str) -> list[tuple[str, str, str]]:
     """(decision, action, reason) of the audit rows a task produced, in order."""
     return [(r["decision"], r["action"], r["reason"])
-            for r in query(db_path, "SELECT * FROM audit_log WHERE trace_id = ? ORDER BY audit_id", task_id)]
+            for r in query(db_path, "SELECT * FROM audit_log WHERE trace_id = ? ORDER BY created_at, rowid", task_id)]
 
 
 def dedup_rows(db_path: Path, task_id: str) -> list[dict[str, Any]]:
