@@ -27,7 +27,7 @@ from goclaw_actors.processor import FallbackProcessor, Processor
 from goclaw_actors.store.kv_reads import AGENT_API_KEY_KV, get_kv
 from goclaw_actors.store.sqlite_loops import latest_loop_checkpoint
 from goclaw_actors.store.task_row import TaskRow
-from supervisors.tool_wiring import StoreDedup, agent_tools, tool_approvals
+from supervisors.tool_wiring import StoreDedup, agent_tools, policy_allows, task_audit, tool_approvals
 
 log = get_logger("brain")
 
@@ -104,8 +104,10 @@ def build_processor(rt: Any, agent: AgentConfig, config: Config, home: Path,
     def system_prompt(task: TaskRow) -> str:
         return with_schema_instruction(assemble(agent_prompt(agent, config, home)), task, structured, home)
 
+    audit_task = task_audit(rt, agent.agent_id)
+
     def audit(task: TaskRow, decision: str, capability: str, reason: str) -> None:
-        rt.audit_decision(decision, capability, reason, subject=agent.agent_id, trace_id=task.id)
+        audit_task(task.id, decision, capability, reason)
 
     def call_model(request, on_token):
         return provider.chat(request, on_token)
@@ -115,7 +117,7 @@ def build_processor(rt: Any, agent: AgentConfig, config: Config, home: Path,
         model=selection.model, provider_name=selection.name, call_model=call_model,
         history=lambda session_id, agent_id: rt.reads.run(session_history, session_id, agent_id),
         system_prompt=system_prompt, tools=agent_tools(rt, agent, config, home, environ),
-        allows=lambda cap: rt.current_policy().allows(cap), audit=audit, dedup=StoreDedup(rt.store),
+        allows=policy_allows(rt), audit=audit, dedup=StoreDedup(rt.store),
         approvals=tool_approvals(rt), check_input=input_checker(log.warn),
         prepare_history=history_compactor(
             call_model, selection.model, selection.name, config.get("context_limits"), 4096,

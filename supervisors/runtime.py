@@ -11,12 +11,14 @@ from actors.policy_actor import CurrentPolicyVersion
 from actors.store_client import StoreClient
 from goclaw_actors.processor import DelayedProcessor, FallbackProcessor, Processor
 from goclaw_actors.config.model import AgentConfig
+from goclaw_actors.logs.system_log import get_logger
 from goclaw_actors.queue.lane_settings import LaneSettings
 from goclaw_actors.store.sqlite_reads import active_agents
 from goclaw_actors.store.read_pool import ReadPool
 from supervisors.registry import NameRegistry
 
 DEBUG_DELAY_ENV = "GOCLAW_DEBUG_TASK_DELAY_MS"
+log = get_logger("runtime")
 DEFAULT_APPROVAL_TIMEOUT_SECONDS = 60.0
 
 
@@ -51,13 +53,20 @@ class Runtime:
         return self._policy.ask(CurrentPolicyVersion(), timeout=5)
 
     def audit_decision(self, decision: str, action: str, reason: str, subject: str | None = None,
-                       trace_id: str | None = None) -> None:
-        """Record a security decision in logs/audit.jsonl and the audit_log table (SPEC §11.2)."""
+                       trace_id: str | None = None, wait: bool = True) -> None:
+        """Record a security decision in logs/audit.jsonl and the audit_log table (SPEC §11.2). With
+        `wait=False` the table row is queued behind the caller's later writes instead of awaited (the
+        file line is written either way); a failure to store it is logged."""
         policy_version = self.policy_version()
         if self.audit is not None:
             self.audit.write(decision, action, reason, policy_version, subject=subject, trace_id=trace_id)
-        self.store.call("write_audit", action=action, decision=decision, reason=reason,
-                        policy_version=policy_version, subject=subject, trace_id=trace_id)
+        fields = dict(action=action, decision=decision, reason=reason, policy_version=policy_version,
+                      subject=subject, trace_id=trace_id)
+        if wait:
+            self.store.call("write_audit", **fields)
+        else:
+            self.store.send("write_audit", lambda exc: log.error("audit row not stored", error=str(exc),
+                                                                 action=action, trace_id=trace_id), **fields)
 
     def current_policy(self) -> Any:
         """The Policy in force now."""

@@ -1,7 +1,7 @@
 """An agent's built-in tools and the tool path's ports (dedup, approvals), wired to the running daemon."""
 
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from actors.daemon_ports import DaemonPorts
 from actors.store_client import StoreClient
@@ -29,8 +29,11 @@ class StoreDedup:
         return self.store.call("dedup_begin", task_id=task_id, tool_name=tool_name, arguments=arguments)
 
     def finish(self, key: str, succeeded: bool, result: Any) -> None:
-        """Record the outcome of the call."""
-        self.store.call("dedup_finish", key=key, succeeded=succeeded, result=result)
+        """Record the outcome of the call. Not awaited: it commits before any later write of the task (the
+        store keeps their order), so a crash before it leaves the row PENDING and the call runs again."""
+        self.store.send("dedup_finish", lambda exc: log.error("tool call outcome not recorded", key=key,
+                                                              error=str(exc)),
+                        key=key, succeeded=succeeded, result=result)
 
 
 def secret_values(config: Config, home: Path, environ: Mapping[str, str]) -> frozenset[str]:
@@ -55,6 +58,19 @@ def agent_tools(rt: Any, agent: AgentConfig, config: Config, home: Path,
                   store=rt.store.call, environ=environ, secrets=secret_values(config, home, environ),
                   preferred_search=agent.preferred_search or str(config.get("preferred_search", "") or ""))
     return builtin_tools(env)
+
+
+def policy_allows(rt: Any) -> Callable[[str], bool]:
+    """Whether the policy in force now grants a capability."""
+    return lambda capability: rt.current_policy().allows(capability)
+
+
+def task_audit(rt: Any, agent_id: str) -> Callable[[str, str, str, str], None]:
+    """`audit(task_id, decision, capability, reason)`: a decision taken while a task runs (trace id = task)."""
+    def audit(task_id: str, decision: str, capability: str, reason: str) -> None:
+        rt.audit_decision(decision, capability, reason, subject=agent_id, trace_id=task_id, wait=False)
+
+    return audit
 
 
 def tool_approvals(rt: Any) -> ToolApprovals:

@@ -27,6 +27,16 @@ class Tool:
     spec: ToolSpec
     capability: str
     run: Callable[[dict[str, Any], ToolContext], str]
+    _validator: Any = field(default=None, repr=False, compare=False)
+
+    def argument_errors(self, arguments: dict[str, Any]) -> str | None:
+        """Why `arguments` do not match the tool's JSON schema, or None when they do."""
+        if self._validator is None:
+            import jsonschema  # imported on use: it slows daemon start-up by ~50 ms
+
+            self._validator = jsonschema.validators.validator_for(self.spec.parameters)(self.spec.parameters)
+        error = next(iter(self._validator.iter_errors(arguments)), None)
+        return error.message if error is not None else None
 
 
 class ToolRegistry:

@@ -68,12 +68,9 @@ def guarded_call(call: ToolCall, tools: ToolRegistry, guard: ToolGuard, context:
     if not guard.allows(capability):
         guard.audit("deny", capability, "missing_capability")
         return error_text(f'policy denied capability "{capability}"')
-    import jsonschema  # imported on use: it slows daemon start-up by ~50 ms
-
-    try:
-        jsonschema.validate(call.arguments, tool.spec.parameters)
-    except jsonschema.ValidationError as exc:
-        return error_text(f"invalid arguments for {call.name}: {exc.message}")
+    invalid = tool.argument_errors(call.arguments)
+    if invalid is not None:
+        return error_text(f"invalid arguments for {call.name}: {invalid}")
     context = replace(context, audit=lambda decision, reason: guard.audit(decision, capability, reason))
     dedup = guard.dedup if is_side_effecting(call.name) else None
     key = ""
