@@ -121,4 +121,19 @@ def _read(response: requests.Response, url: str, limits: FetchLimits) -> Fetched
     finally:
         response.close()
     body = b"".join(chunks)[: limits.max_bytes]
-    return Fetched(url, response.status_code, response.headers, body, truncated, response.encoding)
+    return Fetched(url, response.status_code, response.headers, body, truncated,
+                   declared_charset(response.headers.get("Content-Type", "")))
+
+
+def declared_charset(content_type: str) -> str | None:
+    """The `charset` parameter of a Content-Type, if any (no ISO-8859-1 default for text: pages are UTF-8)."""
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset" and value.strip():
+            charset = value.strip().strip('"\'')
+            try:
+                "".encode(charset)
+            except LookupError:
+                return None
+            return charset
+    return None

@@ -4,6 +4,8 @@ import json
 import sqlite3
 
 import pytest
+import requests
+import sseclient
 
 from goclaw_actors.timeutil import parse_db
 from tests.brain.fake_server import FakeServer
@@ -46,6 +48,10 @@ def test_an_approved_call_runs(daemon):
     details = json.loads(approval["details"])
     assert details["arguments"] == {"command": "echo approved > approved.txt"} and details["task_id"] == task_id
     assert not (daemon.home / "workspace" / "approved.txt").exists()  # nothing runs before the decision
+    stream = requests.get(daemon.url + "/api/v1/task/stream", params={"task_id": task_id}, stream=True, timeout=20,
+                          headers={"Authorization": f"Bearer {AUTH_TOKEN}"})
+    first_event = next(iter(sseclient.SSEClient(stream).events()))
+    assert json.loads(first_event.data) == {"type": "tool_call", "tool_name": "exec"}  # the waiting call is shown
     assert any(n["approval_id"] == approval["approval_id"] for n in acp.notifications_of("approval.required"))
     row = query(daemon.db_path, "SELECT * FROM approvals WHERE approval_id = ?", approval["approval_id"])[0]
     assert row["task_id"] == task_id
@@ -55,6 +61,7 @@ def test_an_approved_call_runs(daemon):
     task = wait_task(daemon.db_path, task_id)
     assert task["status"] == "SUCCEEDED" and task["reply"] == "tool said: exit code: 0"
     assert (daemon.home / "workspace" / "approved.txt").read_text() == "approved\n"
+    stream.close()
     assert audit_rows(daemon.db_path, task_id) == [("allow", "tools.exec", "tool_call")]
     decided = query(daemon.db_path, "SELECT decision, reason FROM audit_log WHERE subject = ?", approval["approval_id"])
     assert decided == [{"decision": "allow", "reason": "approval_approved"}]

@@ -93,3 +93,12 @@ def test_a_303_after_a_post_continues_with_get():
     with FakeServer(handler=answer) as server:
         fetched = fetch(server.url + "/form", guard_for(), method="POST", body=b"{}")
     assert fetched.text() == "got" and [s.method for s in server.seen] == ["POST", "GET"]
+
+
+def test_text_is_utf_8_unless_a_charset_is_declared():
+    page = "café".encode()
+    with FakeServer([Reply(body=page, headers={"Content-Type": "text/html"})]) as server:
+        assert fetch(server.url + "/", guard_for()).text() == "café"
+    with FakeServer([Reply(body="café".encode("latin-1"), headers={"Content-Type": "text/plain; charset=ISO-8859-1"})
+                     ]) as server:
+        assert fetch(server.url + "/", guard_for()).text() == "café"
