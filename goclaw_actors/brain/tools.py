@@ -55,9 +55,5 @@ class ToolRegistry:
         return [self._tools[name].spec for name in sorted(self._tools)
                 if allows is None or allows(self._tools[name].capability)]
 
-    def names(self) -> list[str]:
-        """Every tool's name, sorted."""
-        return sorted(self._tools)
-
     def __len__(self) -> int:
         return len(self._tools)

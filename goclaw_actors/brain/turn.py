@@ -11,10 +11,10 @@ from goclaw_actors.brain.providers.base import (CONTEXT_OVERFLOW, SAMPLING_FIELD
 from goclaw_actors.brain.tool_loop import (DEFAULT_MAX_TOOL_TURNS, CallModel, LoopResult, client_tool_specs,
                                            run_tool_loop)
 from goclaw_actors.brain.tools import ToolContext, ToolRegistry
-from goclaw_actors.tools.guarded_call import Approvals, Dedup, ToolGuard
 from goclaw_actors.processor import Emit
 from goclaw_actors.store.sqlite_tasks import estimate_tokens
 from goclaw_actors.store.task_row import TaskRow
+from goclaw_actors.tools.guarded_call import Approvals, Dedup, ToolGuard
 
 BRAIN_ERROR_PREFIX = "brain respond: "
 
@@ -99,7 +99,8 @@ class BrainProcessor:
         deps = self.deps
         streaming = bool(task.payload.get("stream"))
         client_tools = frozenset(spec.name for spec in client_tool_specs(task.payload.get("client_tools") or []))
-        guard = ToolGuard(deps.allows, lambda decision, capability, reason: deps.audit(task, decision, capability, reason),
+        guard = ToolGuard(deps.allows,
+                          lambda decision, capability, reason: deps.audit(task, decision, capability, reason),
                           deps.dedup, deps.approvals)
         return run_tool_loop(
             request, deps.call_model, deps.tools, guard, ToolContext(task.id, task.session_id, task.agent_id, emit),

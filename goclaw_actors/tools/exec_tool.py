@@ -138,6 +138,23 @@ def format_result(result: Completed) -> str:
     return "\n".join(parts)
 
 
+def sandboxed(env: ToolEnv, settings: SandboxSettings, command: str, cwd: Path,
+              child_env: dict[str, str]) -> tuple[list[str], dict[str, str], Callable[[], None]]:
+    """argv, environment and timeout action of a command run in the Docker sandbox; raises ToolError
+    (and runs nothing) when Docker does not answer."""
+    problem = docker_problem(env.environ)
+    if problem:
+        raise ToolError(f"docker sandbox unavailable: {problem} (tools.shell.sandbox is on, so the command was "
+                        f"not run)")
+    name = f"goclaw-exec-{uuid.uuid4().hex[:12]}"
+    process_env = client_environment(child_env, env.environ)
+
+    def kill_container() -> None:
+        subprocess.run(["docker", "kill", name], env=process_env, capture_output=True, timeout=10)
+
+    return docker_command(settings, command, env.workspace, cwd, child_env, name), process_env, kill_container
+
+
 def run_exec(env: ToolEnv, arguments: dict[str, Any], context: ToolContext) -> str:
     """The tool: check, run (sandboxed when configured), and report the outcome."""
     command = arguments["command"]
@@ -146,21 +163,12 @@ def run_exec(env: ToolEnv, arguments: dict[str, Any], context: ToolContext) -> s
     timeout = min(int(arguments.get("timeout_sec") or DEFAULT_TIMEOUT_SECONDS), MAX_TIMEOUT_SECONDS)
     child_env = child_environment(env.environ, env.workspace, env.config("tools.shell.env_allow", None) or [],
                                   env.secrets)
-    sandbox = SandboxSettings.from_config(env.config)
-    on_timeout: Callable[[], None] = lambda: None
-    if sandbox.enabled:
-        problem = docker_problem(env.environ)
-        if problem:
-            raise ToolError(f"docker sandbox unavailable: {problem} (tools.shell.sandbox is on, so the command "
-                            f"was not run)")
-        name = f"goclaw-exec-{uuid.uuid4().hex[:12]}"
-        argv = docker_command(sandbox, command, env.workspace, cwd, child_env, name)
-        process_env = client_environment(child_env, env.environ)
-        on_timeout = lambda: subprocess.run(["docker", "kill", name], env=process_env, capture_output=True,  # noqa: E731
-                                            timeout=10)
-        cwd = env.workspace
+    settings = SandboxSettings.from_config(env.config)
+    if settings.enabled:
+        argv, process_env, on_timeout = sandboxed(env, settings, command, cwd, child_env)
+        cwd = env.workspace  # the docker client's own directory; the command's is set with -w
     else:
-        argv, process_env = ["sh", "-c", command], child_env
+        argv, process_env, on_timeout = ["sh", "-c", command], child_env, (lambda: None)
     result = run_process(argv, cwd, process_env, timeout, on_timeout=on_timeout)
     if result.timed_out:
         raise ToolError(f"command timed out after {timeout}s\n" + format_result(result))

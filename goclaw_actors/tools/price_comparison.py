@@ -15,8 +15,9 @@ from goclaw_actors.tools.web_search import search
 SCHEMA = {"type": "object", "properties": {
     "prompt": {"type": "string", "minLength": 1, "description": "what to compare, e.g. a product name"},
     "session_id": {"type": "string"}}, "required": ["prompt"]}
-_PRICE = re.compile(r"(?P<cur>[$€£¥]|USD|EUR|GBP)\s?(?P<num>\d{1,3}(?:[,.\s]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)"
-                    r"|(?P<num2>\d{1,3}(?:[,.]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)\s?(?P<cur2>€|EUR|USD|GBP)")
+_AMOUNT = r"\d{1,3}(?:[,.]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+_PRICE = re.compile(rf"(?P<cur>[$€£¥]|USD|EUR|GBP)\s?(?P<num>{_AMOUNT})"
+                    rf"|(?P<num2>{_AMOUNT})\s?(?P<cur2>€|EUR|USD|GBP)")
 
 
 def parse_price(text: str) -> tuple[str, float] | None:

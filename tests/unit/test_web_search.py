@@ -10,7 +10,8 @@ from tests.unit.tool_fixtures import context, make_env
 
 LOOPBACK_POLICY = "allow_loopback: true\nallow_capabilities: [tools.web_search]\n"
 DDG_PAGE = """<html><body>
-<div class="result"><a class="result__a" href="//duckduckgo.com/l/?uddg=https%3A%2F%2Fshop.example%2Fa&rut=x">Widget A</a>
+<div class="result">
+  <a class="result__a" href="//duckduckgo.com/l/?uddg=https%3A%2F%2Fshop.example%2Fa&rut=x">Widget A</a>
   <a class="result__snippet">Widget A for only $19.99 today</a></div>
 <div class="result"><a class="result__a" href="https://other.example/b">Widget B</a>
   <div class="result__snippet">Widget B costs $7.50</div></div>
