@@ -12,7 +12,7 @@ from goclaw_actors.home import TOKEN_ENV, read_auth_token
 from goclaw_actors.logs.system_log import get_logger
 from goclaw_actors.store.sqlite_dedup import DedupDecision
 from goclaw_actors.tools.builtin import builtin_tools
-from goclaw_actors.tools.shell_env import is_secret_name, refused_names
+from goclaw_actors.tools.shell_env import env_allow_names, is_secret_name, refused_names
 from goclaw_actors.tools.tool_env import ToolEnv
 
 log = get_logger("tools")
@@ -50,7 +50,7 @@ def secret_values(config: Config, home: Path, environ: Mapping[str, str]) -> fro
 def agent_tools(rt: Any, agent: AgentConfig, config: Config, home: Path,
                 environ: Mapping[str, str]) -> ToolRegistry:
     """Every built-in tool for `agent` (offered and allowed per the policy in force at each call)."""
-    refused = refused_names(config.get("tools.shell.env_allow", None) or [])
+    refused = refused_names(env_allow_names(config.get("tools.shell.env_allow", None)))
     if refused:
         log.warn("tools.shell.env_allow names secret-looking variables; they are never passed",
                  names=",".join(refused))

@@ -24,7 +24,7 @@ from goclaw_actors.tools.command_check import check_command
 from goclaw_actors.tools.docker_sandbox import SandboxSettings, client_environment, docker_command, docker_problem
 from goclaw_actors.tools.errors import ToolError
 from goclaw_actors.tools.path_jail import allowed_roots, jail
-from goclaw_actors.tools.shell_env import child_environment
+from goclaw_actors.tools.shell_env import child_environment, env_allow_names
 from goclaw_actors.tools.tool_env import ToolEnv
 
 DEFAULT_TIMEOUT_SECONDS = 30
@@ -161,8 +161,8 @@ def run_exec(env: ToolEnv, arguments: dict[str, Any], context: ToolContext) -> s
     check_command(command)
     cwd = working_directory(env, arguments.get("working_dir"))
     timeout = min(int(arguments.get("timeout_sec") or DEFAULT_TIMEOUT_SECONDS), MAX_TIMEOUT_SECONDS)
-    child_env = child_environment(env.environ, env.workspace, env.config("tools.shell.env_allow", None) or [],
-                                  env.secrets)
+    env_allow = env_allow_names(env.config("tools.shell.env_allow", None))
+    child_env = child_environment(env.environ, env.workspace, env_allow, env.secrets)
     settings = SandboxSettings.from_config(env.config)
     if settings.enabled:
         argv, process_env, on_timeout = sandboxed(env, settings, command, cwd, child_env)

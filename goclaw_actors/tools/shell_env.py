@@ -6,7 +6,7 @@ A child sees `PATH`, `HOME` (the workspace), `LANG`, `TZ` and the variables name
 """
 
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from goclaw_actors.redaction import is_secret_key
 
@@ -43,6 +43,13 @@ def child_environment(environ: Mapping[str, str], workspace: Path, env_allow: It
             continue
         env[name] = value
     return env
+
+
+def env_allow_names(value: Any) -> list[str]:
+    """`tools.shell.env_allow` as a list of names (a single name or a comma-separated string is accepted)."""
+    if isinstance(value, str):
+        value = value.split(",")
+    return [str(name).strip() for name in value or [] if str(name).strip()]
 
 
 def refused_names(env_allow: Iterable[str]) -> list[str]:
