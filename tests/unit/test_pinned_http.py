@@ -102,3 +102,16 @@ def test_text_is_utf_8_unless_a_charset_is_declared():
     with FakeServer([Reply(body="café".encode("latin-1"), headers={"Content-Type": "text/plain; charset=ISO-8859-1"})
                      ]) as server:
         assert fetch(server.url + "/", guard_for()).text() == "café"
+
+
+def test_https_connects_to_the_vetted_address_with_the_name_for_sni_and_certificate():
+    import requests
+
+    from goclaw_actors.tools.pinned_http import PinnedAdapter
+
+    vetted = check_url("https://example.com/x", ["example.com"], False, resolve=lambda host, port: ["93.184.216.34"])
+    pool = PinnedAdapter(vetted).get_connection_with_tls_context(
+        requests.Request("GET", vetted.url).prepare(), verify=True)
+    connection = pool._new_conn()  # not connected: no traffic leaves this machine
+    assert (pool.host, pool.port, pool.assert_hostname) == ("93.184.216.34", 443, "example.com")
+    assert (connection.host, connection.server_hostname) == ("93.184.216.34", "example.com")
