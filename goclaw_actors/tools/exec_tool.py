@@ -1,8 +1,9 @@
 """`exec{command, working_dir?, timeout_sec?}` (SPEC §5.2): a checked shell command in a scrubbed environment.
 
 The command is checked (command_check.py), runs via `sh -c` in the working directory (path policy;
-default the workspace) or in the Docker sandbox, in its own process group that is killed on timeout,
-and dies with the daemon (so a crash never leaves it to finish a side effect behind a retried call).
+default the workspace) or in the Docker sandbox, in its own process group that is killed on timeout;
+the shell gets SIGKILL when the daemon dies (PR_SET_PDEATHSIG), so a crash does not leave it to finish a
+side effect behind a retried call (a command it put in the background may outlive it).
 stdout and stderr are each kept to 8 KB and redacted.
 """
 
