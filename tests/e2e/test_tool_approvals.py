@@ -81,3 +81,24 @@ def test_a_denied_call_does_not_run_and_the_model_is_told(daemon):
     assert not (daemon.home / "workspace" / "denied.txt").exists()
     assert audit_rows(daemon.db_path, task_id) == [("deny", "tools.exec", "approval_denied")]
     acp.close()
+
+
+def test_an_approval_nobody_decides_is_denied_at_its_expiry(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    with FakeServer(handler=tool_model) as model:
+        env = write_tool_home(home, model.url, all_tools_policy(require_approval=["exec"]),
+                              {"approval_timeout_seconds": 1})
+        daemon = DaemonProcess(home, env=env).start().wait_healthy()
+        task_id = exec_task(daemon, "echo late > late.txt")
+        task = wait_task(daemon.db_path, task_id)
+        approval = query(daemon.db_path, "SELECT * FROM approvals WHERE task_id = ?", task_id)[0]
+        assert approval["status"] == "DENIED"
+        assert task["reply"] == (f'tool said: error: approval expired: tool "exec" was not run (denied by default, '
+                                 f'{approval["approval_id"]})')
+        assert not (home / "workspace" / "late.txt").exists()
+        assert audit_rows(daemon.db_path, task_id) == [("deny", "tools.exec", "approval_timeout_default_deny")]
+        expiry = query(daemon.db_path, "SELECT action, decision, reason FROM audit_log WHERE subject = ?",
+                       approval["approval_id"])
+        assert expiry == [{"action": "approval.expire", "decision": "deny", "reason": "approval_timeout_default_deny"}]
+        assert daemon.terminate() == 0
