@@ -1,6 +1,6 @@
 """How actors talk to the store: write requests answered after their group commit."""
 
-from typing import Any
+from typing import Any, Callable
 
 import gevent
 import pykka
@@ -62,3 +62,15 @@ class StoreClient:
     def call(self, op: str, **kwargs: Any) -> Any:
         """Submit one write and wait for its committed value (or raise its error)."""
         return self.result(self.submit(op, **kwargs))
+
+    def send(self, op: str, on_error: Callable[[Exception], None], **kwargs: Any) -> None:
+        """Queue one write without waiting for its commit (it commits in order with later writes); a failure
+        is handed to `on_error` from a green thread."""
+        future = self.submit(op, **kwargs)
+        gevent.spawn(self._report, future, on_error)
+
+    def _report(self, future: pykka.Future, on_error: Callable[[Exception], None]) -> None:
+        try:
+            self.result(future)
+        except Exception as exc:  # noqa: BLE001 - the writer is gone; its error goes to the caller's handler
+            on_error(exc)

@@ -19,7 +19,6 @@ from goclaw_actors.brain.provider_selection import (ProviderSelection, build_pro
 from goclaw_actors.brain.embedded.provider import EmbeddedProvider
 from goclaw_actors.brain.providers.base import UNKNOWN, Provider, ProviderError
 from goclaw_actors.brain.system_prompt import agent_prompt, assemble
-from goclaw_actors.brain.tools import ToolRegistry
 from goclaw_actors.brain.turn import BrainProcessor, TurnDeps
 from goclaw_actors.brain.turn_features import (history_compactor, input_checker, reply_finisher,
                                                with_schema_instruction)
@@ -30,6 +29,7 @@ from goclaw_actors.processor import FallbackProcessor, Processor
 from goclaw_actors.store.kv_reads import get_kv
 from goclaw_actors.store.sqlite_loops import latest_loop_checkpoint
 from goclaw_actors.store.task_row import TaskRow
+from supervisors.tool_wiring import StoreDedup, agent_tools, policy_allows, task_audit, tool_approvals
 
 log = get_logger("brain")
 
@@ -117,8 +117,10 @@ def build_processor(rt: Any, agent: AgentConfig, config: Config, home: Path,
     def system_prompt(task: TaskRow) -> str:
         return with_schema_instruction(prompt, task, structured, home)
 
+    audit_task = task_audit(rt, agent.agent_id)
+
     def audit(task: TaskRow, decision: str, capability: str, reason: str) -> None:
-        rt.audit_decision(decision, capability, reason, subject=agent.agent_id, trace_id=task.id)
+        audit_task(task.id, decision, capability, reason)
 
     def call_model(request, on_token):
         return provider.chat(request, on_token)
@@ -127,8 +129,9 @@ def build_processor(rt: Any, agent: AgentConfig, config: Config, home: Path,
     deps = TurnDeps(
         model=selection.model, provider_name=selection.name, call_model=call_model,
         history=lambda session_id, agent_id: rt.reads.run(session_history, session_id, agent_id),
-        system_prompt=system_prompt, tools=ToolRegistry(), allows=lambda cap: rt.current_policy().allows(cap),
-        audit=audit, check_input=input_checker(log.warn),
+        system_prompt=system_prompt, tools=agent_tools(rt, agent, config, home, environ),
+        allows=policy_allows(rt), audit=audit, dedup=StoreDedup(rt.store),
+        approvals=tool_approvals(rt), check_input=input_checker(log.warn),
         prepare_history=history_compactor(
             call_model, selection.model, selection.name, config.get("context_limits"), 4096,
             lambda session_id, agent_id, ids, summary: rt.store.call(

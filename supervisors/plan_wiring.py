@@ -4,7 +4,6 @@ import pykka
 
 from actors.plan_ports import PlanPorts
 from actors.plan_runner import PlanRunner
-from goclaw_actors.approval_flow import approval_timeout_seconds
 from goclaw_actors.plans.plan_config import Plan
 from goclaw_actors.plans.plan_lookup import configured_plans
 from goclaw_actors.store.sqlite_reads import active_agent_ids
@@ -17,9 +16,8 @@ def plan_ports(rt: Runtime) -> PlanPorts:
     def plans() -> list[Plan]:
         return configured_plans(rt.config, rt.reads.run(active_agent_ids))
 
-    return PlanPorts(store=rt.store, reads=rt.reads, bus=lambda: rt.registry.proxy("event_bus"), plans=plans,
-                     audit=rt.audit_decision, broadcast=rt.broadcast,
-                     approval_timeout_seconds=lambda: approval_timeout_seconds(rt.config))
+    return PlanPorts(store=rt.store, reads=rt.reads, bus=lambda: rt.registry.proxy("event_bus"),
+                     audit=rt.audit_decision, approval_timeout_seconds=rt.approval_timeout_seconds, plans=plans)
 
 
 def start_plan_runner(rt: Runtime) -> pykka.ActorRef:

@@ -8,14 +8,15 @@ from typing import Any, Callable
 
 import pykka
 
+from actors.daemon_ports import DaemonPorts
 from actors.event_bus import Publish
 from actors.policy_actor import CurrentPolicyVersion
 from actors.store_client import StoreClient
-from goclaw_actors.approval_flow import ApprovalPorts
-from goclaw_actors.broadcasts import broadcast_event
+from goclaw_actors.approval_flow import ApprovalPorts, approval_timeout_seconds
 from goclaw_actors.processor import DelayedProcessor, FallbackProcessor, Processor
 from goclaw_actors.config.agent_entry import agent_from_row
 from goclaw_actors.config.model import AgentConfig
+from goclaw_actors.logs.system_log import get_logger
 from goclaw_actors.queue.lane_settings import LaneSettings
 from goclaw_actors.redaction import redact_text
 from goclaw_actors.store.sqlite_reads import active_agents
@@ -24,7 +25,7 @@ from goclaw_actors.store.read_pool import ReadPool
 from supervisors.registry import NameRegistry
 
 DEBUG_DELAY_ENV = "GOCLAW_DEBUG_TASK_DELAY_MS"
-BROADCAST_SECONDS = 10.0  # the bus hands a broadcast to every watcher within this
+log = get_logger("runtime")
 
 
 @dataclass
@@ -60,31 +61,44 @@ class Runtime:
 
     def broadcast(self, method: str, params: dict[str, Any]) -> None:
         """Deliver a broadcast notification to every ACP client; returns once the bus has handed it out."""
-        ref = self.registry.lookup("event_bus")
-        if ref is None:
-            raise pykka.ActorDeadError("event_bus is not running")
-        ref.ask(Publish([broadcast_event(method, params)]), timeout=BROADCAST_SECONDS)
+        self.daemon_ports().broadcast(method, params)
 
     def audit_decision(self, decision: str, action: str, reason: str, subject: str | None = None,
-                       trace_id: str | None = None) -> None:
+                       trace_id: str | None = None, wait: bool = True) -> None:
         """Record a security decision, redacted (SPEC §5.6), in logs/audit.jsonl and the audit_log table
-        (SPEC §11.2); `trace_id` is the task id when a task made it."""
+        (SPEC §11.2); `trace_id` is the task id when a task made it. With `wait=False` the table row is
+        queued behind the caller's later writes instead of awaited (the file line is written either way);
+        a failure to store it is logged."""
         policy_version = self.policy_version()
         reason = redact_text(reason)
         subject = redact_text(subject) if subject else subject
         if self.audit is not None:
             self.audit.write(decision, action, reason, policy_version, subject=subject, trace_id=trace_id)
-        self.store.call("write_audit", action=action, decision=decision, reason=reason,
-                        policy_version=policy_version, subject=subject, trace_id=trace_id)
+        fields = dict(action=action, decision=decision, reason=reason, policy_version=policy_version,
+                      subject=subject, trace_id=trace_id)
+        if wait:
+            self.store.call("write_audit", **fields)
+        else:
+            self.store.send("write_audit", lambda exc: log.error("audit row not stored", error=str(exc),
+                                                                 action=action, trace_id=trace_id), **fields)
+
+    def daemon_ports(self) -> DaemonPorts:
+        """Routes to the store, reads, bus, audit and approval timeout for green threads working for the daemon."""
+        return DaemonPorts(store=self.store, reads=self.reads, bus=lambda: self.registry.proxy("event_bus"),
+                           audit=self.audit_decision, approval_timeout_seconds=self.approval_timeout_seconds)
 
     def approvals(self) -> ApprovalPorts:
         """The approval flow's view of the daemon: the store, the audit and the broadcasts."""
-        return ApprovalPorts(call=self.store.call, audit=self.audit_decision, broadcast=self.broadcast)
+        return self.daemon_ports().approvals()
 
     def current_policy(self) -> Any:
         """The Policy in force now."""
         proxy = self.registry.proxy("policy")
         return proxy.current().get(timeout=5) if proxy is not None else self.policy
+
+    def approval_timeout_seconds(self) -> float:
+        """How long a pending approval waits before it is denied (`approval_timeout_seconds` in force)."""
+        return approval_timeout_seconds(self.config)
 
     def processor_for(self, agent_id: str) -> Processor:
         """The processor an agent's lanes run: its brain, or the fallback reply without a provider."""

@@ -1,20 +1,18 @@
 """The tool loop of one turn: model → tool calls → checked execution → results → model (SPEC §4.7)."""
 
-import json
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
-
 
 from goclaw_actors.brain.providers.base import (RATE_LIMIT, TIMEOUT, ChatRequest, ChatResponse, OnToken,
                                                 ProviderError, ToolCall, ToolSpec, Usage)
 from goclaw_actors.brain.tools import ToolContext, ToolRegistry
+from goclaw_actors.tools.guarded_call import ToolGuard, guarded_call
 
 DEFAULT_MAX_TOOL_TURNS = 3
 TOOLS_UNAVAILABLE_NOTE = "[Note: tools were unavailable for this response]\n\n"
 TRANSIENT_CLASSES = (RATE_LIMIT, TIMEOUT)
 
 CallModel = Callable[[ChatRequest, OnToken | None], ChatResponse]
-Audit = Callable[[str, str, str], None]  # (decision, capability, reason)
 
 
 @dataclass
@@ -28,8 +26,8 @@ class LoopResult:
     note: str = ""
 
 
-def run_tool_loop(request: ChatRequest, call_model: CallModel, tools: ToolRegistry,
-                  allows: Callable[[str], bool], audit: Audit, context: ToolContext,
+def run_tool_loop(request: ChatRequest, call_model: CallModel, tools: ToolRegistry, guard: ToolGuard,
+                  context: ToolContext,
                   on_token: OnToken | None = None, client_tools: frozenset[str] = frozenset(),
                   max_tool_turns: int = DEFAULT_MAX_TOOL_TURNS) -> LoopResult:
     """Call the model, run the tool calls it makes (at most `max_tool_turns` rounds), return its answer."""
@@ -53,7 +51,7 @@ def run_tool_loop(request: ChatRequest, call_model: CallModel, tools: ToolRegist
                          "tool_calls": [c.as_message_dict() for c in response.tool_calls]})
         for tool_call in response.tool_calls:
             context.emit({"type": "tool_call", "tool_name": tool_call.name})
-            output = execute_tool(tool_call, tools, allows, audit, context)
+            output = guarded_call(tool_call, tools, guard, context)
             messages.append({"role": "tool", "tool_call_id": tool_call.id, "name": tool_call.name,
                              "content": output})
     return result
@@ -68,29 +66,6 @@ def _call(request: ChatRequest, call_model: CallModel, on_token: OnToken | None,
             raise
     result.note = TOOLS_UNAVAILABLE_NOTE
     return call_model(replace(request, tools=[], tool_choice=None), on_token)
-
-
-def execute_tool(call: ToolCall, tools: ToolRegistry, allows: Callable[[str], bool], audit: Audit,
-                 context: ToolContext) -> str:
-    """Run one tool call after the policy and schema checks; errors come back as text for the model."""
-    tool = tools.get(call.name)
-    if tool is None:
-        return f"error: unknown tool: {call.name}"
-    if not allows(tool.capability):
-        audit("deny", tool.capability, "missing_capability")
-        return f'error: policy denied capability "{tool.capability}"'
-    import jsonschema  # imported on use: it slows daemon start-up by ~50 ms
-
-    try:
-        jsonschema.validate(call.arguments, tool.spec.parameters)
-    except jsonschema.ValidationError as exc:
-        return f"error: invalid arguments for {call.name}: {exc.message}"
-    audit("allow", tool.capability, "tool_call")
-    try:
-        output = tool.run(call.arguments, context)
-    except Exception as exc:  # noqa: BLE001 - a failing tool is an answer for the model, not a crash
-        return f"error: {exc}"
-    return output if isinstance(output, str) else json.dumps(output)
 
 
 def _add_usage(total: Usage, more: Usage) -> None:

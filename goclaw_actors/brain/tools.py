@@ -8,12 +8,16 @@ from goclaw_actors.brain.providers.base import ToolSpec
 
 @dataclass
 class ToolContext:
-    """What a running tool knows of its call: the task, session and agent (for audit and dedup)."""
+    """What a running tool knows of its call: the task, session and agent; `emit` sends a live chunk;
+    `audit(decision, reason)` records a decision a tool takes itself (e.g. a denied search backend) under
+    the tool's capability; `call_key` is the call's idempotency key (SPEC §3.10)."""
 
     task_id: str
     session_id: str
     agent_id: str
     emit: Callable[[dict[str, Any]], None] = field(default=lambda chunk: None)
+    audit: Callable[[str, str], None] = field(default=lambda decision, reason: None)
+    call_key: str = ""
 
 
 @dataclass
@@ -23,6 +27,16 @@ class Tool:
     spec: ToolSpec
     capability: str
     run: Callable[[dict[str, Any], ToolContext], str]
+    _validator: Any = field(default=None, repr=False, compare=False)
+
+    def argument_errors(self, arguments: dict[str, Any]) -> str | None:
+        """Why `arguments` do not match the tool's JSON schema, or None when they do."""
+        if self._validator is None:
+            import jsonschema  # imported on use: it slows daemon start-up by ~50 ms
+
+            self._validator = jsonschema.validators.validator_for(self.spec.parameters)(self.spec.parameters)
+        error = next(iter(self._validator.iter_errors(arguments)), None)
+        return error.message if error is not None else None
 
 
 class ToolRegistry:
@@ -35,9 +49,11 @@ class ToolRegistry:
         """The tool called `name`, or None."""
         return self._tools.get(name)
 
-    def specs(self) -> list[ToolSpec]:
-        """Every tool's spec, by name."""
-        return [self._tools[name].spec for name in sorted(self._tools)]
+    def specs(self, allows: Callable[[str], bool] | None = None) -> list[ToolSpec]:
+        """The specs of the tools offered to the model, by name: those whose capability `allows` grants
+        (every tool without `allows`). A tool left out can still be called and is then denied and audited."""
+        return [self._tools[name].spec for name in sorted(self._tools)
+                if allows is None or allows(self._tools[name].capability)]
 
     def __len__(self) -> int:
         return len(self._tools)

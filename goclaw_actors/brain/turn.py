@@ -14,6 +14,7 @@ from goclaw_actors.brain.tools import ToolContext, ToolRegistry
 from goclaw_actors.processor import Emit
 from goclaw_actors.store.sqlite_tasks import estimate_tokens
 from goclaw_actors.store.task_row import TaskRow
+from goclaw_actors.tools.guarded_call import Approvals, Dedup, ToolGuard
 
 BRAIN_ERROR_PREFIX = "brain respond: "
 
@@ -34,6 +35,8 @@ class TurnDeps:
     tools: ToolRegistry = field(default_factory=ToolRegistry)
     allows: Callable[[str], bool] = lambda capability: False
     audit: Callable[[TaskRow, str, str, str], None] = lambda task, decision, capability, reason: None
+    dedup: Dedup | None = None
+    approvals: Approvals | None = None
     check_input: Callable[[str], None] = lambda text: None
     prepare_history: Callable[..., list[dict[str, Any]]] = lambda task, history, overflowed=False: history
     finish_reply: Callable[[TaskRow, ChatRequest, str], str] = lambda task, request, reply: reply
@@ -96,10 +99,11 @@ class BrainProcessor:
         deps = self.deps
         streaming = bool(task.payload.get("stream"))
         client_tools = frozenset(spec.name for spec in client_tool_specs(task.payload.get("client_tools") or []))
+        guard = ToolGuard(deps.allows,
+                          lambda decision, capability, reason: deps.audit(task, decision, capability, reason),
+                          deps.dedup, deps.approvals)
         return run_tool_loop(
-            request, deps.call_model, deps.tools, deps.allows,
-            lambda decision, capability, reason: deps.audit(task, decision, capability, reason),
-            ToolContext(task.id, task.session_id, task.agent_id, emit),
+            request, deps.call_model, deps.tools, guard, ToolContext(task.id, task.session_id, task.agent_id, emit),
             on_token=(lambda token: emit({"type": "token", "token": token})) if streaming else None,
             client_tools=client_tools, max_tool_turns=deps.max_tool_turns)
 
@@ -141,7 +145,7 @@ class BrainProcessor:
         if not answered_tool and (last.get("role") != "user" or str(last.get("content", "")).strip() != content):
             messages.append({"role": "user", "content": content})  # never sent twice, never missing
         sampling = task.payload.get("sampling") or {}
-        tools = self.deps.tools.specs() + client_tool_specs(task.payload.get("client_tools") or [])
+        tools = self.deps.tools.specs(self.deps.allows) + client_tool_specs(task.payload.get("client_tools") or [])
         return ChatRequest(model=self.deps.model, messages=messages, tools=tools,
                            tool_choice=task.payload.get("tool_choice"),
                            sampling={k: sampling[k] for k in SAMPLING_FIELDS if sampling.get(k) is not None},

@@ -12,6 +12,7 @@ from goclaw_actors.config.text_values import check_text, field_label, unencodabl
 from goclaw_actors.errors import ConfigError, PolicyError, StartupError
 from goclaw_actors.fnv import fnv1a64_hex
 from goclaw_actors.policy.domain_names import normalise_domain
+from goclaw_actors.tools.catalog import BUILTIN_TOOLS
 
 MAX_POLICY_BYTES = 2**20
 
@@ -41,12 +42,14 @@ allow_domains:
   - stackoverflow.com
 # allow_paths: []        # empty means only $GOCLAW_HOME/workspace
 allow_loopback: false
+# require_approval: []   # tool names or capabilities (e.g. [tools.exec, write_file]) whose calls wait
+#                        # for an operator's approval.respond (denied after approval_timeout_seconds)
 mcp:
   default: deny
   rules: []
 """
 
-_KNOWN_KEYS = {"allow_capabilities", "allow_domains", "allow_paths", "allow_loopback", "mcp"}
+_KNOWN_KEYS = {"allow_capabilities", "allow_domains", "allow_paths", "allow_loopback", "mcp", "require_approval"}
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class Policy:
     mcp_rules: tuple[dict[str, Any], ...] = ()
     checksum: str = ""
     warnings: tuple[str, ...] = field(default=())
+    approval_required: frozenset[str] = frozenset()  # tool names and capabilities whose calls need approval
 
     @property
     def version(self) -> str:
@@ -72,6 +76,10 @@ class Policy:
     def allows(self, capability: str) -> bool:
         """Whether `capability` is granted."""
         return capability in self.capabilities
+
+    def requires_approval(self, tool_name: str, capability: str) -> bool:
+        """Whether a call of `tool_name` (needing `capability`) waits for an approval (`require_approval`)."""
+        return tool_name in self.approval_required or capability in self.approval_required
 
 
 def _string_list(data: dict[str, Any], key: str, max_length: int = 4096, where: str = "") -> list[str]:
@@ -137,12 +145,18 @@ def parse_policy(text: str) -> Policy:
     # `*.example.com` is the same rule as `.example.com`: the domain and all of its subdomains.
     domains = [normalise_domain(domain, f"allow_domains[{index}]")
                for index, domain in enumerate(_string_list(data, "allow_domains"))]
+    approval = _string_list(data, "require_approval")
+    unknown = sorted(name for name in approval
+                     if name not in CAPABILITIES and name not in BUILTIN_TOOLS and not name.startswith("mcp_"))
+    if unknown:
+        raise PolicyError(f"require_approval: unknown tool or capability: {', '.join(unknown)}")
     warnings = tuple(f"policy.yaml: unknown key {field_label(key)} ignored" for key in sorted(data)
                      if key not in _KNOWN_KEYS)
     return Policy(capabilities=frozenset(capabilities), domains=tuple(domains),
                   paths=tuple(_string_list(data, "allow_paths")), allow_loopback=loopback,
                   mcp_default=mcp_default, mcp_rules=rules,
-                  checksum=hashlib.sha256(text.encode("utf-8")).hexdigest(), warnings=warnings)
+                  checksum=hashlib.sha256(text.encode("utf-8")).hexdigest(), warnings=warnings,
+                  approval_required=frozenset(approval))
 
 
 def load_policy(path: Path) -> Policy:

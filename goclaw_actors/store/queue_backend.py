@@ -12,7 +12,7 @@ from goclaw_actors.store.task_row import TaskRow
 WRITE_OPS = frozenset({
     "enqueue", "claim", "start", "claim_and_start", "heartbeat", "succeed", "fail", "cancel", "cancel_agent_backlog",
     "requeue_expired_leases", "recover_interrupted", "release_for_shutdown", "age_queued", "delete_expired",
-    "dedup_begin", "dedup_finish", "upsert_agent", "set_agent_status", "put_kv", "delete_kv",
+    "dedup_begin", "dedup_finish", "record_alert", "upsert_agent", "set_agent_status", "put_kv", "delete_kv",
     "record_policy_version", "write_audit",
     "compact_history", "save_loop_checkpoint",
     "replace_history", "enqueue_chat_with_history",

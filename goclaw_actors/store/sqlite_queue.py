@@ -1,6 +1,7 @@
 """The SQLite queue backend: every write operation of the store, on one connection."""
 
 from goclaw_actors.store.sqlite_agents import AgentSql
+from goclaw_actors.store.sqlite_alerts import AlertSql
 from goclaw_actors.store.sqlite_approvals import ApprovalSql
 from goclaw_actors.store.sqlite_chat_history import ChatHistorySql
 from goclaw_actors.store.sqlite_dedup import DedupSql
@@ -17,7 +18,8 @@ from goclaw_actors.store.sqlite_tasks import TaskLifecycleSql
 
 
 class SqliteQueue(TaskLifecycleSql, MaintenanceSql, DedupSql, AgentSql, PolicySql, HistorySql, LoopSql,
-                  ChatHistorySql, SessionSql, ApprovalSql, ScheduleSql, SkillStateSql, PlanSql, RetentionSql):
+                  ChatHistorySql, SessionSql, ApprovalSql, ScheduleSql, SkillStateSql, PlanSql, RetentionSql,
+                  AlertSql):
     """All store write operations against SQLite; methods run inside a transaction the caller opened.
 
     Usage (the store actor does this inside a group commit)::

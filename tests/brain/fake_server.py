@@ -103,7 +103,13 @@ class FakeServer:
                     body = json.loads(raw) if raw else None
                 except ValueError:
                     body = raw
-                seen = Seen("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                self._record_and_answer("POST", body)
+
+            def do_GET(self) -> None:
+                self._record_and_answer("GET", None)
+
+            def _record_and_answer(self, method: str, body: Any) -> None:
+                seen = Seen(method, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                 fake.seen.append(seen)
                 self._answer(fake._next_reply(seen))
 

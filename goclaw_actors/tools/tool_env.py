@@ -1,0 +1,33 @@
+"""What built-in tools need from the daemon, as plain values and callables (wired in supervisors/)."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from goclaw_actors.tools.pinned_http import Guard
+from goclaw_actors.tools.url_guard import Resolver, check_url, system_resolve
+
+
+@dataclass
+class ToolEnv:
+    """One agent's view for its tools: home, live policy and config, environment, store writes."""
+
+    home: Path
+    agent_id: str
+    policy: Callable[[], Any]  # the Policy in force now
+    config: Callable[[str, Any], Any]  # `config(dotted_key, default)`
+    store: Callable[..., Any]  # `store(op, **kwargs)`: one durable write, committed when it returns
+    environ: Mapping[str, str] = field(default_factory=dict)
+    secrets: frozenset[str] = frozenset()  # values (keys, tokens) never handed to a child process
+    preferred_search: str = ""
+    resolve: Resolver = system_resolve
+
+    @property
+    def workspace(self) -> Path:
+        """`$GOCLAW_HOME/workspace`: memory files and the default root of file tools and exec."""
+        return self.home / "workspace"
+
+    def guard(self) -> Guard:
+        """The URL check under the policy in force now (SPEC §5.4)."""
+        policy = self.policy()
+        return lambda url: check_url(url, policy.domains, policy.allow_loopback, self.resolve)
