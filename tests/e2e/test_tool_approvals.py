@@ -62,7 +62,8 @@ def test_an_approved_call_runs(daemon):
     assert task["status"] == "SUCCEEDED" and task["reply"] == "tool said: exit code: 0"
     assert (daemon.home / "workspace" / "approved.txt").read_text() == "approved\n"
     stream.close()
-    assert audit_rows(daemon.db_path, task_id) == [("allow", "tools.exec", "tool_call")]
+    assert audit_rows(daemon.db_path, task_id) == [("allow", "approval.respond", "approval_approved"),
+                                                   ("allow", "tools.exec", "tool_call")]
     decided = query(daemon.db_path, "SELECT decision, reason FROM audit_log WHERE subject = ?", approval["approval_id"])
     assert decided == [{"decision": "allow", "reason": "approval_approved"}]
     acp.close()
@@ -79,7 +80,8 @@ def test_a_denied_call_does_not_run_and_the_model_is_told(daemon):
     assert task["reply"] == (f'tool said: error: approval denied: tool "exec" was not run '
                              f'({approval["approval_id"]})')
     assert not (daemon.home / "workspace" / "denied.txt").exists()
-    assert audit_rows(daemon.db_path, task_id) == [("deny", "tools.exec", "approval_denied")]
+    assert audit_rows(daemon.db_path, task_id) == [("deny", "approval.respond", "approval_denied"),
+                                                   ("deny", "tools.exec", "approval_denied")]
     acp.close()
 
 
@@ -97,7 +99,8 @@ def test_an_approval_nobody_decides_is_denied_at_its_expiry(tmp_path):
         assert task["reply"] == (f'tool said: error: approval expired: tool "exec" was not run (denied by default, '
                                  f'{approval["approval_id"]})')
         assert not (home / "workspace" / "late.txt").exists()
-        assert audit_rows(daemon.db_path, task_id) == [("deny", "tools.exec", "approval_timeout_default_deny")]
+        assert audit_rows(daemon.db_path, task_id) == [("deny", "approval.expire", "approval_timeout_default_deny"),
+                                                       ("deny", "tools.exec", "approval_timeout_default_deny")]
         expiry = query(daemon.db_path, "SELECT action, decision, reason FROM audit_log WHERE subject = ?",
                        approval["approval_id"])
         assert expiry == [{"action": "approval.expire", "decision": "deny", "reason": "approval_timeout_default_deny"}]

@@ -9,7 +9,7 @@ from goclaw_actors.config.loader import load_config
 from goclaw_actors.ops.doctor import ModelSource, any_failed, render_json, render_text, run_doctor
 from goclaw_actors.ops.doctor_checks import (FAIL, PASS, SKIP, WARN, api_key_check, config_check,
                                              external_tools_check, network_check)
-from tests.brain.fake_server import FakeServer
+from tests.brain.fake_server import FakeServer, Reply
 from tests.gateway.rest_fixtures import TOKEN, running_daemon
 from tests.helpers import free_port
 
@@ -119,7 +119,7 @@ def test_network_port_held_by_a_silent_socket_or_another_program_fails(home):
         config = config_of(home, f"agents: []\nbind_addr: 127.0.0.1:{holder.getsockname()[1]}\n")
         check = network_check(config, "token")
         assert check.status == FAIL and "cannot listen" in check.detail and "bind_addr" in check.fix
-    with FakeServer([]) as other:  # answers HTTP, but not as goclaw
+    with FakeServer([Reply(404, b"not found")]) as other:  # answers HTTP, but not as goclaw
         config = config_of(home, f"agents: []\nbind_addr: 127.0.0.1:{other.port}\n")
         check = network_check(config, "token")
         assert check.status == FAIL and "another program" in check.detail
