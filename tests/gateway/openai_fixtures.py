@@ -26,7 +26,7 @@ from supervisors.health import HealthProbe
 TOKEN = "test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 HEARTBEAT_SECONDS = 0.2
-CONFIG = (f"worker_count: 1\nbind_addr: 127.0.0.1:0\ndrain_timeout_seconds: 0.2\n"
+CONFIG = (f"worker_count: 1\ndelegation_max_hops: 0\nbind_addr: 127.0.0.1:0\ndrain_timeout_seconds: 0.2\n"
           f"gateway:\n  sse_heartbeat_seconds: {HEARTBEAT_SECONDS}\n"
           "agents:\n  - agent_id: writer\n    worker_count: 1\n    max_queue_depth: 1\n"
           "  - agent_id: coder\n    worker_count: 1\n")

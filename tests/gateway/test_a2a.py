@@ -14,6 +14,7 @@ from tests.gateway.rest_fixtures import running_daemon
 from tests.helpers import wait_until
 
 CONFIG = """
+delegation_max_hops: 0
 agents:
   - agent_id: coder
     display_name: Code Smith
