@@ -148,12 +148,14 @@ def test_unknown_model_and_bad_token(daemon, client):
     assert info.value.body["code"] == "invalid_api_key"
 
 
-def test_non_retriable_upstream_errors_cost_one_upstream_call(client, once, upstream):
+def test_non_retriable_upstream_errors_cost_one_upstream_call(daemon, client, once, upstream):
     with pytest.raises(openai.BadRequestError) as info:
         client.chat.completions.create(model="goclaw-v1", messages=[user("overflow please")])
     assert info.value.body["code"] == "context_length_exceeded"
     assert CONTEXT_ERROR["message"] in info.value.body["message"]
     assert upstream.calls("overflow please") == 1
+    assert query(daemon, "SELECT status, attempt, last_error_code FROM tasks WHERE payload LIKE ?",
+                 "%overflow please%") == [("DEAD_LETTER", 1, "DEAD_LETTER_NON_RETRIABLE")]
     with pytest.raises(openai.InternalServerError) as info:
         once.chat.completions.create(model="goclaw-v1", messages=[user("bad key please")])
     assert (info.value.status_code, info.value.body["code"]) == (502, "upstream_authentication_error")
