@@ -11,7 +11,7 @@ import requests
 
 from goclaw_actors.processor import FALLBACK_REPLY, FALLBACK_STREAM_CHUNK
 from goclaw_actors.store.sqlite_tasks import estimate_tokens
-from tests.gateway.openai_fixtures import AUTH, TOKEN, gateway, script  # noqa: F401  (fixture)
+from tests.gateway.openai_fixtures import AUTH, HEL_TOOL_LO_CHOICES, TOKEN, gateway, script  # noqa: F401  (fixture)
 from tests.helpers import wait_until
 
 CALL = {"id": "call_7", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Oslo\"}"}}
@@ -113,13 +113,7 @@ def test_stream_frames_on_the_wire(gateway):
     assert len({chunk["id"] for chunk in chunks}) == 1
     task = gateway.task(task_id_of(chunks[0]["id"]))
     assert task.status == "SUCCEEDED" and task.payload["stream"] is True
-    assert [chunk["choices"][0] for chunk in chunks] == [  # the role in the first delta only
-        {"index": 0, "delta": {"role": "assistant", "content": "Hel"}, "finish_reason": None},
-        {"index": 0, "delta": {"content": "", "tool_calls": [
-            {"index": 0, "id": "call_web_search", "type": "function", "function": {"name": "web_search"}}]},
-         "finish_reason": None},
-        {"index": 0, "delta": {"content": "lo"}, "finish_reason": None},
-        {"index": 0, "delta": {}, "finish_reason": "stop"}]
+    assert [chunk["choices"][0] for chunk in chunks] == HEL_TOOL_LO_CHOICES
     assert all("usage" not in chunk for chunk in chunks[:-1])
     assert chunks[-1]["usage"] == {"prompt_tokens": 9, "completion_tokens": 2, "total_tokens": 11}
     assert_ran_once(gateway)

@@ -15,6 +15,7 @@ from goclaw_actors.http.principal import TOKEN, Principal
 from goclaw_actors.http.sse_routes import task_stream_frames
 from goclaw_actors.store.sqlite_tasks import TIMEOUT_ERROR, estimate_tokens
 from goclaw_actors.store.task_row import TaskRow
+from tests.gateway.openai_fixtures import HEL_TOOL_LO_CHOICES
 
 CALL = {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\":\"Oslo\"}"}}
 
@@ -221,13 +222,7 @@ def test_stream_frames_content_tools_final_and_usage():
     chunks = [chunks[0]] + chunks[2:]
     assert {chunk["id"] for chunk in chunks} == {"chatcmpl-t1"}
     assert all(chunk["object"] == "chat.completion.chunk" and chunk["model"] == "goclaw-v1" for chunk in chunks)
-    assert [chunk["choices"][0] for chunk in chunks] == [
-        {"index": 0, "delta": {"role": "assistant", "content": "Hel"}, "finish_reason": None},
-        {"index": 0, "delta": {"content": "", "tool_calls": [
-            {"index": 0, "id": "call_web_search", "type": "function", "function": {"name": "web_search"}}]},
-         "finish_reason": None},
-        {"index": 0, "delta": {"content": "lo"}, "finish_reason": None},
-        {"index": 0, "delta": {}, "finish_reason": "stop"}]
+    assert [chunk["choices"][0] for chunk in chunks] == HEL_TOOL_LO_CHOICES
     assert "usage" not in chunks[0]
     assert chunks[-1]["usage"] == {"prompt_tokens": 4, "completion_tokens": 1, "total_tokens": 5}
 
