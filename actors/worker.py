@@ -11,6 +11,7 @@ import pykka
 from actors.address import Address
 from actors.store_client import StoreClient
 from actors.task_streams import StreamChunk, StreamEnd
+from goclaw_actors.attempt_failure import TASK_TIMEOUT, AttemptFailure, failure_of
 from goclaw_actors.errors import GoclawError, IllegalTransition
 from goclaw_actors.processor import Processor
 from goclaw_actors.queue.lane_settings import LaneSettings
@@ -59,11 +60,13 @@ class _Tick:
 class _Finished:
     token: int
     kind: str  # "ok" | "error" | "canceled"
-    value: Any
+    value: Any  # the result; for "error" (error text, AttemptFailure)
 
 
-class TaskTimedOut(Exception):
-    """Raised inside a running attempt when it exceeds the task timeout."""
+class TaskTimedOut(BaseException):
+    """Raised inside a running attempt when it exceeds the task timeout. A BaseException on purpose: the
+    timeout belongs to the queue, so no `except Exception` in the brain (failover, tool rounds) may take
+    it for a provider failure (SPEC §3.6)."""
 
 
 @dataclass
@@ -183,11 +186,11 @@ class WorkerActor(pykka.ThreadingActor):
                 result = processor.process(task, emit)
             kind, value = "ok", result
         except TaskTimedOut:
-            kind, value = "error", TIMEOUT_ERROR
+            kind, value = "error", (TIMEOUT_ERROR, AttemptFailure(TASK_TIMEOUT))
         except gevent.GreenletExit:  # killed: canceled, lease lost or shutting down
             kind, value = "canceled", None
         except Exception as exc:
-            kind, value = "error", str(exc) or type(exc).__name__
+            kind, value = "error", (str(exc) or type(exc).__name__, failure_of(exc))
         emit.end()
         try:
             self.actor_ref.tell(_Finished(token, kind, value))
@@ -247,7 +250,9 @@ class WorkerActor(pykka.ThreadingActor):
                     "succeed", task_id=task.id, lease_owner=task.lease_owner, result=result,
                     usage=result.pop("_usage", None), metrics={"queue_wait_ms": run.queue_wait_ms, "run_ms": run_ms})
             return self.store.submit("fail", task_id=task.id, lease_owner=task.lease_owner, error=error)
-        return self.store.submit("fail", task_id=task.id, lease_owner=task.lease_owner, error=str(message.value))
+        error, failure = message.value
+        return self.store.submit("fail", task_id=task.id, lease_owner=task.lease_owner, error=error,
+                                 failure=failure.as_dict())
 
     def on_stop(self) -> None:
         run, self.current = self.current, None

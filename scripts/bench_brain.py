@@ -73,7 +73,7 @@ def through_daemon(model: str, max_tokens: int, runs: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench_brain-") as tmp:
         home = Path(tmp) / "home"
         home.mkdir()
-        (home / "config.yaml").write_text(f"agents: []\nworker_count: 1\nllm:\n  embedded_model: {model}\n")
+        (home / "config.yaml").write_text(f"agents: []\nworker_count: 1\ndelegation_max_hops: 0\nllm:\n  embedded_model: {model}\n")
         proc, url, _ = spawn_daemon(home, {"GOCLAW_AUTH_TOKEN": TOKEN}, keep_keys=False, timeout=60)
         try:
             daemon_stream(url, "warmup", 8)  # loads the model

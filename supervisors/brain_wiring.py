@@ -20,7 +20,7 @@ from goclaw_actors.brain.embedded.provider import EmbeddedProvider
 from goclaw_actors.brain.providers.base import UNKNOWN, Provider, ProviderError
 from goclaw_actors.brain.system_prompt import agent_prompt, assemble
 from goclaw_actors.brain.turn import BrainProcessor, TurnDeps
-from goclaw_actors.brain.turn_features import (history_compactor, input_checker, reply_finisher,
+from goclaw_actors.brain.turn_features import (history_compactor, input_checker, reply_finisher, structured_spec,
                                                with_schema_instruction)
 from goclaw_actors.config.model import AgentConfig, Config
 from goclaw_actors.errors import ConfigError
@@ -138,6 +138,7 @@ def build_processor(rt: Any, agent: AgentConfig, config: Config, home: Path,
                 "compact_history", session_id=session_id, agent_id=agent_id, archive_ids=ids, summary=summary),
             log.warn),
         finish_reply=reply_finisher(call_model, structured, home),
+        structured=lambda task: structured_spec(task, structured, home) is not None,
         estimate_cost=pricing.estimate_cost,
         max_tool_turns=int(config.get("tools.max_tool_turns", 3) or 3),
         loop=loop,

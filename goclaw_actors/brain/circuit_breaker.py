@@ -54,6 +54,20 @@ class CircuitBreaker:
         self._persist()
         return True
 
+    def seconds_until_trial(self) -> float:
+        """How long until `allow()` lets a call through again (0 when it would now)."""
+        if self.state == CLOSED:
+            return 0.0
+        started = self.opened_at if self.state == OPEN else self.trial_started_at
+        return max(0.0, self.cooldown - (self._clock() - started))
+
+    def release(self) -> None:
+        """The call ended without a verdict on the provider (it failed on our side before any answer):
+        a half-open breaker lets the next trial through at once instead of waiting for this one."""
+        if self.state == HALF_OPEN:
+            self.trial_started_at = 0.0
+            self._persist()
+
     def record_success(self) -> None:
         """The provider answered: close the breaker."""
         if self.state != CLOSED or self.failures:

@@ -3,7 +3,7 @@
 from dataclasses import replace
 from typing import Sequence
 
-from goclaw_actors.brain.circuit_breaker import CircuitBreakers
+from goclaw_actors.brain.circuit_breaker import CircuitBreaker, CircuitBreakers
 from goclaw_actors.brain.providers.base import (CONTEXT_OVERFLOW, UNKNOWN, ChatRequest, ChatResponse, OnToken,
                                                 Provider, ProviderError)
 from goclaw_actors.logs.system_log import get_logger
@@ -48,13 +48,20 @@ class FailoverProvider:
 
     def chat(self, request: ChatRequest, on_token: OnToken | None = None) -> ChatResponse:
         """The first successful answer along the chain. When all fail: the one error if a single provider
-        was tried, else a ProviderError listing every failure, classified like the last one."""
+        was tried, else a ProviderError listing every failure, classified like the last one; when every
+        breaker was open, a ProviderError with `circuit_open` and the seconds until the first trial.
+
+        Only transient failures (timeouts, connection errors, 5xx, 429) count toward a breaker: a provider
+        that answered a bad request is healthy, and a failure on our side says nothing about it.
+        """
         failures: list[str] = []
         last: ProviderError | None = None
+        waits: list[float] = []
         for index, provider in enumerate(self.providers):
             breaker = self.breakers.get(provider.name)
             if not breaker.allow():
                 failures.append(f"{provider.name}: circuit open")
+                waits.append(breaker.seconds_until_trial())
                 continue
             emitted = False
 
@@ -70,23 +77,34 @@ class FailoverProvider:
                 error = exc
             except Exception as exc:  # a provider bug fails over like any UNKNOWN error, and is logged
                 error = ProviderError(f"{provider.name}: {type(exc).__name__}: {exc}", UNKNOWN,
-                                      provider=provider.name)
+                                      provider=provider.name, transient=False)
             else:
                 breaker.record_success()
                 response.provider = response.provider or provider.name
                 return response
+            _report(breaker, error)
             if error.error_class == CONTEXT_OVERFLOW:
-                breaker.record_success()  # the provider is healthy; the request is too big for it
-                raise error
-            breaker.record_failure()
+                raise error  # the provider is healthy; the request is too big for it
             log.warn("provider call failed", provider=provider.name, error_class=error.error_class,
-                     error=str(error), streamed=emitted)
+                     error=str(error), streamed=emitted, transient=error.transient)
             if emitted:
                 raise error
             failures.append(str(error))
             last = error
-        if last is not None and len(failures) == 1:
+        if last is None:
+            raise ProviderError("all providers failed: " + "; ".join(failures), UNKNOWN, provider=self.name,
+                                retry_after=min(waits) if waits else None, transient=False, circuit_open=True)
+        if len(failures) == 1:
             raise last
-        raise ProviderError("all providers failed: " + "; ".join(failures),
-                            last.error_class if last else UNKNOWN, status=last.status if last else None,
-                            provider=self.name, retry_after=last.retry_after if last else None)
+        raise ProviderError("all providers failed: " + "; ".join(failures), last.error_class, status=last.status,
+                            provider=self.name, retry_after=last.retry_after, transient=last.transient)
+
+
+def _report(breaker: CircuitBreaker, error: ProviderError) -> None:
+    """Tell the breaker what a failed call says about its provider."""
+    if error.transient:
+        breaker.record_failure()
+    elif error.status is not None or error.error_class == CONTEXT_OVERFLOW:
+        breaker.record_success()  # the provider answered: it is up, the request was refused
+    else:
+        breaker.release()

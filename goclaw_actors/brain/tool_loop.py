@@ -3,14 +3,14 @@
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
-from goclaw_actors.brain.providers.base import (RATE_LIMIT, TIMEOUT, ChatRequest, ChatResponse, OnToken,
-                                                ProviderError, ToolCall, ToolSpec, Usage)
+from goclaw_actors.brain.providers.base import (AUTH, BILLING, CONTEXT_OVERFLOW, ChatRequest, ChatResponse,
+                                                OnToken, ProviderError, ToolCall, ToolSpec, Usage)
 from goclaw_actors.brain.tools import ToolContext, ToolRegistry
 from goclaw_actors.tools.guarded_call import ToolGuard, guarded_call
 
 DEFAULT_MAX_TOOL_TURNS = 3
 TOOLS_UNAVAILABLE_NOTE = "[Note: tools were unavailable for this response]\n\n"
-TRANSIENT_CLASSES = (RATE_LIMIT, TIMEOUT)
+UNRELATED_TO_TOOLS = (CONTEXT_OVERFLOW, AUTH, BILLING)
 
 CallModel = Callable[[ChatRequest, OnToken | None], ChatResponse]
 
@@ -58,11 +58,12 @@ def run_tool_loop(request: ChatRequest, call_model: CallModel, tools: ToolRegist
 
 
 def _call(request: ChatRequest, call_model: CallModel, on_token: OnToken | None, result: LoopResult) -> ChatResponse:
-    """One model call; a non-transient failure with tools is retried once without them."""
+    """One model call; a refused request with tools is retried once without them (not a transient failure,
+    nor one that tools cannot have caused: context overflow, authentication, billing, open circuits)."""
     try:
         return call_model(request, on_token)
     except ProviderError as exc:
-        if not request.tools or exc.error_class in TRANSIENT_CLASSES:
+        if not request.tools or exc.transient or exc.circuit_open or exc.error_class in UNRELATED_TO_TOOLS:
             raise
     result.note = TOOLS_UNAVAILABLE_NOTE
     return call_model(replace(request, tools=[], tool_choice=None), on_token)

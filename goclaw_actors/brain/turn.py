@@ -5,7 +5,9 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
+from goclaw_actors.attempt_failure import AttemptFailed
 from goclaw_actors.brain import agent_loop
+from goclaw_actors.brain.error_classes import attempt_failure
 from goclaw_actors.brain.providers.base import (CONTEXT_OVERFLOW, SAMPLING_FIELDS, ChatRequest, ProviderError,
                                                 ToolCall, Usage)
 from goclaw_actors.brain.tool_loop import (DEFAULT_MAX_TOOL_TURNS, CallModel, LoopResult, client_tool_specs,
@@ -17,10 +19,11 @@ from goclaw_actors.store.task_row import TaskRow
 from goclaw_actors.tools.guarded_call import Approvals, Dedup, ToolGuard
 
 BRAIN_ERROR_PREFIX = "brain respond: "
+STRUCTURED_CHUNK_CHARS = 16  # validated structured output is streamed in pieces of this size
 
 
-class BrainError(Exception):
-    """A failed turn; its text is the task's error (prefixed `brain respond: `)."""
+class BrainError(AttemptFailed):
+    """A failed turn; its text is the task's error (prefixed `brain respond: `), `failure` what kind it was."""
 
 
 @dataclass
@@ -40,6 +43,7 @@ class TurnDeps:
     check_input: Callable[[str], None] = lambda text: None
     prepare_history: Callable[..., list[dict[str, Any]]] = lambda task, history, overflowed=False: history
     finish_reply: Callable[[TaskRow, ChatRequest, str], str] = lambda task, request, reply: reply
+    structured: Callable[[TaskRow], bool] = lambda task: False  # must the reply be validated JSON?
     estimate_cost: Callable[[str, int, int], float] = lambda model, prompt, completion: 0.0
     max_tool_turns: int = DEFAULT_MAX_TOOL_TURNS
     loop: agent_loop.LoopConfig | None = None
@@ -49,20 +53,25 @@ class TurnDeps:
 
 
 class BrainProcessor:
-    """Runs a task as a model turn with tools; returns `{"reply", "tool_calls"?, "_usage"}`."""
+    """Runs a task as a model turn with tools; returns `{"reply", "finish_reason", "tool_calls"?, "_usage"}`.
+
+    A task that needs structured output streams nothing until its reply is validated, then the accepted
+    JSON in pieces (a reply rejected by validation never reaches a client).
+    """
 
     def __init__(self, deps: TurnDeps):
         self.deps = deps
         self.name = deps.provider_name
 
     def process(self, task: TaskRow, emit: Emit) -> dict[str, Any]:
-        """One attempt of the task; any failure is raised as `brain respond: <error>`."""
+        """One attempt of the task; any failure is raised as BrainError `brain respond: <error>`, with the
+        failure's kind (SPEC §9.4)."""
         try:
             return self._process(task, emit)
         except BrainError:
             raise
         except Exception as exc:
-            raise BrainError(BRAIN_ERROR_PREFIX + (str(exc) or type(exc).__name__)) from exc
+            raise BrainError(BRAIN_ERROR_PREFIX + (str(exc) or type(exc).__name__), attempt_failure(exc)) from exc
 
     def _process(self, task: TaskRow, emit: Emit) -> dict[str, Any]:
         deps = self.deps
@@ -75,8 +84,9 @@ class BrainProcessor:
         if deps.loop is not None and deps.loop.enabled:
             reply, usage = self._run_loop(task, request, emit)
             return {"reply": reply, "_usage": self._usage(usage, content, reply)}
+        structured = deps.structured(task)
         try:
-            loop = self._turn(task, request, emit)
+            loop = self._turn(task, request, emit, structured)
         except ProviderError as exc:
             if exc.error_class != CONTEXT_OVERFLOW:
                 raise
@@ -84,20 +94,23 @@ class BrainProcessor:
             if len(compacted) >= len(history):
                 raise  # nothing left to compact: the overflow is the answer
             request = self._request(task, content, compacted)
-            loop = self._turn(task, request, emit)
+            loop = self._turn(task, request, emit, structured)
         if loop.client_tool_calls:
             reply = loop.response.content or ""
             result: dict[str, Any] = {"reply": reply, "tool_calls": [_client_call(c) for c in loop.client_tool_calls]}
         else:
             reply = loop.note + deps.finish_reply(task, request, loop.response.content or "")
-            result = {"reply": reply}
+            if structured and task.payload.get("stream"):
+                for start in range(0, len(reply), STRUCTURED_CHUNK_CHARS):
+                    emit({"type": "token", "token": reply[start:start + STRUCTURED_CHUNK_CHARS]})
+            result = {"reply": reply, "finish_reason": loop.response.finish_reason or "stop"}
         result["_usage"] = self._usage(loop.usage, content, reply)
         return result
 
-    def _turn(self, task: TaskRow, request: ChatRequest, emit: Emit) -> LoopResult:
-        """One model turn with its tool rounds."""
+    def _turn(self, task: TaskRow, request: ChatRequest, emit: Emit, structured: bool = False) -> LoopResult:
+        """One model turn with its tool rounds; model text is streamed unless it must be validated first."""
         deps = self.deps
-        streaming = bool(task.payload.get("stream"))
+        streaming = bool(task.payload.get("stream")) and not structured
         client_tools = frozenset(spec.name for spec in client_tool_specs(task.payload.get("client_tools") or []))
         guard = ToolGuard(deps.allows,
                           lambda decision, capability, reason: deps.audit(task, decision, capability, reason),

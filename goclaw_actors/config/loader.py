@@ -211,12 +211,17 @@ def _agents(raw: dict[str, Any], given: bool, worker_count: int, warnings: list[
 
 
 def _hops(raw: dict[str, Any], agents: list[AgentConfig]) -> int:
-    """delegation_max_hops: default min(max(worker_count−1, 1), 2); must be ≤ worker_count−1 everywhere."""
+    """delegation_max_hops: default min(max(worker_count−1, 1), 2). The effective value, explicit or not,
+    must be ≤ worker_count−1 of every agent, or a chain of delegations could hold every lane (SPEC §2.3)."""
     if raw.get("delegation_max_hops") is None:
-        return min(max(agents[0].worker_count - 1, 1), 2)
-    hops = raw["delegation_max_hops"]
+        hops = min(max(agents[0].worker_count - 1, 1), 2)
+        origin = "the default delegation_max_hops"
+    else:
+        hops = raw["delegation_max_hops"]
+        origin = "delegation_max_hops"
     for agent in agents:
         if hops > agent.worker_count - 1:
-            raise ConfigError(f"delegation_max_hops ({hops}) must be at most worker_count - 1 "
-                              f"({agent.worker_count - 1}) of agent {agent.agent_id!r}, or delegations deadlock")
+            raise ConfigError(f"{origin} ({hops}) must be at most worker_count - 1 ({agent.worker_count - 1}) "
+                              f"of agent {agent.agent_id!r}, or delegations deadlock; give that agent more "
+                              f"workers or set delegation_max_hops: {max(agent.worker_count - 1, 0)}")
     return hops

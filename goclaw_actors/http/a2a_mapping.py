@@ -8,6 +8,7 @@ from goclaw_actors.store.task_row import TaskRow
 from goclaw_actors.timeutil import rfc3339, utc_now
 
 PROTOCOL_VERSION = "0.3.0"
+V1_PROTOCOL_VERSION = "1.0"  # the v1.0 interface the card advertises beside the v0.3 one
 CARD_NAME = "GoClaw"
 CARD_DESCRIPTION = "Multi-agent runtime with durable task execution"
 
@@ -43,7 +44,9 @@ def agent_card(agents: list[dict[str, Any]], url: str, version: str, v1_fields: 
                     "tags": list(agent["tags"])} for agent in agents],
     }
     if v1_fields:
-        card["supportedInterfaces"] = [{"url": url, "protocolBinding": "JSONRPC", "protocolVersion": PROTOCOL_VERSION}]
+        card["supportedInterfaces"] = [
+            {"url": url, "protocolBinding": "JSONRPC", "protocolVersion": version}
+            for version in (V1_PROTOCOL_VERSION, PROTOCOL_VERSION)]
         capabilities["extendedAgentCard"] = False
     return card
 

@@ -1,8 +1,9 @@
 """A2A (SPEC §9.7): the agent card at both well-known paths, and JSON-RPC 2.0 at POST /a2a.
 
-Both spellings of every method are served the same way: v1.0 `SendMessage`, `SendStreamingMessage`,
-`GetTask`, `ListTasks`, `CancelTask` and the older `message/send`, `message/stream`, `tasks/get`,
-`tasks/list`, `tasks/cancel`.
+Both spellings of every method are served: v1.0 `SendMessage`, `SendStreamingMessage`, `GetTask`,
+`ListTasks`, `CancelTask` answer in v1.0 shapes (a2a_v1), the older `message/send`, `message/stream`,
+`tasks/get`, `tasks/list`, `tasks/cancel` in v0.3 shapes. A v1.0 send blocks until the task ends unless
+`configuration.returnImmediately`; a v0.3 send blocks only with `configuration.blocking`.
 """
 
 import json
@@ -14,6 +15,7 @@ import bottle
 from goclaw_actors.config.defaults import DEFAULTS
 from goclaw_actors.errors import AgentNotFound, StoreError, TaskNotFound
 from goclaw_actors.http import a2a_mapping as a2a
+from goclaw_actors.http import a2a_v1
 from goclaw_actors.http.agent_scope import permitted_agents, require_agent
 from goclaw_actors.http.chat_tasks import ChatRequest, enqueue_chat, follow_stream, load_task, wait_terminal
 from goclaw_actors.http.context import GatewayContext
@@ -75,11 +77,11 @@ def install_a2a_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
             if not isinstance(params, dict):
                 raise RpcError(INVALID_PARAMS, "invalid params: params must be an object")
             if method in STREAM_METHODS:
-                return stream_reply(ctx, rpc_id, params)
-            handler = METHODS.get(method)
-            if handler is None:
+                return stream_reply(ctx, rpc_id, params, STREAM_METHODS[method])
+            if method not in METHODS:
                 raise RpcError(METHOD_NOT_FOUND, f"method not found: {method}")
-            return rpc_reply(rpc_id, result=handler(ctx, params))
+            handler, v1 = METHODS[method]
+            return rpc_reply(rpc_id, result=handler(ctx, params, v1))
         except RpcError as error:
             return rpc_reply(rpc_id, error=error)
         except bottle.HTTPResponse:
@@ -125,16 +127,25 @@ def rpc_body(rpc_id: Any, result: Any = None, error: RpcError | None = None) -> 
     return {"jsonrpc": "2.0", "id": rpc_id, "result": result}
 
 
-def send_message(ctx: GatewayContext, params: dict[str, Any]) -> dict[str, Any]:
-    """message/send: enqueue the text as a chat task; the Task at once, or when it ends if `blocking`."""
+def send_message(ctx: GatewayContext, params: dict[str, Any], v1: bool) -> dict[str, Any]:
+    """SendMessage / message/send: enqueue the text as a chat task; the Task when it ends (v1.0 unless
+    `returnImmediately`, v0.3 only if `blocking`), else at once."""
     configuration = params.get("configuration") or {}
     if not isinstance(configuration, dict):
         raise RpcError(INVALID_PARAMS, "invalid params: configuration must be an object")
     limit = history_length(configuration)
     task = enqueue_message(ctx, params, stream=False)
-    if configuration.get("blocking") is True:
+    blocking = configuration.get("returnImmediately") is not True if v1 else configuration.get("blocking") is True
+    if blocking:
         task = wait_terminal(ctx, task.id, BLOCKING_WAIT_SECONDS) or load_task(ctx, task.id)
-    return a2a.a2a_task(task, limit)
+    rendered = a2a.a2a_task(task, limit)
+    return {"task": a2a_v1.task(rendered)} if v1 else rendered
+
+
+def rendered_task(task: TaskRow, v1: bool, limit: int | None = None) -> dict[str, Any]:
+    """The Task in the method's dialect."""
+    rendered = a2a.a2a_task(task, limit)
+    return a2a_v1.task(rendered) if v1 else rendered
 
 
 def enqueue_message(ctx: GatewayContext, params: dict[str, Any], stream: bool) -> TaskRow:
@@ -200,13 +211,13 @@ def visible_task(ctx: GatewayContext, params: dict[str, Any]) -> TaskRow:
     return task
 
 
-def get_task(ctx: GatewayContext, params: dict[str, Any]) -> dict[str, Any]:
-    """tasks/get: the Task, with at most `historyLength` history messages."""
+def get_task(ctx: GatewayContext, params: dict[str, Any], v1: bool) -> dict[str, Any]:
+    """GetTask / tasks/get: the Task, with at most `historyLength` history messages."""
     limit = history_length(params)
-    return a2a.a2a_task(visible_task(ctx, params), limit)
+    return rendered_task(visible_task(ctx, params), v1, limit)
 
 
-def cancel_task(ctx: GatewayContext, params: dict[str, Any]) -> dict[str, Any]:
+def cancel_task(ctx: GatewayContext, params: dict[str, Any], v1: bool) -> dict[str, Any]:
     """tasks/cancel: abort the task (SPEC §3.7); -32002 when it has already ended."""
     task = visible_task(ctx, params)
     try:
@@ -215,11 +226,12 @@ def cancel_task(ctx: GatewayContext, params: dict[str, Any]) -> dict[str, Any]:
         raise RpcError(TASK_NOT_FOUND, "Task not found")
     if not aborted:
         raise RpcError(TASK_NOT_CANCELABLE, "Task cannot be canceled")
-    return a2a.a2a_task(load_task(ctx, task.id))
+    return rendered_task(load_task(ctx, task.id), v1)
 
 
-def list_tasks(ctx: GatewayContext, params: dict[str, Any]) -> dict[str, Any]:
-    """ListTasks: newest first, filtered by `contextId` and `status`, paged by `pageSize` / `pageToken`."""
+def list_tasks(ctx: GatewayContext, params: dict[str, Any], v1: bool) -> dict[str, Any]:
+    """ListTasks: newest first, filtered by `contextId` and `status`, paged by `pageSize` / `pageToken`
+    (v1.0 leaves artifacts out unless `includeArtifacts`)."""
     limit = history_length(params)
     statuses = None
     if params.get("status"):
@@ -239,20 +251,24 @@ def list_tasks(ctx: GatewayContext, params: dict[str, Any]) -> dict[str, Any]:
     offset = int(token)
     tasks, total = ctx.read(api_reads.list_tasks, statuses, page_size, offset, permitted_agents(), session_id)
     following = offset + len(tasks)
-    return {"tasks": [a2a.a2a_task(task, limit) for task in tasks],
+    rendered = [a2a.a2a_task(task, limit) for task in tasks]
+    if v1:
+        rendered = [a2a_v1.task(task, include_artifacts=params.get("includeArtifacts") is True) for task in rendered]
+    return {"tasks": rendered,
             "nextPageToken": str(following) if following < total else "", "pageSize": page_size, "totalSize": total}
 
 
-METHODS: dict[str, Callable[[GatewayContext, dict[str, Any]], Any]] = {
-    "SendMessage": send_message, "message/send": send_message,
-    "GetTask": get_task, "tasks/get": get_task,
-    "ListTasks": list_tasks, "tasks/list": list_tasks,
-    "CancelTask": cancel_task, "tasks/cancel": cancel_task,
+# method: (handler, answers in v1.0 shapes)
+METHODS: dict[str, tuple[Callable[[GatewayContext, dict[str, Any], bool], Any], bool]] = {
+    "SendMessage": (send_message, True), "message/send": (send_message, False),
+    "GetTask": (get_task, True), "tasks/get": (get_task, False),
+    "ListTasks": (list_tasks, True), "tasks/list": (list_tasks, False),
+    "CancelTask": (cancel_task, True), "tasks/cancel": (cancel_task, False),
 }
-STREAM_METHODS = frozenset({"SendStreamingMessage", "message/stream"})
+STREAM_METHODS = {"SendStreamingMessage": True, "message/stream": False}
 
 
-def stream_reply(ctx: GatewayContext, rpc_id: Any, params: dict[str, Any]) -> bottle.HTTPResponse:
+def stream_reply(ctx: GatewayContext, rpc_id: Any, params: dict[str, Any], v1: bool) -> bottle.HTTPResponse:
     """message/stream: enqueue, then SSE of JSON-RPC results (errors before the enqueue answer as plain JSON)."""
     task = enqueue_message(ctx, params, stream=True)
     heartbeat = ctx.config().get("gateway.sse_heartbeat_seconds", DEFAULT_HEARTBEAT_SECONDS)
@@ -260,20 +276,24 @@ def stream_reply(ctx: GatewayContext, rpc_id: Any, params: dict[str, Any]) -> bo
     def failed(exc: Exception) -> list[str]:  # the detail is logged by sse_frames.guarded
         return [data_frame(rpc_body(rpc_id, error=RpcError(INTERNAL_ERROR, "stream failed")))]
 
-    frames = stream_frames(ctx, rpc_id, task, heartbeat)
+    frames = stream_frames(ctx, rpc_id, task, heartbeat, v1)
     return bottle.HTTPResponse(guarded(frames, failed, task_id=task.id), 200, SSE_HEADERS)
 
 
-def stream_frames(ctx: GatewayContext, rpc_id: Any, task: TaskRow, heartbeat: float) -> Iterator[str]:
-    """The Task, `working` when output starts, the reply as an artifact, then the final status (`final: true`)."""
-    yield data_frame(rpc_body(rpc_id, a2a.a2a_task(task)))
+def stream_frames(ctx: GatewayContext, rpc_id: Any, task: TaskRow, heartbeat: float, v1: bool) -> Iterator[str]:
+    """The Task, `working` when output starts, the reply as an artifact, then the final status (`final: true`
+    in v0.3; in v1.0 the stream simply ends)."""
+    def event(v03_event: dict[str, Any]) -> str:
+        return data_frame(rpc_body(rpc_id, a2a_v1.stream_event(v03_event) if v1 else v03_event))
+
+    yield event(a2a.a2a_task(task))
     working = False
     final: TaskRow | None = None  # stays None if the task vanished (purged)
     for item in follow_stream(ctx, task.id, heartbeat):
         kind = item.get("type")
         if kind in ("token", "tool_call") and not working:
             working = True
-            yield data_frame(rpc_body(rpc_id, a2a.status_update(task, final=False, state="working")))
+            yield event(a2a.status_update(task, final=False, state="working"))
         elif kind == "idle":
             yield PING
         elif kind == "done":
@@ -283,5 +303,5 @@ def stream_frames(ctx: GatewayContext, rpc_id: Any, task: TaskRow, heartbeat: fl
         return
     artifact = a2a.reply_artifact(final)
     if artifact is not None:
-        yield data_frame(rpc_body(rpc_id, a2a.artifact_update(final, artifact)))
-    yield data_frame(rpc_body(rpc_id, a2a.status_update(final, final=True)))
+        yield event(a2a.artifact_update(final, artifact))
+    yield event(a2a.status_update(final, final=True))

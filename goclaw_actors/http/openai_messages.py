@@ -6,11 +6,13 @@ from typing import Any
 
 from goclaw_actors.config.defaults import DEFAULT_AGENT_ID
 from goclaw_actors.http.json_input import InvalidJson, parse_json
-from goclaw_actors.http.openai_errors import OpenAIError
+from goclaw_actors.http.openai_errors import OpenAIError, invalid_param
+from goclaw_actors.http.openai_params import check_request, checked_tool_calls
 
 DEFAULT_MODEL = "goclaw-v1"
 AGENT_MODEL_PREFIX = "agent:"
-ROLES = ("system", "user", "assistant", "tool")
+ROLES = ("system", "developer", "user", "assistant", "tool")
+STORED_ROLES = {"developer": "system"}  # roles kept under another name (developer is treated as system)
 SAMPLING_FIELDS = ("temperature", "top_p", "top_k", "max_tokens", "stop")
 EMPTY_TOOL_OUTPUT = "(empty tool output)"  # task content when a tool answer is empty (content must not be)
 
@@ -31,7 +33,7 @@ class CompletionRequest:
 
 
 def parse_completion_request(body: bytes) -> CompletionRequest:
-    """Validate a request body; raises OpenAIError (400) with the contract's messages."""
+    """Validate a request body; raises OpenAIError (400) with the contract's messages, naming the parameter."""
     try:
         request = parse_json(body or b"")
     except InvalidJson:
@@ -42,8 +44,9 @@ def parse_completion_request(body: bytes) -> CompletionRequest:
     if raw_messages is None or raw_messages == []:
         raise OpenAIError(400, "Messages list is empty")
     if not isinstance(raw_messages, list):
-        raise OpenAIError(400, "messages must be an array of message objects")
-    messages = [stored_message(message) for message in raw_messages]
+        raise invalid_param("messages", "messages must be an array of message objects")
+    messages = [stored_message(message, f"messages[{index}]") for index, message in enumerate(raw_messages)]
+    check_request(request)
     last = messages[-1]
     if last["role"] not in ("user", "tool"):
         raise OpenAIError(400, "Last message must be from user")
@@ -99,18 +102,24 @@ def message_text(content: Any) -> str:
     return "\n".join(texts)
 
 
-def stored_message(message: Any) -> dict[str, Any]:
-    """One request message as the history stores it; raises OpenAIError for an unknown role."""
+def stored_message(message: Any, where: str = "messages") -> dict[str, Any]:
+    """One request message as the history stores it (`developer` as `system`, tool calls normalised);
+    raises OpenAIError for an unknown role or malformed tool calls, naming the parameter."""
     if not isinstance(message, dict):
-        raise OpenAIError(400, "messages must be an array of message objects")
+        raise invalid_param(where, "messages must be an array of message objects")
     role = message.get("role")
     if role not in ROLES:
-        raise OpenAIError(400, f"Unsupported message role: {role}")
-    stored: dict[str, Any] = {"role": role, "content": message_text(message.get("content"))}
-    if role == "assistant" and isinstance(message.get("tool_calls"), list) and message["tool_calls"]:
-        stored["tool_calls"] = message["tool_calls"]
-    if role == "tool" and message.get("tool_call_id"):
-        stored["tool_call_id"] = str(message["tool_call_id"])
+        raise invalid_param(f"{where}.role", f"Unsupported message role: {role}")
+    stored: dict[str, Any] = {"role": STORED_ROLES.get(role, role), "content": message_text(message.get("content"))}
+    if role == "assistant" and message.get("tool_calls") is not None:
+        calls = checked_tool_calls(message["tool_calls"], f"{where}.tool_calls")
+        if calls:
+            stored["tool_calls"] = calls
+    if role == "tool":
+        call_id = message.get("tool_call_id")
+        if not isinstance(call_id, str) or not call_id:
+            raise invalid_param(f"{where}.tool_call_id", f"{where}.tool_call_id must be a non-empty string")
+        stored["tool_call_id"] = call_id
     return stored
 
 

@@ -4,11 +4,14 @@ import json
 import time
 from typing import Any
 
-from goclaw_actors.errors import QueueSaturated
-from goclaw_actors.http.openai_errors import OpenAIError, task_failed
+from goclaw_actors.errors import AgentNotFound, QueueSaturated
+from goclaw_actors.http.openai_errors import OpenAIError, model_not_found
 from goclaw_actors.http.task_result import task_result
 from goclaw_actors.store.sqlite_tasks import estimate_tokens
 from goclaw_actors.store.task_row import TaskRow
+
+
+PROVIDER_FINISH_REASONS = ("stop", "length", "content_filter")
 
 
 def completion_id(task_id: str) -> str:
@@ -43,18 +46,25 @@ def usage_of(task: TaskRow, reply: str) -> dict[str, int]:
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
+def finish_reason_of(result: dict[str, Any], calls: list[dict[str, Any]]) -> str:
+    """`tool_calls` when the client has calls to run, else the provider's reason kept on the result
+    (`stop`, `length`, `content_filter`; `stop` when it gave none of these)."""
+    if calls:
+        return "tool_calls"
+    reason = result.get("finish_reason")
+    return reason if reason in PROVIDER_FINISH_REASONS else "stop"
+
+
 def completion_body(task: TaskRow, model: str) -> dict[str, Any]:
-    """The `chat.completion` object of a SUCCEEDED task; raises OpenAIError (task_failed) for any other end."""
-    if task.status != "SUCCEEDED":
-        raise task_failed(task.error)
+    """The `chat.completion` object of a SUCCEEDED task."""
     result = task_result(task)
     reply = result.get("reply") if isinstance(result.get("reply"), str) else ""
     calls = client_tool_calls(result)
     if calls:
         message: dict[str, Any] = {"role": "assistant", "content": None, "tool_calls": calls}
-        finish_reason = "tool_calls"
     else:
-        message, finish_reason = {"role": "assistant", "content": reply}, "stop"
+        message = {"role": "assistant", "content": reply}
+    finish_reason = finish_reason_of(result, calls)
     return {
         "id": completion_id(task.id),
         "object": "chat.completion",
@@ -65,8 +75,11 @@ def completion_body(task: TaskRow, model: str) -> dict[str, Any]:
     }
 
 
-def enqueue_error(exc: Exception) -> OpenAIError:
-    """The OpenAI error of a refused enqueue: 429 queue_saturated, else 500 internal_error with the cause."""
+def enqueue_error(exc: Exception, model: str) -> OpenAIError:
+    """The OpenAI error of a refused enqueue: 404 model_not_found for an unknown or stopped agent,
+    429 queue_saturated, else 500 internal_error with the cause."""
+    if isinstance(exc, AgentNotFound):
+        return model_not_found(model)
     if isinstance(exc, QueueSaturated):
         return OpenAIError(429, str(exc), "queue_saturated")
     return OpenAIError(500, f"Failed to enqueue task: {exc}", "internal_error")

@@ -1,12 +1,13 @@
 """Streamed chat completions: a task's live chunks as OpenAI `chat.completion.chunk` events (SPEC §9.4)."""
 
 import time
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
-from goclaw_actors.http.openai_errors import OpenAIError, task_failed
-from goclaw_actors.http.openai_results import client_tool_calls, completion_id, usage_of
+from goclaw_actors.http.openai_errors import OpenAIError
+from goclaw_actors.http.openai_results import client_tool_calls, completion_id, finish_reason_of, usage_of
 from goclaw_actors.http.sse_frames import PING, data_frame
 from goclaw_actors.http.task_result import task_result
+from goclaw_actors.store.task_row import TaskRow
 
 DONE = data_frame("[DONE]")
 
@@ -14,7 +15,9 @@ DONE = data_frame("[DONE]")
 class ChunkFramer:
     """The frames of one streamed completion; every chunk shares one id, `created` and `model`.
 
-    With `include_usage`, every chunk carries `usage: null` and the usage comes in a chunk of its own.
+    Only the first delta carries `role: "assistant"`: SDK stream accumulators concatenate every `role`
+    they see, so a repeated one would make the accumulated message unsendable. With `include_usage`,
+    every chunk carries `usage: null` and the usage comes in a chunk of its own.
     """
 
     def __init__(self, task_id: str, model: str, include_usage: bool = False):
@@ -22,6 +25,14 @@ class ChunkFramer:
         self.model = model
         self.created = int(time.time())
         self.include_usage = include_usage
+        self.role_sent = False
+
+    def _delta(self, **fields: Any) -> dict[str, Any]:
+        """A delta with the role on the first one only."""
+        if self.role_sent:
+            return fields
+        self.role_sent = True
+        return {"role": "assistant", **fields}
 
     def _chunk(self, choices: list[dict[str, Any]], usage: dict[str, int] | None = None) -> str:
         chunk: dict[str, Any] = {"id": self.id, "object": "chat.completion.chunk", "created": self.created,
@@ -32,21 +43,21 @@ class ChunkFramer:
 
     def content(self, text: str) -> str:
         """A piece of the reply."""
-        return self._chunk([{"index": 0, "delta": {"role": "assistant", "content": text}}])
+        return self._chunk([{"index": 0, "delta": self._delta(content=text), "finish_reason": None}])
 
     def server_tool(self, index: int, tool_name: str) -> str:
         """A tool the agent runs itself, shown to the client (name only, nothing for it to do)."""
         call = {"index": index, "id": f"call_{tool_name}", "type": "function", "function": {"name": tool_name}}
-        return self._chunk([{"index": 0, "delta": {"role": "assistant", "content": "", "tool_calls": [call]}}])
+        return self._chunk([{"index": 0, "delta": self._delta(content="", tool_calls=[call]), "finish_reason": None}])
 
     def client_tool_call(self, index: int, call: dict[str, Any]) -> str:
         """A call of one of the client's tools (`{id, type, function:{name, arguments}}`), for it to run."""
         delta_call = {"index": index, **call}
-        return self._chunk([{"index": 0, "delta": {"role": "assistant", "tool_calls": [delta_call]}}])
+        return self._chunk([{"index": 0, "delta": self._delta(tool_calls=[delta_call]), "finish_reason": None}])
 
     def final(self, finish_reason: str, usage: dict[str, int]) -> str:
         """The last choice chunk; it carries the usage unless the usage gets its own chunk."""
-        choices = [{"index": 0, "delta": {"role": "", "content": ""}, "finish_reason": finish_reason}]
+        choices = [{"index": 0, "delta": self._delta(), "finish_reason": finish_reason}]
         return self._chunk(choices, None if self.include_usage else usage)
 
     def usage(self, usage: dict[str, int]) -> str:
@@ -59,12 +70,13 @@ class ChunkFramer:
         return data_frame(error.body())
 
 
-def completion_frames(items: Iterable[dict[str, Any]], framer: ChunkFramer, has_tools: bool) -> Iterator[str]:
+def completion_frames(items: Iterable[dict[str, Any]], framer: ChunkFramer, has_tools: bool,
+                      ended: Callable[[TaskRow | None], OpenAIError]) -> Iterator[str]:
     """The SSE frames of a streamed completion from `chat_tasks.follow_stream` items, through `[DONE]`.
 
     Server-side tool calls are shown only when the request brought no tools of its own. A reply
     that was not streamed (the task ran before we subscribed, or the processor does not stream)
-    is sent as one content chunk.
+    is sent as one content chunk. A task that ended without a reply gets the error event `ended(task)`.
     """
     streamed = False
     tool_index = 0
@@ -82,7 +94,7 @@ def completion_frames(items: Iterable[dict[str, Any]], framer: ChunkFramer, has_
         elif kind == "done":
             task = item["task"]
     if task is None or task.status != "SUCCEEDED":
-        yield framer.error(task_failed(task.error if task else "task not found"))
+        yield framer.error(ended(task))
         yield DONE
         return
     result = task_result(task)
@@ -93,7 +105,7 @@ def completion_frames(items: Iterable[dict[str, Any]], framer: ChunkFramer, has_
     for index, call in enumerate(calls):
         yield framer.client_tool_call(index, call)
     usage = usage_of(task, reply)
-    yield framer.final("tool_calls" if calls else "stop", usage)
+    yield framer.final(finish_reason_of(result, calls), usage)
     if framer.include_usage:
         yield framer.usage(usage)
     yield DONE

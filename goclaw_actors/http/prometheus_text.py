@@ -73,7 +73,7 @@ class _SnapshotCollector:
         yield _histogram("goclaw_llm_request_duration_seconds",
                          "Duration of model turns (task attempts that reported token usage).",
                          ["provider", "model"], DURATION_BUCKETS, s.llm_duration)
-        yield _histogram("goclaw_llm_tokens", "Tokens per model turn.", ["provider", "model", "kind"],
+        yield _histogram("goclaw_llm_request_tokens", "Tokens per model request.", ["provider", "model", "kind"],
                          TOKEN_BUCKETS, s.llm_tokens)
         info = GaugeMetricFamily("goclaw_build_info", "Build information; the value is always 1.",
                                  labels=["python", "version"])

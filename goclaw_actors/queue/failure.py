@@ -6,6 +6,7 @@ from goclaw_actors.fnv import fnv1a64_hex
 from goclaw_actors.queue.backoff import retry_delay_ms
 from goclaw_actors.queue.states import (
     DEAD_LETTER_MAX_ATTEMPTS,
+    DEAD_LETTER_NON_RETRIABLE,
     DEAD_LETTER_POISON_PILL,
     RETRY_PROCESSOR_ERROR,
 )
@@ -38,11 +39,15 @@ def decide_failure(
     previous_fingerprint: str | None,
     poison_count: int,
     error: str,
+    retriable: bool = True,
 ) -> FailureOutcome:
-    """Decide retry or dead letter for a failed attempt; the max-attempts check wins over poison."""
+    """Decide retry or dead letter for a failed attempt; the max-attempts check wins over poison. A failure
+    that no retry can change (`retriable` False) is dead-lettered at once (SPEC §9.4)."""
     attempt += 1
     fingerprint = error_fingerprint(error)
     poison = poison_count + 1 if fingerprint == previous_fingerprint else 1
+    if not retriable:
+        return FailureOutcome(attempt, fingerprint, poison, DEAD_LETTER_NON_RETRIABLE, True)
     if attempt >= max_attempts:
         return FailureOutcome(attempt, fingerprint, poison, DEAD_LETTER_MAX_ATTEMPTS, True)
     if poison >= POISON_THRESHOLD:

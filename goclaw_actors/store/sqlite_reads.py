@@ -1,5 +1,6 @@
 """Read-only queries for status, health, dispatch timing and task inspection."""
 
+import json
 import sqlite3
 from typing import Any, Iterable
 
@@ -23,6 +24,20 @@ def task_events(conn: sqlite3.Connection, task_id: str, limit: int = 1000) -> li
     )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor]
+
+
+def last_failure(conn: sqlite3.Connection, task_id: str) -> dict[str, Any] | None:
+    """The `failure` recorded with the task's last failed attempt (SPEC §9.4), or None."""
+    row = conn.execute(
+        "SELECT payload_json FROM task_events WHERE task_id = ? AND event_type = 'task.failed' "
+        "ORDER BY event_id DESC LIMIT 1", (task_id,)).fetchone()
+    if row is None:
+        return None
+    try:
+        failure = json.loads(row[0] or "{}").get("failure")
+    except (ValueError, AttributeError):
+        return None
+    return failure if isinstance(failure, dict) else None
 
 
 def status_counts(conn: sqlite3.Connection, agent_ids: Iterable[str] | None = None) -> dict[str, int]:

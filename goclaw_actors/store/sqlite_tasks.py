@@ -182,22 +182,26 @@ class TaskLifecycleSql(SqliteTransitions):
         )
         return task
 
-    def fail(self, task_id: str, lease_owner: str, error: str) -> dict[str, Any]:
-        """Record a failed attempt: retry with backoff, or dead-letter (max attempts wins over poison).
+    def fail(self, task_id: str, lease_owner: str, error: str,
+             failure: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Record a failed attempt: retry with backoff, or dead-letter (max attempts wins over poison; a
+        failure that is not retriable is dead-lettered at once). `failure` (AttemptFailure.as_dict) is kept
+        in the attempt's event payload, where the gateways read why the task failed.
 
         Returns `{status, reason_code, attempt, delay_ms}`.
         """
         task = self.get_task(task_id)
         now = db_now()
         outcome = decide_failure(task.id, task.attempt, task.max_attempts, task.last_error_fingerprint,
-                                 task.poison_count, error)
+                                 task.poison_count, error, retriable=(failure or {}).get("retriable") is not False)
         common = dict(attempt=outcome.attempt, error=error, last_error_code=outcome.reason_code,
                       last_error_fingerprint=outcome.fingerprint, poison_count=outcome.poison_count,
                       lease_owner=None, lease_expires_at=None)
+        described = {"failure": failure} if failure and failure.get("kind") else {}
         if outcome.dead_letter:
             self.transition(task, st.FAILED, st.EV_FAILED,
                             {"reason": "processor_error", "reason_code": outcome.reason_code,
-                             "attempt": outcome.attempt, "max_attempts": task.max_attempts},
+                             "attempt": outcome.attempt, "max_attempts": task.max_attempts, **described},
                             now, guard_lease=lease_owner, **common)
             self.transition(task, st.DEAD_LETTER, st.EV_DEAD_LETTER,
                             {"reason": "terminal_failure", "reason_code": outcome.reason_code}, now)
@@ -206,7 +210,7 @@ class TaskLifecycleSql(SqliteTransitions):
         self.transition(task, st.RETRY_WAIT, st.EV_RETRY_WAIT,
                         {"reason": "retry_scheduled", "reason_code": outcome.reason_code,
                          "attempt": outcome.attempt, "max_attempts": task.max_attempts,
-                         "delay_ms": outcome.delay_ms},
+                         "delay_ms": outcome.delay_ms, **described},
                         now, guard_lease=lease_owner, **common)
         self.transition(task, st.QUEUED, st.EV_REQUEUED,
                         {"reason": "ready_for_retry", "reason_code": outcome.reason_code}, now,

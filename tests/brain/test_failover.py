@@ -131,7 +131,7 @@ def test_stream_fails_over_only_before_the_first_chunk():
         with pytest.raises(ProviderError, match="stream broke"):
             pair.chain.chat(streaming, tokens.append)
         assert tokens == ["partial"] and pair.calls() == (1, 0)
-        assert pair.breakers.get("openai").failures == 1
+        assert pair.breakers.get("openai").failures == 0  # an error event without a status is not transient
 
 
 def test_all_failing_lists_every_failure():
@@ -181,3 +181,54 @@ def test_unreadable_state_starts_closed_and_settings_come_from_config(tmp_path):
     breaker = breakers.get("openai")
     assert (breaker.state, breaker.threshold, breaker.cooldown) == (CLOSED, 2, 9.0)
     assert breakers.get("openai") is breaker
+
+
+def test_only_transient_failures_count_toward_the_breaker():
+    """A provider that answers a bad request is healthy; a failure on our side says nothing about it;
+    5xx, 429, timeouts and refused connections count (issue: two bad requests opened the breaker)."""
+    bad_request = json_reply({"error": {"message": "temperature is invalid", "type": "invalid_request_error"}}, 400)
+    with Pair([bad_request], [OK_CLAUDE], threshold=2) as pair:
+        for _ in range(3):
+            assert pair.chain.chat(REQUEST).provider == "anthropic"
+        assert (pair.breakers.get("openai").state, pair.breakers.get("openai").failures) == (CLOSED, 0)
+    with Pair([OK_OPENAI], [OK_CLAUDE], threshold=2) as pair:
+        unserializable = ChatRequest(model="gpt-test", messages=REQUEST.messages, sampling={"temperature": float("nan")})
+        for _ in range(3):
+            with pytest.raises(ProviderError, match="InvalidJSONError") as info:
+                pair.chain.chat(unserializable)
+            assert not info.value.transient
+        assert pair.calls() == (0, 0)
+        assert [pair.breakers.get(name).failures for name in ("openai", "anthropic")] == [0, 0]
+    limited = json_reply({"error": {"message": "slow down"}}, 429, headers={"Retry-After": "120"})
+    for reply in (BROKEN, limited):
+        with Pair([reply], [OK_CLAUDE], threshold=2) as pair:
+            pair.chain.chat(REQUEST)
+            pair.chain.chat(REQUEST)
+            assert pair.breakers.get("openai").state == OPEN
+    refused = FailoverProvider([OpenAIChatProvider("openai", "gpt-test", "http://127.0.0.1:9", "k", TIMEOUTS)],
+                               CircuitBreakers({}.get, lambda key, value: None, threshold=1))
+    with pytest.raises(ProviderError, match="request failed: ConnectionError") as info:
+        refused.chat(REQUEST)
+    assert info.value.transient and refused.breakers.get("openai").state == OPEN
+
+
+def test_every_circuit_open_says_when_the_first_trial_is_due():
+    with Pair([BROKEN], [OK_CLAUDE], threshold=1) as pair:
+        pair.breakers.get("openai").record_failure()
+        pair.clock.now += 20
+        pair.breakers.get("anthropic").record_failure()
+        with pytest.raises(ProviderError) as info:
+            pair.chain.chat(REQUEST)
+        assert info.value.circuit_open and info.value.retry_after == 40 and pair.calls() == (0, 0)
+
+
+def test_a_local_failure_during_a_half_open_trial_lets_the_next_trial_through():
+    with Pair([OK_OPENAI], [OK_CLAUDE], threshold=1) as pair:
+        pair.breakers.get("openai").record_failure()
+        pair.clock.now += 61
+        nan = ChatRequest(model="gpt-test", messages=REQUEST.messages, sampling={"temperature": float("nan")})
+        with pytest.raises(ProviderError):
+            pair.chain.chat(nan)
+        assert pair.breakers.get("openai").state == HALF_OPEN
+        assert pair.chain.chat(REQUEST).provider == "openai"
+        assert pair.breakers.get("openai").state == CLOSED

@@ -84,7 +84,7 @@ def test_an_agent_created_with_its_own_key_uses_it(home, daemons):
     def answer(seen):
         return json_reply(completion(f"key {seen.headers['authorization'][-6:]}"))
 
-    (home / "config.yaml").write_text("agents: []\nworker_count: 1\nllm: {provider: openai}\n")
+    (home / "config.yaml").write_text("agents: []\nworker_count: 1\ndelegation_max_hops: 0\nllm: {provider: openai}\n")
     with FakeServer(handler=answer) as server:
         daemon = daemons(home, env={"OPENAI_BASE_URL": server.url + "/v1", "GOCLAW_AUTH_TOKEN": "t0k"})
         daemon.start().wait_healthy()

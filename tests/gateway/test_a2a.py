@@ -14,6 +14,7 @@ from tests.gateway.rest_fixtures import running_daemon
 from tests.helpers import wait_until
 
 CONFIG = """
+delegation_max_hops: 0
 agents:
   - agent_id: coder
     display_name: Code Smith
@@ -62,7 +63,8 @@ def test_card_at_both_paths(api):
     assert current.status_code == 200 and current.headers["Cache-Control"] == "public, max-age=300"
     v1 = current.json()
     assert list(v1) == [*CARD_KEYS, "supportedInterfaces"]
-    assert v1["supportedInterfaces"] == [{"url": card["url"], "protocolBinding": "JSONRPC", "protocolVersion": "0.3.0"}]
+    assert v1["supportedInterfaces"] == [{"url": card["url"], "protocolBinding": "JSONRPC", "protocolVersion": "1.0"},
+                                         {"url": card["url"], "protocolBinding": "JSONRPC", "protocolVersion": "0.3.0"}]
     assert v1["capabilities"] == {**card["capabilities"], "extendedAgentCard": False}
     assert {k: v for k, v in v1.items() if k not in ("supportedInterfaces", "capabilities")} == {
         k: v for k, v in card.items() if k != "capabilities"}
@@ -77,8 +79,7 @@ def test_a2a_disabled_is_404(tmp_path):
         assert response.status_code == 404
 
 
-@pytest.mark.parametrize("send, get", [("message/send", "tasks/get"), ("SendMessage", "GetTask")])
-def test_send_returns_the_task_at_once_then_get_follows_it(api, send, get):
+def test_send_returns_the_task_at_once_then_get_follows_it(api, send="message/send", get="tasks/get"):
     reply = rpc(api, send, {"message": text_message("hello")}, rpc_id="req-1")
     assert reply["jsonrpc"] == "2.0" and reply["id"] == "req-1"
     task = reply["result"]
@@ -99,8 +100,7 @@ def test_send_returns_the_task_at_once_then_get_follows_it(api, send, get):
     assert api.get(f"/api/tasks/{task['id']}").json()["status"] == "SUCCEEDED"  # the goclaw task id
 
 
-@pytest.mark.parametrize("send", ["message/send", "SendMessage"])
-def test_blocking_send_waits_and_uses_context_and_agent(api, send):
+def test_blocking_send_waits_and_uses_context_and_agent(api, send="message/send"):
     context_id = str(uuid.uuid4())
     message = text_message("line one", contextId=context_id, metadata={"agent_id": "coder"})
     message["parts"].append({"kind": "text", "text": "line two"})
@@ -116,15 +116,52 @@ def test_blocking_send_waits_and_uses_context_and_agent(api, send):
     assert task["status"]["state"] == "completed" and task["metadata"] == {"agent_id": "coder"}
 
 
-@pytest.mark.parametrize("method", ["message/stream", "SendStreamingMessage"])
-def test_streaming_send_is_sse_of_jsonrpc_results(api, method):
-    body = {"jsonrpc": "2.0", "id": 7, "method": method, "params": {"message": text_message("stream it")}}
+def stream_results(api, method: str, params: dict, rpc_id=7) -> list:
+    body = {"jsonrpc": "2.0", "id": rpc_id, "method": method, "params": params}
     response = api.http.post(api.base + "/a2a", json=body, stream=True, timeout=30)
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/event-stream")
     replies = [json.loads(event.data) for event in sseclient.SSEClient(response).events()]
-    assert all(r["jsonrpc"] == "2.0" and r["id"] == 7 and "result" in r for r in replies)
-    results = [r["result"] for r in replies]
-    first, *middle, artifact, final = results
+    assert all(r["jsonrpc"] == "2.0" and r["id"] == rpc_id and "result" in r for r in replies)
+    return [r["result"] for r in replies]
+
+
+def test_v1_methods_answer_in_v1_shapes(api):
+    """SPEC §9.7: v1.0 names answer in v1.0 (ProtoJSON) shapes; a v1.0 send blocks unless returnImmediately."""
+    context_id = str(uuid.uuid4())
+    message = {"role": "ROLE_USER", "parts": [{"text": "hi"}], "messageId": "m1", "contextId": context_id}
+    task = rpc(api, "SendMessage", {"message": message, "metadata": {"agent_id": "coder"}})["result"]["task"]
+    reply_id, user_id = task["history"][1]["messageId"], task["history"][0]["messageId"]
+    assert task == {
+        "id": task["id"], "contextId": context_id,
+        "status": {"state": "TASK_STATE_COMPLETED", "timestamp": task["status"]["timestamp"]},
+        "history": [{"messageId": user_id, "contextId": context_id, "taskId": task["id"], "role": "ROLE_USER",
+                     "parts": [{"text": "hi"}]},
+                    {"messageId": reply_id, "contextId": context_id, "taskId": task["id"], "role": "ROLE_AGENT",
+                     "parts": [{"text": FALLBACK_REPLY}]}],
+        "metadata": {"agent_id": "coder"},
+        "artifacts": [{"artifactId": task["artifacts"][0]["artifactId"], "name": "reply",
+                       "parts": [{"text": FALLBACK_REPLY}]}]}
+    assert rpc(api, "GetTask", {"id": task["id"]})["result"] == task
+    at_once = rpc(api, "SendMessage", {"message": {**message, "messageId": "m2"},
+                                       "configuration": {"returnImmediately": True}})["result"]["task"]
+    assert at_once["status"]["state"] in ("TASK_STATE_SUBMITTED", "TASK_STATE_WORKING", "TASK_STATE_COMPLETED")
+    listed = rpc(api, "ListTasks", {"contextId": context_id, "status": "TASK_STATE_COMPLETED"})["result"]
+    assert task["id"] in [t["id"] for t in listed["tasks"]] and all("artifacts" not in t for t in listed["tasks"])
+    with_artifacts = rpc(api, "ListTasks", {"contextId": context_id, "includeArtifacts": True})["result"]["tasks"]
+    assert all("artifacts" in t for t in with_artifacts)
+    first, *middle, artifact, final = stream_results(api, "SendStreamingMessage", {"message": {**message,
+                                                                                               "messageId": "m3"}})
+    streamed = first["task"]
+    assert streamed["status"]["state"] in ("TASK_STATE_SUBMITTED", "TASK_STATE_WORKING")
+    assert all(r["statusUpdate"]["status"]["state"] == "TASK_STATE_WORKING" for r in middle)
+    assert artifact["artifactUpdate"]["artifact"]["parts"] == [{"text": FALLBACK_STREAM_CHUNK}]
+    assert final == {"statusUpdate": {"taskId": streamed["id"], "contextId": context_id,
+                                      "status": {"state": "TASK_STATE_COMPLETED",
+                                                 "timestamp": final["statusUpdate"]["status"]["timestamp"]}}}
+
+
+def test_streaming_send_is_sse_of_jsonrpc_results(api, method="message/stream"):
+    first, *middle, artifact, final = stream_results(api, method, {"message": text_message("stream it")})
     assert first["kind"] == "task" and first["status"]["state"] in ("submitted", "working")
     assert all(r["kind"] == "status-update" and r["final"] is False and r["status"]["state"] == "working"
                for r in middle)
@@ -137,9 +174,9 @@ def test_streaming_send_is_sse_of_jsonrpc_results(api, method):
 
 def test_list_tasks_filters_and_pages(api):
     context_id = str(uuid.uuid4())
-    ids = [rpc(api, "SendMessage", {"message": text_message(f"n{n}", contextId=context_id),
-                                    "configuration": {"blocking": True}})["result"]["id"] for n in range(3)]
-    rpc(api, "SendMessage", {"message": text_message("elsewhere"), "configuration": {"blocking": True}})
+    ids = [rpc(api, "SendMessage", {"message": text_message(f"n{n}", contextId=context_id)})["result"]["task"]["id"]
+           for n in range(3)]
+    rpc(api, "SendMessage", {"message": text_message("elsewhere")})
     page = rpc(api, "ListTasks", {"contextId": context_id, "pageSize": 2})["result"]
     assert [t["id"] for t in page["tasks"]] == [ids[2], ids[1]]  # newest first
     assert page["totalSize"] == 3 and page["pageSize"] == 2 and page["nextPageToken"] == "2"

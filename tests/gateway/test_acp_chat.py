@@ -89,7 +89,7 @@ def test_session_list_and_history_limits(client, api):
 
 
 def test_queue_saturated_is_4290(tmp_path):
-    config = "agents: []\nworker_count: 1\nmax_queue_depth: 1\n"
+    config = "agents: []\nworker_count: 1\ndelegation_max_hops: 0\nmax_queue_depth: 1\n"
     with running_daemon(tmp_path, config, {"GOCLAW_DEBUG_TASK_DELAY_MS": "3000"}) as api:
         acp = AcpClient(port_of(api)).hello()
         session = str(uuid.uuid4())

@@ -40,7 +40,7 @@ def test_scoped_api_key(tmp_path):
 def test_shutdown_closes_sockets_with_1001(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
-    (home / "config.yaml").write_text("agents: []\nworker_count: 1\nbind_addr: 127.0.0.1:0\n")
+    (home / "config.yaml").write_text("agents: []\nworker_count: 1\ndelegation_max_hops: 0\nbind_addr: 127.0.0.1:0\n")
     daemon = Daemon(home, {"GOCLAW_HOME": str(home), "GOCLAW_AUTH_TOKEN": TOKEN}, tmp_path)
     daemon.start()
     acp = AcpClient(daemon.boot.listener.getsockname()[1]).hello()

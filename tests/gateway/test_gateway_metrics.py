@@ -23,9 +23,9 @@ FAMILIES = {
     "goclaw_wasm_module_memory_pages": "gauge", "goclaw_policy_deny": "counter",
     "goclaw_agent_messages": "counter", "goclaw_delegations": "counter", "goclaw_bus_dropped_events": "counter",
     "goclaw_retention_deleted_rows": "counter",
-    "goclaw_tasks": "counter", "goclaw_llm_tokens_total": "counter",  # parsed as the family goclaw_llm_tokens
+    "goclaw_tasks": "counter", "goclaw_llm_tokens": "counter",  # the family of goclaw_llm_tokens_total
     "goclaw_task_duration_seconds": "histogram", "goclaw_task_queue_wait_seconds": "histogram",
-    "goclaw_llm_request_duration_seconds": "histogram", "goclaw_llm_tokens": "histogram",
+    "goclaw_llm_request_duration_seconds": "histogram", "goclaw_llm_request_tokens": "histogram",
     "goclaw_build_info": "gauge",
 }
 ALLOWED_LABELS = {"agent_id", "status", "provider", "model", "kind", "module", "le", "version", "python", "table"}
@@ -69,18 +69,14 @@ def _run_tasks(ctx, count: int) -> None:
 
 
 def _families(daemon) -> tuple[dict, str]:
-    """Parsed families by name (the counter goclaw_llm_tokens_total as "goclaw_llm_tokens_total", since its
-    family name is the histogram's goclaw_llm_tokens), and the text."""
+    """Parsed families by name (no two share one), and the text."""
     response = get(daemon, "/metrics/prometheus", headers=BEARER)
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
     families = {}
     for family in text_string_to_metric_families(response.text):
-        name = family.name
-        if name == "goclaw_llm_tokens" and family.type == "counter":
-            name += "_total"
-        assert name not in families, name
-        families[name] = family
+        assert family.name not in families, family.name
+        families[family.name] = family
     return families, response.text
 
 
@@ -153,14 +149,14 @@ def test_prometheus_counters_and_histograms_follow_the_store(ctx, daemon):
     assert _sample(llm, "goclaw_llm_request_duration_seconds_sum", **model) == 0.3
     assert _sample(llm, "goclaw_llm_request_duration_seconds_bucket", le="0.25", **model) == 0
     assert _sample(llm, "goclaw_llm_request_duration_seconds_bucket", le="0.5", **model) == 1
-    totals = families["goclaw_llm_tokens_total"]
+    totals = families["goclaw_llm_tokens"]
     assert _sample(totals, "goclaw_llm_tokens_total", kind="prompt", **model) == 100
     assert _sample(totals, "goclaw_llm_tokens_total", kind="completion", **model) == 20
-    tokens = families["goclaw_llm_tokens"]
-    assert _sample(tokens, "goclaw_llm_tokens_bucket", kind="prompt", le="64.0", **model) == 0
-    assert _sample(tokens, "goclaw_llm_tokens_bucket", kind="prompt", le="256.0", **model) == 1
-    assert _sample(tokens, "goclaw_llm_tokens_bucket", kind="completion", le="64.0", **model) == 1
-    assert _sample(tokens, "goclaw_llm_tokens_sum", kind="completion", **model) == 20
+    tokens = families["goclaw_llm_request_tokens"]
+    assert _sample(tokens, "goclaw_llm_request_tokens_bucket", kind="prompt", le="64.0", **model) == 0
+    assert _sample(tokens, "goclaw_llm_request_tokens_bucket", kind="prompt", le="256.0", **model) == 1
+    assert _sample(tokens, "goclaw_llm_request_tokens_bucket", kind="completion", le="64.0", **model) == 1
+    assert _sample(tokens, "goclaw_llm_request_tokens_sum", kind="completion", **model) == 20
 
     for family in families.values():
         for sample in family.samples:

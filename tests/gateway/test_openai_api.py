@@ -11,7 +11,7 @@ import requests
 
 from goclaw_actors.processor import FALLBACK_REPLY, FALLBACK_STREAM_CHUNK
 from goclaw_actors.store.sqlite_tasks import estimate_tokens
-from tests.gateway.openai_fixtures import AUTH, TOKEN, gateway, script  # noqa: F401  (fixture)
+from tests.gateway.openai_fixtures import AUTH, HEL_TOOL_LO_CHOICES, TOKEN, gateway, script  # noqa: F401  (fixture)
 from tests.helpers import wait_until
 
 CALL = {"id": "call_7", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Oslo\"}"}}
@@ -113,12 +113,7 @@ def test_stream_frames_on_the_wire(gateway):
     assert len({chunk["id"] for chunk in chunks}) == 1
     task = gateway.task(task_id_of(chunks[0]["id"]))
     assert task.status == "SUCCEEDED" and task.payload["stream"] is True
-    assert [chunk["choices"][0] for chunk in chunks] == [
-        {"index": 0, "delta": {"role": "assistant", "content": "Hel"}},
-        {"index": 0, "delta": {"role": "assistant", "content": "", "tool_calls": [
-            {"index": 0, "id": "call_web_search", "type": "function", "function": {"name": "web_search"}}]}},
-        {"index": 0, "delta": {"role": "assistant", "content": "lo"}},
-        {"index": 0, "delta": {"role": "", "content": ""}, "finish_reason": "stop"}]
+    assert [chunk["choices"][0] for chunk in chunks] == HEL_TOOL_LO_CHOICES
     assert all("usage" not in chunk for chunk in chunks[:-1])
     assert chunks[-1]["usage"] == {"prompt_tokens": 9, "completion_tokens": 2, "total_tokens": 11}
     assert_ran_once(gateway)
@@ -196,12 +191,11 @@ def test_invalid_requests(gateway, body, message):
     assert gateway.query("SELECT COUNT(*) FROM tasks") == [(0,)]
 
 
-def test_unknown_agent_is_an_internal_error_and_writes_nothing(gateway, client):
-    with pytest.raises(openai.InternalServerError) as info:
+def test_unknown_agent_is_model_not_found_and_writes_nothing(gateway, client):
+    with pytest.raises(openai.NotFoundError) as info:
         client.chat.completions.create(model="agent:nope", messages=[user("hi")])
-    error = info.value.body
-    assert (error["type"], error["code"], error["param"]) == ("server_error", "internal_error", None)
-    assert 'agent "nope" not found' in error["message"]
+    assert info.value.body == {"message": "The model 'agent:nope' does not exist", "type": "not_found_error",
+                               "param": None, "code": "model_not_found"}
     assert gateway.query("SELECT COUNT(*) FROM tasks") == [(0,)]
     assert gateway.query("SELECT COUNT(*) FROM messages") == [(0,)]
 
@@ -228,13 +222,13 @@ def test_a_saturated_queue_is_429(gateway):
     assert gateway.query("SELECT COUNT(*) FROM tasks") == [(2,)]
 
 
-def test_a_task_that_ends_without_success_is_task_failed(gateway):
+def test_a_canceled_task_is_409_task_canceled(gateway):
     waiting = gevent.spawn(post, gateway, {"messages": [user(script(hold="never"))]})
     gateway.ctx.store("cancel", task_id=running_task(gateway))
     response = waiting.get(timeout=20)
-    assert response.status_code == 500
-    assert response.json() == {"error": {"message": "Task failed: aborted", "type": "server_error", "param": None,
-                                         "code": "task_failed"}}
+    assert response.status_code == 409
+    assert response.json() == {"error": {"message": "Task canceled: aborted", "type": "server_error", "param": None,
+                                         "code": "task_canceled"}}
 
 
 def test_a_stream_whose_task_fails_ends_with_an_error_event(gateway):
@@ -242,8 +236,8 @@ def test_a_stream_whose_task_fails_ends_with_an_error_event(gateway):
     gateway.ctx.store("cancel", task_id=running_task(gateway))
     frames = sse_frames(waiting.get(timeout=20))
     assert frames[-2:] == [
-        'data: {"error":{"message":"Task failed: aborted","type":"server_error","param":null,"code":"task_failed"}}'
-        "\n\n", "data: [DONE]\n\n"]
+        'data: {"error":{"message":"Task canceled: aborted","type":"server_error","param":null,'
+        '"code":"task_canceled"}}\n\n', "data: [DONE]\n\n"]
 
 
 def test_an_idle_stream_is_pinged(gateway):

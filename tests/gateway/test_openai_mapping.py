@@ -5,15 +5,17 @@ import uuid
 
 import pytest
 
-from goclaw_actors.http.openai_errors import OpenAIError
+from goclaw_actors.attempt_failure import AttemptFailure
+from goclaw_actors.http.openai_errors import OpenAIError, ended_task_error
 from goclaw_actors.http.openai_messages import parse_completion_request, session_for_user
 from goclaw_actors.http.openai_results import client_tool_calls, completion_body, usage_of
 from goclaw_actors.http.openai_routes import models_list
 from goclaw_actors.http.openai_stream import ChunkFramer, completion_frames
 from goclaw_actors.http.principal import TOKEN, Principal
 from goclaw_actors.http.sse_routes import task_stream_frames
-from goclaw_actors.store.sqlite_tasks import estimate_tokens
+from goclaw_actors.store.sqlite_tasks import TIMEOUT_ERROR, estimate_tokens
 from goclaw_actors.store.task_row import TaskRow
+from tests.gateway.openai_fixtures import HEL_TOOL_LO_CHOICES
 
 CALL = {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\":\"Oslo\"}"}}
 
@@ -53,6 +55,41 @@ def user(text="hi"):
 def test_invalid_requests_are_400_with_the_contract_messages(body, message):
     assert error_of(body) == (400, {"error": {"message": message, "type": "invalid_request_error", "param": None,
                                               "code": None}})
+
+
+@pytest.mark.parametrize("fields, param, message", [
+    ({"temperature": float("nan")}, "temperature", "temperature must be a number between 0 and 2"),
+    ({"temperature": 3}, "temperature", "temperature must be a number between 0 and 2"),
+    ({"top_p": float("inf")}, "top_p", "top_p must be a number between 0 and 1"),
+    ({"max_tokens": 0}, "max_tokens", "max_tokens must be an integer between 1 and 2.14748e+09"),
+    ({"max_tokens": 10**400}, "max_tokens", "max_tokens must be an integer between 1 and 2.14748e+09"),
+    ({"top_k": "40"}, "top_k", "top_k must be an integer between 0 and 1e+06"),
+    ({"stop": [1]}, "stop", "stop must be a string or an array of at most 16 strings"),
+    ({"n": 2}, "n", "Only n=1 is supported"),
+    ({"stream": "yes"}, "stream", "stream must be a boolean"),
+    ({"tools": [{"type": "function", "function": {"name": "bad name!"}}]}, "tools[0].function.name",
+     "tools[0].function.name must be 1 to 64 letters, digits, underscores or dashes"),
+    ({"tool_choice": "sometimes"}, "tool_choice", "tool_choice must be none, auto, required or a named function"),
+    ({"response_format": {"type": "xml"}}, "response_format", 'response_format: unsupported response_format type "xml"'),
+    ({"messages": [user(), {"role": "assistant", "content": None, "tool_calls": [{"function": "f"}]}, user()]},
+     "messages[1].tool_calls[0].id", "messages[1].tool_calls[0].id must be a non-empty string"),
+    ({"messages": [user(), {"role": "assistant", "content": None,
+                            "tool_calls": [{"id": "c1", "function": {"name": "f", "arguments": {"a": 1}}}]}, user()]},
+     "messages[1].tool_calls[0].function.arguments", "messages[1].tool_calls[0].function.arguments must be a JSON string"),
+    ({"messages": [user(), {"role": "tool", "content": "42"}]}, "messages[1].tool_call_id",
+     "messages[1].tool_call_id must be a non-empty string"),
+    ({"messages": [{"role": "oracle", "content": "x"}, user()]}, "messages[0].role", "Unsupported message role: oracle"),
+])
+def test_bad_parameters_are_400_naming_the_parameter(fields, param, message):
+    """Checked at the edge, so nothing malformed reaches a provider (or counts against its breaker)."""
+    body = {"messages": [user()], **fields}
+    assert error_of(json.dumps(body).encode()) == (400, {"error": {
+        "message": message, "type": "invalid_request_error", "param": param, "code": "invalid_value"}})
+
+
+def test_developer_messages_are_system_messages_and_n_1_is_fine():
+    request = parse(messages=[{"role": "developer", "content": "answer in French"}, user()], n=1)
+    assert request.messages == [{"role": "system", "content": "answer in French"}, user()]
 
 
 def test_text_parts_join_with_newlines_and_roles_are_kept():
@@ -129,17 +166,49 @@ def test_completion_body_with_reply_or_client_tool_calls():
                      "finish_reason": "tool_calls"}
 
 
-@pytest.mark.parametrize("status, error", [("DEAD_LETTER", "boom"), ("CANCELED", "aborted")])
-def test_a_task_that_did_not_succeed_is_task_failed(status, error):
-    with pytest.raises(OpenAIError) as info:
-        completion_body(task(status, error=error), "goclaw-v1")
-    assert info.value.status == 500
-    assert info.value.body() == {"error": {"message": f"Task failed: {error}", "type": "server_error",
-                                           "param": None, "code": "task_failed"}}
+def test_the_provider_finish_reason_is_passed_through():
+    for kept in ("length", "content_filter", "stop"):
+        body = completion_body(task(result={"reply": "cut", "finish_reason": kept}), "goclaw-v1")
+        assert body["choices"][0]["finish_reason"] == kept
+    assert completion_body(task(result={"reply": "x", "finish_reason": "end_turn"}), "m")["choices"][0][
+        "finish_reason"] == "stop"
+
+
+UPSTREAM_400 = "brain respond: openai: HTTP 400: maximum context length is 8192 tokens (invalid_request_error)"
+
+
+@pytest.mark.parametrize("status, error, failure, expected", [
+    ("DEAD_LETTER", "boom", AttemptFailure(), (500, "server_error", "task_failed", "Task failed: boom", None)),
+    ("CANCELED", "aborted", AttemptFailure(), (409, "server_error", "task_canceled", "Task canceled: aborted", None)),
+    ("DEAD_LETTER", "brain respond: input blocked by safety filter: x", AttemptFailure("input_blocked"),
+     (400, "invalid_request_error", "input_blocked", "Task failed: brain respond: input blocked by safety filter: x",
+      None)),
+    ("DEAD_LETTER", UPSTREAM_400, AttemptFailure("context_length_exceeded", False),
+     (400, "invalid_request_error", "context_length_exceeded", UPSTREAM_400[len("brain respond: "):], None)),
+    ("DEAD_LETTER", "brain respond: openai: HTTP 422: bad", AttemptFailure("upstream_invalid_request", False),
+     (400, "invalid_request_error", "upstream_invalid_request", "openai: HTTP 422: bad", None)),
+    ("DEAD_LETTER", "brain respond: openai: HTTP 429: slow", AttemptFailure("upstream_rate_limited", True, 7.2),
+     (429, "rate_limit_error", "upstream_rate_limited", "openai: HTTP 429: slow", "8")),
+    ("DEAD_LETTER", "brain respond: openai: HTTP 429: slow", AttemptFailure("upstream_rate_limited"),
+     (429, "rate_limit_error", "upstream_rate_limited", "openai: HTTP 429: slow", "1")),
+    ("DEAD_LETTER", "brain respond: all providers failed: openai: circuit open", AttemptFailure(
+        "provider_unavailable", True, 299.5), (503, "server_error", "provider_unavailable",
+                                               "all providers failed: openai: circuit open", "300")),
+    ("DEAD_LETTER", "brain respond: openai: HTTP 401: no", AttemptFailure("upstream_authentication_error", False),
+     (502, "server_error", "upstream_authentication_error", "openai: HTTP 401: no", None)),
+    ("DEAD_LETTER", TIMEOUT_ERROR, AttemptFailure(),
+     (504, "server_error", "task_timeout", f"Task failed: {TIMEOUT_ERROR}", None)),
+])
+def test_a_task_that_ended_without_a_reply_maps_by_its_failure(status, error, failure, expected):
+    """SPEC §9.4: the status and code follow the kind of the last attempt's failure."""
+    mapped = ended_task_error(task(status, error=error), failure)
+    body = mapped.body()["error"]
+    assert (mapped.status, body["type"], body["code"], body["message"], mapped.headers.get("Retry-After")) == expected
 
 
 def frames_of(items, include_usage=False, has_tools=False):
-    frames = list(completion_frames(items, ChunkFramer("t1", "goclaw-v1", include_usage), has_tools))
+    framer = ChunkFramer("t1", "goclaw-v1", include_usage)
+    frames = list(completion_frames(items, framer, has_tools, lambda task: ended_task_error(task, AttemptFailure())))
     assert all(frame.endswith("\n\n") for frame in frames)
     assert frames[-1] == "data: [DONE]\n\n"
     return [frame if frame.startswith(":") else json.loads(frame[len("data: "):]) for frame in frames[:-1]]
@@ -153,12 +222,7 @@ def test_stream_frames_content_tools_final_and_usage():
     chunks = [chunks[0]] + chunks[2:]
     assert {chunk["id"] for chunk in chunks} == {"chatcmpl-t1"}
     assert all(chunk["object"] == "chat.completion.chunk" and chunk["model"] == "goclaw-v1" for chunk in chunks)
-    assert [chunk["choices"][0] for chunk in chunks] == [
-        {"index": 0, "delta": {"role": "assistant", "content": "Hel"}},
-        {"index": 0, "delta": {"role": "assistant", "content": "", "tool_calls": [
-            {"index": 0, "id": "call_web_search", "type": "function", "function": {"name": "web_search"}}]}},
-        {"index": 0, "delta": {"role": "assistant", "content": "lo"}},
-        {"index": 0, "delta": {"role": "", "content": ""}, "finish_reason": "stop"}]
+    assert [chunk["choices"][0] for chunk in chunks] == HEL_TOOL_LO_CHOICES
     assert "usage" not in chunks[0]
     assert chunks[-1]["usage"] == {"prompt_tokens": 4, "completion_tokens": 1, "total_tokens": 5}
 
@@ -167,8 +231,8 @@ def test_stream_frames_hide_server_tools_when_the_client_brought_tools_and_send_
     done = {"type": "done", "task": task(result={"reply": "", "tool_calls": [CALL]})}
     chunks = frames_of([{"type": "tool_call", "tool_name": "web_search"}, done], has_tools=True)
     assert [chunk["choices"][0] for chunk in chunks] == [
-        {"index": 0, "delta": {"role": "assistant", "tool_calls": [{"index": 0, **CALL}]}},
-        {"index": 0, "delta": {"role": "", "content": ""}, "finish_reason": "tool_calls"}]
+        {"index": 0, "delta": {"role": "assistant", "tool_calls": [{"index": 0, **CALL}]}, "finish_reason": None},
+        {"index": 0, "delta": {}, "finish_reason": "tool_calls"}]
 
 
 def test_stream_frames_with_include_usage_and_an_unstreamed_reply():
@@ -182,6 +246,12 @@ def test_stream_frames_of_a_failed_task_end_with_an_error_event():
     assert frames_of([{"type": "token", "token": "x"}, {"type": "done", "task": task("DEAD_LETTER", error="boom")}],
                      include_usage=True)[1:] == [
         {"error": {"message": "Task failed: boom", "type": "server_error", "param": None, "code": "task_failed"}}]
+
+
+def test_stream_frames_keep_the_length_finish_reason():
+    done = {"type": "done", "task": task(result={"reply": "cut off", "finish_reason": "length"})}
+    chunks = frames_of([{"type": "token", "token": "cut off"}, done])
+    assert chunks[-1]["choices"] == [{"index": 0, "delta": {}, "finish_reason": "length"}]
 
 
 def sse_events(items):

@@ -16,6 +16,7 @@ from tests.gateway.rest_fixtures import running_daemon
 from tests.helpers import wait_until
 
 PLANS = """
+delegation_max_hops: 0
 agents:
   - agent_id: coder
     worker_count: 1

@@ -13,6 +13,7 @@ from tests.gateway.rest_fixtures import running_daemon
 TASK_KEYS_SUCCEEDED = ["id", "session_id", "type", "status", "attempt", "max_attempts", "available_at", "payload",
                        "result", "created_at", "updated_at", "agent_id"]
 PLANS_CONFIG = """
+delegation_max_hops: 0
 agents:
   - agent_id: coder
     worker_count: 1

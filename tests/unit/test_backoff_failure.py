@@ -146,6 +146,32 @@ def test_repeated_error_is_a_poison_pill(conn):
                                    "attempt": 3, "max_attempts": 10}
 
 
+def test_a_non_retriable_failure_is_dead_lettered_at_once_with_its_kind(conn):
+    task_id, owner = run_task(conn)
+    failure = {"kind": "context_length_exceeded", "retriable": False, "retry_after": None}
+    with transaction(conn) as q:
+        outcome = q.fail(task_id, owner, "brain respond: context too long", failure=failure)
+    assert outcome == {"status": st.DEAD_LETTER, "reason_code": st.DEAD_LETTER_NON_RETRIABLE, "attempt": 1,
+                       "delay_ms": 0}
+    assert row(conn, task_id, "status, attempt, error") == (st.DEAD_LETTER, 1, "brain respond: context too long")
+    (payload,) = conn.execute("SELECT payload_json FROM task_events WHERE task_id = ? AND event_type = ?",
+                              (task_id, st.EV_FAILED)).fetchone()
+    assert json.loads(payload) == {"reason": "processor_error", "reason_code": st.DEAD_LETTER_NON_RETRIABLE,
+                                   "attempt": 1, "max_attempts": 3, "failure": failure}
+    from goclaw_actors.store.sqlite_reads import last_failure
+    assert last_failure(conn, task_id) == failure
+
+
+def test_a_retriable_failure_keeps_its_kind_and_is_retried(conn):
+    task_id, owner = run_task(conn)
+    failure = {"kind": "upstream_rate_limited", "retriable": True, "retry_after": 60}
+    with transaction(conn) as q:
+        assert q.fail(task_id, owner, "rate limited", failure=failure)["status"] == st.QUEUED
+    (payload,) = conn.execute("SELECT payload_json FROM task_events WHERE task_id = ? AND event_type = ?",
+                              (task_id, st.EV_RETRY_WAIT)).fetchone()
+    assert json.loads(payload)["failure"] == failure
+
+
 def test_alternating_errors_reset_poison_count(conn):
     task_id = None
     for error in ("a", "a", "b", "a"):

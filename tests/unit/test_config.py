@@ -58,6 +58,7 @@ def test_unknown_keys_warn_and_are_ignored(tmp_path):
 
 def test_agent_entries_skip_invalid_and_duplicate_ids(tmp_path):
     write(tmp_path, """
+delegation_max_hops: 1
 agents:
   - {agent_id: a, worker_count: 2, max_queue_depth: 3}
   - {agent_id: ""}
@@ -92,6 +93,8 @@ def test_empty_agents_list_means_only_default(tmp_path):
     ("agents: {a: 1}\n", {}, "agents must be a list"),
     ("agents: [{agent_id: a, worker_count: 0}]\n", {}, "worker_count"),
     ("worker_count: 2\ndelegation_max_hops: 2\n", {}, "delegation_max_hops"),
+    ("worker_count: 1\n", {}, r"the default delegation_max_hops \(1\)"),
+    ("agents: [{agent_id: a, worker_count: 2}]\n", {}, r"the default delegation_max_hops \(2\).* agent 'a'"),
 ])
 def test_invalid_values_raise_config_error_naming_the_key(tmp_path, text, env, fragment):
     write(tmp_path, text)

@@ -107,12 +107,22 @@ class Provider(Protocol):
 
 
 class ProviderError(Exception):
-    """A failed provider call, classified for failover (`error_class` is one of ERROR_CLASSES)."""
+    """A failed provider call, classified for failover (`error_class` is one of ERROR_CLASSES).
+
+    `transient` says the provider itself is in trouble (timeout, connection error, 5xx, 429): only such
+    failures count toward its circuit breaker. By default it follows from the class and the status.
+    `circuit_open` marks the failure of a chain whose every provider had its breaker open.
+    """
 
     def __init__(self, message: str, error_class: str = UNKNOWN, status: int | None = None,
-                 provider: str = "", retry_after: float | None = None):
+                 provider: str = "", retry_after: float | None = None, transient: bool | None = None,
+                 circuit_open: bool = False):
         super().__init__(message)
         self.error_class = error_class
         self.status = status
         self.provider = provider
         self.retry_after = retry_after
+        if transient is None:
+            transient = error_class in (RATE_LIMIT, TIMEOUT) or (status is not None and status >= 500)
+        self.transient = transient
+        self.circuit_open = circuit_open

@@ -100,11 +100,11 @@ class HttpTransport:
             response.close()
 
     def error(self, message: str, status: int | None = None, error_class: str | None = None,
-              retry_after: float | None = None) -> ProviderError:
+              retry_after: float | None = None, transient: bool | None = None) -> ProviderError:
         """A redacted ProviderError for this provider, classified from message and status unless given."""
         text = self.redact(f"{self.provider}: {message}")
         return ProviderError(text, error_class or classify_error(message, status), status=status,
-                             provider=self.provider, retry_after=retry_after)
+                             provider=self.provider, retry_after=retry_after, transient=transient)
 
     def malformed(self, message: str) -> ProviderError:
         """A ProviderError UNKNOWN for a reply the provider should never send."""
@@ -122,12 +122,14 @@ class HttpTransport:
         return self.error(f"HTTP {response.status_code}: {detail}", response.status_code, retry_after=retry_after)
 
     def transport_error(self, exc: requests.RequestException) -> ProviderError:
-        """The ProviderError for a request that got no (complete) response."""
+        """The ProviderError for a request that got no (complete) response. Timeouts and connection
+        errors are the provider's trouble (transient); a request that could not even be built is not."""
         text = str(exc)
         if isinstance(exc, requests.Timeout) or "timed out" in text.lower():
             return self.error(f"request timed out (connect {self.timeouts.connect:g}s, read "
                               f"{self.timeouts.read:g}s): {text}", error_class=TIMEOUT)
-        return self.error(f"request failed: {type(exc).__name__}: {text}", error_class=UNKNOWN)
+        connection = isinstance(exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError))
+        return self.error(f"request failed: {type(exc).__name__}: {text}", error_class=UNKNOWN, transient=connection)
 
     def redact(self, text: str) -> str:
         """`text` without this provider's secrets or anything matching the redaction patterns."""
