@@ -43,7 +43,7 @@ def install_openai_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
         principal = current_principal(bottle.request.environ)
         return _openai_response(lambda: json_response(200, models_list(ctx.read(active_agents), principal)))
 
-    @app.get(MODELS_PATH + "/<model_id:path>")
+    @app.get(MODELS_PATH + "/<model_id:path>", access=AGENT_DATA)
     def model(model_id):
         principal = current_principal(bottle.request.environ)
         return _openai_response(lambda: json_response(200, model_object(ctx.read(active_agents), principal,

@@ -116,6 +116,18 @@ def test_client_tool_call_ends_the_turn_with_tool_calls():
     assert [spec.name for spec in model.requests[0].tools] == ["get_weather"]
 
 
+def test_client_tools_come_first_and_shadow_the_agents_tools_of_the_same_name():
+    client_tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}},
+                    {"type": "function", "function": {"name": "echo", "description": "the client's own echo",
+                                                      "parameters": {"type": "object"}}}]
+    weather = Tool(ToolSpec("weather_station", "agent tool", {"type": "object"}), "tools.read_url", lambda a, c: "")
+    model = ScriptedModel(ChatResponse("ok"))
+    processor(model, tools=[ECHO, weather]).process(make_task(client_tools=client_tools), lambda chunk: None)
+    tools = model.requests[0].tools
+    assert [spec.name for spec in tools] == ["get_weather", "echo", "weather_station"]
+    assert tools[1].description == "the client's own echo"
+
+
 def test_provider_rejecting_tools_is_retried_once_without_them():
     model = ScriptedModel(ProviderError("tools not supported", UNKNOWN, 400), ChatResponse("plain"))
     result = processor(model, tools=[ECHO]).process(make_task(), lambda chunk: None)

@@ -10,7 +10,7 @@ ENV = {"GOCLAW_AUTH_TOKEN": TOKEN}
 
 
 def configure(home, timeout):
-    (home / "config.yaml").write_text(f"agents: []\nworker_count: 1\napproval_timeout_seconds: {timeout}\n")
+    (home / "config.yaml").write_text(f"agents: []\nworker_count: 1\ndelegation_max_hops: 0\napproval_timeout_seconds: {timeout}\n")
 
 
 def query(daemon, sql, *params):

@@ -35,7 +35,7 @@ def terminals(tmp_path):
 
 
 def test_chat_queue_approval_resize_and_quit(home, daemons, terminals):
-    (home / "config.yaml").write_text("agents: []\nworker_count: 1\n")
+    (home / "config.yaml").write_text("agents: []\nworker_count: 1\ndelegation_max_hops: 0\n")
     with echo_provider(pause=0.8) as server:
         daemon = daemons(home, env=provider_env(server)).start().wait_healthy()
         term = terminals(GOCLAW, {"GOCLAW_HOME": str(home), "GOCLAW_BIND_ADDR": f"127.0.0.1:{daemon.port}"},

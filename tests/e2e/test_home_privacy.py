@@ -68,7 +68,7 @@ def test_home_files_are_private_and_loose_ones_are_tightened_at_start(home, daem
 
 
 def test_runtime_agents_use_their_own_keys_which_never_reach_the_database(home, daemons):
-    (home / "config.yaml").write_text("agents: []\nworker_count: 1\nllm: {provider: openai}\n")
+    (home / "config.yaml").write_text("agents: []\nworker_count: 1\ndelegation_max_hops: 0\nllm: {provider: openai}\n")
     with FakeServer(handler=answer_with_key_name) as server:
         env = {"GOCLAW_AUTH_TOKEN": TOKEN, "OPENAI_BASE_URL": server.url + "/v1", "OPENAI_API_KEY": GLOBAL_KEY,
                "HELPER_KEY": ENV_KEY}
@@ -103,7 +103,7 @@ def test_runtime_agents_use_their_own_keys_which_never_reach_the_database(home, 
 
 
 def test_keys_an_older_version_stored_in_the_database_are_moved_out_at_start(home, daemons):
-    (home / "config.yaml").write_text("agents: []\nworker_count: 1\nllm: {provider: openai}\n")
+    (home / "config.yaml").write_text("agents: []\nworker_count: 1\ndelegation_max_hops: 0\nllm: {provider: openai}\n")
     first = daemons(home, env={"GOCLAW_AUTH_TOKEN": TOKEN}).start().wait_healthy()
     assert first.terminate() == 0
     with database(first.db_path) as conn:  # what agent.create wrote before keys left the database

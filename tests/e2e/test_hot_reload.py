@@ -96,7 +96,7 @@ def agent_ids(client):
 
 
 def test_config_edits_add_and_remove_an_agent_without_touching_another_agents_tasks(home, daemons):
-    base = "worker_count: 1\ndrain_timeout_seconds: 2\nagents:\n  - {agent_id: busy, worker_count: 1}\n"
+    base = "worker_count: 1\ndelegation_max_hops: 0\ndrain_timeout_seconds: 2\nagents:\n  - {agent_id: busy, worker_count: 1}\n"
     (home / "config.yaml").write_text(base)
     daemon = daemons(home, env={**ENV, "GOCLAW_DEBUG_TASK_DELAY_MS": "400"}).start().wait_healthy()
     with sqlite3.connect(daemon.db_path) as conn:
@@ -131,7 +131,7 @@ def test_config_edits_add_and_remove_an_agent_without_touching_another_agents_ta
 
 
 def test_model_set_and_soul_edits_reach_the_next_task(home, daemons):
-    (home / "config.yaml").write_text("agents: []\nworker_count: 1\nllm: {provider: openai, openai_model: gpt-old}\n")
+    (home / "config.yaml").write_text("agents: []\nworker_count: 1\ndelegation_max_hops: 0\nllm: {provider: openai, openai_model: gpt-old}\n")
     (home / "SOUL.md").write_text("You are Alpha.\n")
 
     def answer(seen):

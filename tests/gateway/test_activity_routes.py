@@ -21,7 +21,7 @@ def _seed(db_path):
 
 
 def test_events_queue_and_usage(tmp_path):
-    config = "agents:\n  - agent_id: coder\n    worker_count: 1\n"
+    config = "delegation_max_hops: 0\nagents:\n  - agent_id: coder\n    worker_count: 1\n"
     with running_daemon(tmp_path, config, {"GOCLAW_DEBUG_TASK_DELAY_MS": "60000"}) as api:
         mine, other = _seed(api.daemon.boot.db_path)
         events = api.get("/api/events").json()["events"]
@@ -42,7 +42,7 @@ def test_events_queue_and_usage(tmp_path):
 
 
 def test_a_scoped_key_sees_only_its_agents(tmp_path):
-    config = "agents:\n  - agent_id: coder\n    worker_count: 1\n" + SCOPED_KEY_CONFIG
+    config = "delegation_max_hops: 0\nagents:\n  - agent_id: coder\n    worker_count: 1\n" + SCOPED_KEY_CONFIG
     with running_daemon(tmp_path, config, {"GOCLAW_DEBUG_TASK_DELAY_MS": "60000"}) as api:
         mine, _ = _seed(api.daemon.boot.db_path)
         headers = {"Authorization": f"Bearer {SCOPED_KEY}"}
