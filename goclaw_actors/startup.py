@@ -25,6 +25,7 @@ from goclaw_actors.store.sqlite_queue import SqliteQueue
 
 DB_FILE = "goclaw.db"
 DEBUG_DELAY_ENV = "GOCLAW_DEBUG_TASK_DELAY_MS"
+CRON_COMMIT_DELAY_ENV = "GOCLAW_DEBUG_CRON_COMMIT_DELAY_MS"  # holds each cron firing's transaction open (crash tests)
 
 log = get_logger("runtime")
 
@@ -73,9 +74,10 @@ def _load_config(home: Path, environ: Mapping[str, str]) -> Config:
 
 
 def _check_debug_delay(environ: Mapping[str, str]) -> None:
-    value = environ.get(DEBUG_DELAY_ENV, "").strip()
-    if value and not value.isdigit():
-        raise StartupError("E_CONFIG_LOAD", f"{DEBUG_DELAY_ENV} must be a whole number of milliseconds, got {value!r}")
+    for name in (DEBUG_DELAY_ENV, CRON_COMMIT_DELAY_ENV):
+        value = environ.get(name, "").strip()
+        if value and not value.isdigit():
+            raise StartupError("E_CONFIG_LOAD", f"{name} must be a whole number of milliseconds, got {value!r}")
 
 
 def _open_and_recover(db_path: Path, config: Config) -> tuple[int, list[LaneSettings]]:

@@ -56,7 +56,7 @@ class Daemon:
         self._wait_ready()
         host, port = b.listener.getsockname()[:2]
         log.info("startup phase", phase="acp_listener_bound", bind_addr=f"{host}:{port}")
-        log.info("startup phase", phase="scheduler_started")
+        self._log_scheduler_started()
         log.info("daemon ready", startup_ms=int((time.monotonic() - started) * 1000),
                  agents=len(b.lanes), workers=sum(lane.worker_count for lane in b.lanes))
 
@@ -69,6 +69,18 @@ class Daemon:
                 break
             gevent.sleep(0.005)
         raise StartupError("E_DEFAULT_AGENT_CREATE", "supervision tree did not come up")
+
+    def _log_scheduler_started(self) -> None:
+        """Log `scheduler_started` once the cron scheduler answers (it has started and fired what was due)."""
+        scheduler = self.runtime.registry.proxy("cron_scheduler")
+        try:
+            if scheduler is None:
+                raise pykka.ActorDeadError("cron_scheduler is not running")
+            status = scheduler.status().get(timeout=READY_TIMEOUT_SECONDS)
+        except Exception as exc:  # the services supervisor restarts it; the phase is not claimed
+            log.error("cron scheduler not running", error=f"{type(exc).__name__}: {exc}")
+            return
+        log.info("startup phase", phase="scheduler_started", **status)
 
     def install_signal_handlers(self) -> None:
         """SIGTERM and SIGINT request a graceful shutdown."""

@@ -11,8 +11,8 @@ and how each part is restarted.
     │   └── agent:<id> (rest_for_one)
     │       ├── agent_actor:<id>  permanent
     │       └── lanes:<id> (one_for_one): dispatcher:<id> + worker:<id>:<n>   permanent
-    ├── services (one_for_one)    plan_runner; embedded_model (when usable); watchers, schedulers and channels
-    │                             join here
+    ├── services (one_for_one)    plan_runner, cron_scheduler; embedded_model (when usable); watchers and
+    │                             channels join here
     └── gateway                   permanent, started last
 """
 
@@ -31,6 +31,7 @@ from actors.worker import WorkerActor
 from goclaw_actors.queue.lane_settings import LaneSettings
 from supervisors.brain_wiring import embedded_available
 from supervisors.child_spec import PERMANENT, ChildSpec
+from supervisors.cron_wiring import start_cron_scheduler
 from supervisors.plan_wiring import start_plan_runner
 from supervisors.runtime import Runtime
 from supervisors.supervisor import Supervisor
@@ -65,10 +66,11 @@ def root_children(rt: Runtime, on_escalate: Callable[[str, str], None]) -> list[
 
 
 def service_specs(rt: Runtime) -> list[ChildSpec]:
-    """Services started with the daemon: the plan runner, and the embedded model when it can be used (loaded
-    on first use)."""
+    """Services started with the daemon: the plan runner, the cron scheduler, and the embedded model when it
+    can be used (loaded on first use)."""
     reg = rt.registry
-    specs = [ChildSpec("plan_runner", lambda: start_plan_runner(rt), restart=PERMANENT)]
+    specs = [ChildSpec("plan_runner", lambda: start_plan_runner(rt), restart=PERMANENT),
+             ChildSpec("cron_scheduler", lambda: start_cron_scheduler(rt), restart=PERMANENT)]
     if rt.config is not None and rt.home is not None and embedded_available(rt.config, rt.home):
         specs.append(ChildSpec("embedded_model", lambda: reg.register("embedded_model", EmbeddedModel.start(
             rt.config.get("llm.embedded_model"), rt.home)), shutdown_timeout=EMBEDDED_SHUTDOWN_SECONDS))
