@@ -1,4 +1,4 @@
-"""REST routes (SPEC §9.5): tasks, abort, sessions, skills, config fingerprint and plans."""
+"""REST routes (SPEC §9.5): tasks, abort, sessions, skills, config fingerprint, plans and cron schedules."""
 
 import json
 from typing import Any
@@ -8,11 +8,13 @@ import bottle
 from goclaw_actors.errors import TaskNotFound
 from goclaw_actors.http.context import GatewayContext
 from goclaw_actors.http.agent_scope import allowed, permitted_agents, require_agent
+from goclaw_actors.http.schedule_json import schedule_json
 from goclaw_actors.http.task_abort import abort_task
 from goclaw_actors.http.task_json import task_json
 from goclaw_actors.plans.plan_lookup import PlanNotFound, configured_plans
 from goclaw_actors.queue.states import STATES
 from goclaw_actors.store import api_reads
+from goclaw_actors.store.schedule_reads import list_schedules
 from goclaw_actors.store.sqlite_reads import active_agent_ids
 from goclaw_actors.timeutil import rfc3339
 
@@ -25,7 +27,7 @@ SESSION_ROUTE_ERROR = "only GET /api/sessions/{id}/messages is supported"
 
 
 def install_rest_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
-    """Add the /api/tasks, /api/sessions, /api/skills, /api/config and /api/plans routes."""
+    """Add the /api/tasks, /api/sessions, /api/skills, /api/config, /api/plans and /api/schedules routes."""
 
     @app.get("/api/tasks")
     def tasks_list():
@@ -108,6 +110,12 @@ def install_rest_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
         except PlanNotFound as exc:
             raise json_error(404, str(exc))
         return bottle.HTTPResponse(status=202, body=json.dumps(started), headers={"Content-Type": "application/json"})
+
+    @app.get("/api/schedules")
+    def schedules_list():
+        # Read-only: schedules change through ACP cron.*. A key scoped to agents sees only theirs.
+        return {"schedules": [{**schedule_json(row), "agent_id": row["agent_id"]}
+                              for row in ctx.read(list_schedules) if allowed(row["agent_id"])]}
 
     @app.get("/api/plans/executions/<execution_id>")
     def plan_execution(execution_id: str):
