@@ -27,6 +27,19 @@ BOUNDARY_MARGIN_SECONDS = 0.05  # tick this long after each minute boundary, so 
 
 
 @dataclass(frozen=True)
+class CronSettings:
+    """How the scheduler keeps time: `clock` gives the current instant (tests move it by hand), `zone` is
+    local time (None: from TZ or the system), `timer` False leaves out the minute-boundary loop (then only
+    start, `wake` and `tick` fire), `hold_seconds` is passed to each `fire_schedule` (crash tests keep its
+    transaction open that long)."""
+
+    clock: Callable[[], datetime] = utc_now
+    zone: tzinfo | None = None
+    timer: bool = True
+    hold_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
 class _Tick:
     """Timer or wake-up: fire what is due now."""
 
@@ -39,25 +52,18 @@ def seconds_to_next_minute(now: float) -> float:
 class CronScheduler(pykka.ThreadingActor):
     """Fires due schedules; holds no state that matters across a restart (the schedule rows are the state).
 
-    `clock` gives the current instant (tests move it by hand); `timer` False leaves out the minute
-    boundary loop (then only start, `wake` and `tick` fire); `hold_seconds` is passed to each
-    `fire_schedule` (crash tests keep its transaction open that long).
-
     Usage::
 
-        scheduler = CronScheduler.start(store, reads).proxy()
+        scheduler = CronScheduler.start(store, reads, CronSettings()).proxy()
         scheduler.tick(now).get()   # [{schedule_id, status, ...}] for what was due at `now`
     """
 
-    def __init__(self, store: StoreClient, reads: ReadPool, clock: Callable[[], datetime] = utc_now,
-                 zone: tzinfo | None = None, timer: bool = True, hold_seconds: float = 0.0):
+    def __init__(self, store: StoreClient, reads: ReadPool, settings: CronSettings = CronSettings()):
         super().__init__()
         self.store = store
         self.reads = reads
-        self.clock = clock
-        self.zone = zone
-        self.timer = timer
-        self.hold_seconds = hold_seconds
+        self.settings = settings
+        self.zone = settings.zone
         self.loop: gevent.Greenlet | None = None
         self.fired = 0
         self.skipped = 0
@@ -66,7 +72,7 @@ class CronScheduler(pykka.ThreadingActor):
         if self.zone is None:
             self.zone = _local_zone_or_utc()
         self.actor_ref.tell(_Tick())  # fire what came due while the daemon was down
-        if self.timer:
+        if self.settings.timer:
             self.loop = gevent.spawn(self._minute_loop)
 
     def on_stop(self) -> None:
@@ -91,7 +97,7 @@ class CronScheduler(pykka.ThreadingActor):
 
         Raises the read's error; a failed write is logged and retried at the next tick (the slot stays due).
         """
-        now = now or self.clock()
+        now = now or self.settings.clock()
         return [self._fire(row, now) for row in self.reads.run(due_schedules, to_db(now))]
 
     def status(self) -> dict[str, Any]:
@@ -113,7 +119,7 @@ class CronScheduler(pykka.ThreadingActor):
             log.info("schedule due", schedule_id=schedule_id, name=row["name"], slot=rfc3339(row["next_run_at"]))
         try:
             outcome = self.store.call("fire_schedule", schedule_id=schedule_id, due_at=row["next_run_at"],
-                                      next_run_at=next_run_at, now=to_db(now), hold_seconds=self.hold_seconds)
+                                      next_run_at=next_run_at, now=to_db(now), hold_seconds=self.settings.hold_seconds)
         except Exception as exc:  # the slot stays due: the next tick fires it
             log.error("schedule firing failed; retrying at the next tick", schedule_id=schedule_id, error=str(exc))
             return {"schedule_id": schedule_id, "status": "error", "error": str(exc)}

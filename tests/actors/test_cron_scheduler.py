@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pykka
 import pytest
 
-from actors.cron_scheduler import CronScheduler, seconds_to_next_minute
+from actors.cron_scheduler import CronScheduler, CronSettings, seconds_to_next_minute
 from goclaw_actors.cron_schedule import next_fire_time
 from goclaw_actors.store.schedule_reads import get_schedule
 from goclaw_actors.timeutil import parse_db, to_db
@@ -38,7 +38,8 @@ class Cron:
         self.proxy = None
 
     def start(self) -> "Cron":
-        ref = CronScheduler.start(self.lanes.store, self.lanes.reads, clock=self.clock, zone=self.zone, timer=False)
+        ref = CronScheduler.start(self.lanes.store, self.lanes.reads,
+                                  CronSettings(clock=self.clock, zone=self.zone, timer=False))
         self.proxy = ref.proxy()
         self.proxy.status().get(timeout=10)  # its start-up tick is done
         return self

@@ -1,7 +1,7 @@
 """Cron fire times (local time, across daylight-saving changes) and what a firing enqueues."""
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -90,12 +90,13 @@ def test_content_from_a_json_object_payload_else_the_text():
 
 def test_a_schedule_without_session_has_its_own_stable_one():
     schedule_id = str(uuid.uuid4())
-    assert schedule_session_id(schedule_id, None) == str(uuid.uuid5(uuid.NAMESPACE_URL, f"goclaw:schedule:{schedule_id}"))
+    own = str(uuid.uuid5(uuid.NAMESPACE_URL, f"goclaw:schedule:{schedule_id}"))
+    assert schedule_session_id(schedule_id, None) == own
     assert schedule_session_id(schedule_id, "11111111-1111-1111-1111-111111111111") == (
         "11111111-1111-1111-1111-111111111111")
     row = {"id": schedule_id, "name": "nightly", "payload": '{"content":"go"}', "session_id": None, "agent_id": None}
     task = scheduled_task(row, "2030-01-01 03:00:00.000000")
-    assert task.agent_id == "default" and task.session_id == schedule_session_id(schedule_id, None)
+    assert task.agent_id == "default" and task.session_id == own
     assert task.payload == {"content": "go", "source": "schedule",
                             "schedule": {"id": schedule_id, "name": "nightly", "slot": "2030-01-01T03:00:00.000000Z"}}
     assert task.idempotency_key == f"schedule:{schedule_id}:2030-01-01 03:00:00.000000"
