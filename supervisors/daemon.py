@@ -107,7 +107,8 @@ class Daemon:
         """Stop accepting, drain lanes for drain_timeout_seconds, stop the tree in reverse order, close."""
         rt = self.runtime
         if self.root is not None and self.root.is_alive():
-            self._ask_root("terminate_child", "gateway")
+            self._ask("root", "terminate_child", "gateway")
+            self._ask("services", "terminate_child", "cron_scheduler")  # no new work while lanes drain
             self._drain(self.boot.config.drain_timeout_seconds)
             self.root.stop(block=True, timeout=60)
         elif self.boot is not None:
@@ -116,11 +117,14 @@ class Daemon:
             rt.reads.close()
         log.info("shutdown complete", exit_code=self.exit_code)
 
-    def _ask_root(self, method: str, *args):
+    def _ask(self, supervisor: str, method: str, *args):
+        proxy = self.runtime.registry.proxy(supervisor)
         try:
-            return getattr(self.root.proxy(), method)(*args).get(timeout=10)
+            if proxy is None:
+                raise pykka.ActorDeadError(f"{supervisor} is not running")
+            return getattr(proxy, method)(*args).get(timeout=10)
         except (pykka.ActorDeadError, pykka.Timeout) as exc:
-            log.warn("root supervisor did not answer", call=method, error=str(exc))
+            log.warn("supervisor did not answer", supervisor=supervisor, call=method, error=str(exc))
             return None
 
     def _drain(self, seconds: float) -> None:
