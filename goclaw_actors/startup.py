@@ -34,6 +34,7 @@ from goclaw_actors.store.sqlite_queue import SqliteQueue
 DB_FILE = "goclaw.db"
 DEBUG_DELAY_ENV = "GOCLAW_DEBUG_TASK_DELAY_MS"
 DEBUG_DELAY_BOUND = Bound(0, 3_600_000)
+CRON_COMMIT_DELAY_ENV = "GOCLAW_DEBUG_CRON_COMMIT_DELAY_MS"  # holds each cron firing's transaction open (crash tests)
 
 log = get_logger("runtime")
 
@@ -92,12 +93,13 @@ def _load_config(home: Path, environ: Mapping[str, str]) -> Config:
 
 
 def _check_debug_delay(environ: Mapping[str, str]) -> None:
-    value = environ.get(DEBUG_DELAY_ENV, "").strip()
-    if value:
-        try:
-            number(value, f"{DEBUG_DELAY_ENV} (milliseconds)", DEBUG_DELAY_BOUND)
-        except ConfigError as exc:
-            raise StartupError("E_CONFIG_LOAD", str(exc)) from None
+    for name in (DEBUG_DELAY_ENV, CRON_COMMIT_DELAY_ENV):
+        value = environ.get(name, "").strip()
+        if value:
+            try:
+                number(value, f"{name} (milliseconds)", DEBUG_DELAY_BOUND)
+            except ConfigError as exc:
+                raise StartupError("E_CONFIG_LOAD", str(exc)) from None
 
 
 def _open_and_recover(db_path: Path, config: Config, home: Path) -> tuple[int, list[LaneSettings]]:

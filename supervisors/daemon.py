@@ -57,7 +57,7 @@ class Daemon:
         self._wait_ready()
         host, port = b.listener.getsockname()[:2]
         log.info("startup phase", phase="acp_listener_bound", bind_addr=f"{host}:{port}")
-        log.info("startup phase", phase="scheduler_started")
+        self._log_scheduler_started()
         log.info("daemon ready", startup_ms=int((time.monotonic() - started) * 1000),
                  agents=len(b.lanes), workers=sum(lane.worker_count for lane in b.lanes))
 
@@ -70,6 +70,18 @@ class Daemon:
                 break
             gevent.sleep(0.005)
         raise self.runtime.start_failure or StartupError("E_DEFAULT_AGENT_CREATE", "supervision tree did not come up")
+
+    def _log_scheduler_started(self) -> None:
+        """Log `scheduler_started` once the cron scheduler answers (it has started and fired what was due)."""
+        scheduler = self.runtime.registry.proxy("cron_scheduler")
+        try:
+            if scheduler is None:
+                raise pykka.ActorDeadError("cron_scheduler is not running")
+            status = scheduler.status().get(timeout=READY_TIMEOUT_SECONDS)
+        except Exception as exc:  # the services supervisor restarts it; the phase is not claimed
+            log.error("cron scheduler not running", error=f"{type(exc).__name__}: {exc}")
+            return
+        log.info("startup phase", phase="scheduler_started", **status)
 
     def install_signal_handlers(self) -> None:
         """SIGTERM and SIGINT request a graceful shutdown."""
@@ -96,7 +108,8 @@ class Daemon:
         """Stop accepting, drain lanes for drain_timeout_seconds, stop the tree in reverse order, close."""
         rt = self.runtime
         if self.root is not None and self.root.is_alive():
-            self._ask_root("terminate_child", "gateway")
+            self._ask("root", "terminate_child", "gateway")
+            self._ask("services", "terminate_child", "cron_scheduler")  # no new work while lanes drain
             self._drain(rt.config.drain_timeout_seconds)
             self.root.stop(block=True, timeout=60)
         elif self.boot is not None:
@@ -105,11 +118,14 @@ class Daemon:
             rt.reads.close()
         log.info("shutdown complete", exit_code=self.exit_code)
 
-    def _ask_root(self, method: str, *args):
+    def _ask(self, supervisor: str, method: str, *args):
+        proxy = self.runtime.registry.proxy(supervisor)
         try:
-            return getattr(self.root.proxy(), method)(*args).get(timeout=10)
+            if proxy is None:
+                raise pykka.ActorDeadError(f"{supervisor} is not running")
+            return getattr(proxy, method)(*args).get(timeout=10)
         except (pykka.ActorDeadError, pykka.Timeout) as exc:
-            log.warn("root supervisor did not answer", call=method, error=str(exc))
+            log.warn("supervisor did not answer", supervisor=supervisor, call=method, error=str(exc))
             return None
 
     def _drain(self, seconds: float) -> None:

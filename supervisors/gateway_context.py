@@ -98,8 +98,12 @@ class DaemonGatewayContext:
     def cast(self, actor_name: str, method: str, *args: Any) -> None:
         """Call a method of a named actor without waiting (nothing to do if it is gone)."""
         proxy = self.runtime.registry.proxy(actor_name)
-        if proxy is not None:
+        if proxy is None:
+            return
+        try:
             getattr(proxy, method)(*args)
+        except pykka.ActorDeadError:
+            pass  # stopped since the lookup: same as not running
 
     def supervision_tree(self) -> dict[str, Any]:
         """The running supervision tree from the root supervisor down."""

@@ -58,6 +58,9 @@ class GatewayContext(Protocol):
     def supervision_tree(self) -> dict[str, Any]:
         """The running supervision tree: supervisors, children, liveness and restart counts."""
 
+    def cast(self, actor_name: str, method: str, *args: Any) -> None:
+        """Call a method of a named actor without waiting (nothing happens if it is not running)."""
+
     def ask(self, actor_name: str, method: str, *args: Any, **kwargs: Any) -> Any:
         """Call a method of a named actor (e.g. "event_bus", "dropped") and wait for the answer."""
 

@@ -1,4 +1,4 @@
-"""REST routes (SPEC §9.5): tasks, abort, sessions, skills, config fingerprint and plans."""
+"""REST routes (SPEC §9.5): tasks, abort, sessions, skills, config fingerprint, plans and cron schedules."""
 
 import json
 from typing import Any
@@ -11,11 +11,13 @@ from goclaw_actors.http.context import GatewayContext
 from goclaw_actors.http.agent_scope import allowed, permitted_agents, require_agent
 from goclaw_actors.http.json_input import INT64_MAX, InvalidJson, parse_json
 from goclaw_actors.http.route_access import AGENT_DATA, DAEMON_WIDE
+from goclaw_actors.http.schedule_json import schedule_json
 from goclaw_actors.http.task_abort import abort_task
 from goclaw_actors.http.task_json import task_json
 from goclaw_actors.plans.plan_lookup import PlanNotFound, configured_plans
 from goclaw_actors.queue.states import STATES
 from goclaw_actors.store import api_reads
+from goclaw_actors.store.schedule_reads import list_schedules
 from goclaw_actors.store.sqlite_reads import active_agent_ids
 from goclaw_actors.timeutil import rfc3339
 
@@ -29,7 +31,7 @@ TASK_BODIES = ("payload", "result")  # what `GET /api/tasks?include=` may add to
 
 
 def install_rest_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
-    """Add the /api/tasks, /api/sessions, /api/skills, /api/config and /api/plans routes."""
+    """Add the /api/tasks, /api/sessions, /api/skills, /api/config, /api/plans and /api/schedules routes."""
 
     @app.get("/api/tasks", access=AGENT_DATA)
     def tasks_list():
@@ -115,6 +117,12 @@ def install_rest_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
         except PlanNotFound as exc:
             raise json_error(404, str(exc))
         return bottle.HTTPResponse(status=202, body=json.dumps(started), headers={"Content-Type": "application/json"})
+
+    @app.get("/api/schedules", access=AGENT_DATA)
+    def schedules_list():
+        # Read-only: schedules change through ACP cron.*. A key scoped to agents sees only theirs.
+        return {"schedules": [{**schedule_json(row), "agent_id": row["agent_id"]}
+                              for row in ctx.read(list_schedules) if allowed(row["agent_id"])]}
 
     @app.get("/api/plans/executions/<execution_id>", access=AGENT_DATA)
     def plan_execution(execution_id: str):

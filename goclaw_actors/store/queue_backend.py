@@ -17,7 +17,7 @@ WRITE_OPS = frozenset({
     "compact_history", "save_loop_checkpoint",
     "replace_history", "enqueue_chat_with_history",
     "purge_session", "create_approval", "resolve_approval", "expire_approvals",
-    "add_schedule", "remove_schedule", "set_schedule_enabled",
+    "add_schedule", "remove_schedule", "set_schedule_enabled", "fire_schedule",
     "enable_skill",
     "create_plan_execution", "start_plan_step", "cancel_plan_step_task", "finish_plan_step", "set_plan_execution",
 })

@@ -27,6 +27,8 @@ def task_rows(db_path):
 
 def test_first_start_creates_home_logs_phases_in_order_and_serves_healthz(home, daemons):
     daemon = daemons(home).start().wait_healthy()
+    # the last phase is logged once the cron scheduler answers, just after the listener serves
+    wait_until(lambda: any(line.get("phase") == "scheduler_started" for line in daemon.json_lines()), timeout=10)
     for name in ("config.yaml", "policy.yaml", "auth.token", "goclaw.db", "logs/system.jsonl", "logs/audit.jsonl",
                  "skills", "installed", "workspace/HEARTBEAT.md", "models"):
         assert (home / name).exists(), name

@@ -13,9 +13,17 @@ from goclaw_actors.http.acp.dispatcher import Call, Method
 from goclaw_actors.http.acp.errors import invalid
 from goclaw_actors.http.acp.params import agent_id, as_uuid, check_agent_scope, text
 from goclaw_actors.http.route_access import Scope
+from goclaw_actors.http.schedule_json import schedule_json
 from goclaw_actors.store.schedule_reads import get_schedule, list_schedules
 from goclaw_actors.store.sqlite_schedules import ScheduleNotFound
-from goclaw_actors.timeutil import rfc3339, to_db
+from goclaw_actors.timeutil import to_db
+
+SCHEDULER = "cron_scheduler"
+
+
+def _wake_scheduler(call: Call) -> None:
+    """Let the scheduler look at once, so a slot due right after the commit is not left to the next minute."""
+    call.ctx.cast(SCHEDULER, "wake")
 
 
 def _next_run_at(cron_expr: str) -> str:
@@ -58,26 +66,14 @@ def add(call: Call) -> dict[str, Any]:
             raise invalid("session_id must be uuid")
     schedule_id = call.ctx.store("add_schedule", name=name, cron_expr=cron_expr, payload=payload,
                                  next_run_at=next_run_at, session_id=session_id, agent_id=agent_id(call))
+    _wake_scheduler(call)
     return {"schedule_id": schedule_id}
-
-
-def _schedule_json(row: dict[str, Any]) -> dict[str, Any]:
-    body: dict[str, Any] = {"id": row["id"], "name": row["name"], "cron_expr": row["cron_expr"],
-                            "payload": row["payload"], "session_id": row["session_id"] or "",
-                            "enabled": bool(row["enabled"])}
-    if row["next_run_at"]:
-        body["next_run_at"] = rfc3339(row["next_run_at"])
-    if row["last_run_at"]:
-        body["last_run_at"] = rfc3339(row["last_run_at"])
-    body["created_at"] = rfc3339(row["created_at"])
-    body["updated_at"] = rfc3339(row["updated_at"])
-    return body
 
 
 def cron_list(call: Call) -> dict[str, Any]:
     """The schedules of the agents the caller may address, oldest first."""
     principal = call.conn.principal
-    return {"schedules": [_schedule_json(row) for row in call.ctx.read(list_schedules)
+    return {"schedules": [schedule_json(row) for row in call.ctx.read(list_schedules)
                           if principal.allows(row["agent_id"])]}
 
 
@@ -104,6 +100,7 @@ def enable(call: Call) -> dict[str, Any]:
     row = _schedule(call)
     call.ctx.store("set_schedule_enabled", schedule_id=row["id"], enabled=True,
                    next_run_at=_next_run_at(row["cron_expr"]))
+    _wake_scheduler(call)
     return {"enabled": True}
 
 
