@@ -12,7 +12,7 @@ from tests.gateway.acp_client import AcpClient, port_of
 from tests.gateway.rest_fixtures import AUTH, SCOPED_KEY, SCOPED_KEY_CONFIG, running_daemon
 from tests.helpers import wait_until
 
-CONFIG = "agents:\n  - agent_id: coder\n    worker_count: 1\n" + SCOPED_KEY_CONFIG
+CONFIG = "delegation_max_hops: 0\nagents:\n  - agent_id: coder\n    worker_count: 1\n" + SCOPED_KEY_CONFIG
 
 
 @pytest.fixture
