@@ -14,10 +14,10 @@ from pathlib import Path
 from goclaw_actors.atomic_file import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE
 
 LOOSE_BITS = 0o077  # any access by group or others
+TOKEN_FILE = "auth.token"
 DIRECTORIES = ("logs", "skills", "installed", "workspace", "models", "backups")
-FILES = ("config.yaml", "policy.yaml", "auth.token", "secrets.yaml", "SOUL.md", "AGENTS.md", "goclaw.db",
-         "goclaw.db-wal", "goclaw.db-shm", "goclaw.db-journal", "workspace/HEARTBEAT.md",
-         "workspace/HEARTBEAT_RESULTS.md")
+FILE_DIRECTORIES = ("", "logs", "backups")  # every regular file directly in these is private
+WORKSPACE_FILES = ("workspace/HEARTBEAT.md", "workspace/HEARTBEAT_RESULTS.md")
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,11 @@ class ModeProblem:
     mode: int        # permission bits found
     expected: int    # 0700 for directories, 0600 for files
 
+    @property
+    def is_token(self) -> bool:
+        """Whether this is the gateway token file (its exposure gives the daemon away)."""
+        return self.path.name == TOKEN_FILE
+
     def describe(self, home: Path | None = None) -> str:
         """One line for logs and `goclaw doctor`."""
         name = str(self.path.relative_to(home)) if home is not None and self.path != home else str(self.path)
@@ -35,13 +40,15 @@ class ModeProblem:
 
 
 def home_paths(home: Path) -> list[Path]:
-    """The home, its directories, its known files and every file directly in logs/ that exist."""
+    """The home, its directories, every regular file directly in it, in logs/ and in backups/ (the database
+    and its -wal/-shm, config, policy, token, secrets, logs, backups) and the workspace's own files."""
     home = Path(home)
-    paths = [home, *(home / name for name in DIRECTORIES), *(home / name for name in FILES)]
-    try:
-        paths += sorted(path for path in (home / "logs").iterdir() if path.is_file() and not path.is_symlink())
-    except OSError:
-        pass  # no logs directory (yet), or not readable: its own entry is checked
+    paths = [home, *(home / name for name in DIRECTORIES), *(home / name for name in WORKSPACE_FILES)]
+    for directory in FILE_DIRECTORIES:
+        try:
+            paths += sorted(path for path in (home / directory).iterdir() if path.is_file() and not path.is_symlink())
+        except OSError:
+            pass  # not there (yet), or not readable: its own entry is checked
     return [path for path in paths if path.exists() and (path == home or not path.is_symlink())]
 
 

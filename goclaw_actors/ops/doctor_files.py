@@ -9,7 +9,8 @@ from goclaw_actors.brain.embedded.model_files import (DEFAULT_MODEL, QWEN_CODER,
                                                       PartedModel)
 from goclaw_actors.config.model import Config
 from goclaw_actors.home import TOKEN_ENV, TOKEN_FILE
-from goclaw_actors.home_permissions import FILE_MODE, HOME_MODE, permission_problems
+from goclaw_actors.atomic_file import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE
+from goclaw_actors.file_modes import mode_problems
 from goclaw_actors.ops.db_check import inspect_database
 from goclaw_actors.ops.doctor_checks import FAIL, NO_CONFIG, PASS, SKIP, WARN, Check
 from goclaw_actors.startup import DB_FILE
@@ -92,7 +93,7 @@ def permissions_check(home: Path, environ: Mapping[str, str]) -> Check:
     name = "Permissions"
     if not home.is_dir():
         return Check(name, SKIP, f"{home} does not exist yet")
-    problems = permission_problems(home)
+    problems = mode_problems(home)
     token = home / TOKEN_FILE
     token_note = (f"token from {TOKEN_ENV}" if environ.get(TOKEN_ENV, "").strip()
                   else f"{TOKEN_FILE} present" if token.is_file() else "")
@@ -100,7 +101,7 @@ def permissions_check(home: Path, environ: Mapping[str, str]) -> Check:
         return Check(name, WARN, f"no {token} and {TOKEN_ENV} is not set",
                      "start the daemon once: it writes auth.token (mode 0600)")
     if not problems:
-        return Check(name, PASS, f"{home} is {HOME_MODE:04o}, its files {FILE_MODE:04o}; {token_note}")
+        return Check(name, PASS, f"{home} is {PRIVATE_DIR_MODE:04o}, its files {PRIVATE_FILE_MODE:04o}; {token_note}")
     detail = "; ".join(problem.describe() for problem in problems)
     fix = " && ".join(f"chmod {problem.expected:o} {problem.path}" for problem in problems)
     status = FAIL if any(problem.is_token for problem in problems) else WARN

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from goclaw_actors.config.loader import CONFIG_FILE
 from goclaw_actors.errors import GoclawError
-from goclaw_actors.home_permissions import HOME_MODE
+from goclaw_actors.file_modes import make_private_dir
 from goclaw_actors.ops.env_import import import_env
 from supervisors.commands.common import cli_environment, fail, parser
 
@@ -20,7 +20,7 @@ def main(argv: list[str]) -> int:
     args = cli.parse_args(argv)
     try:
         environ, home = cli_environment()
-        home.mkdir(mode=HOME_MODE, parents=True, exist_ok=True)
+        make_private_dir(home)
         lines = import_env(Path(args.path).expanduser(), home / CONFIG_FILE, force=args.force)
     except (GoclawError, OSError) as exc:
         return fail(COMMAND, str(exc))

@@ -18,7 +18,7 @@ from tests.brain.test_embedded_model_files import PART_BYTES, install_fake_parts
 @pytest.fixture
 def home(tmp_path):
     path = tmp_path / "home"
-    (path / "models").mkdir(parents=True)
+    (path / "models").mkdir(parents=True, mode=0o700)
     path.chmod(0o700)
     return path
 
@@ -135,12 +135,12 @@ def test_permissions_pass_warn_and_fail(home):
     assert permissions_check(home, {"GOCLAW_AUTH_TOKEN": "t"}).status == PASS
     token = private(home / "auth.token", "t\n")
     private(home / "config.yaml", "agents: []\n")
-    (home / "logs").mkdir()
+    (home / "logs").mkdir(mode=0o700)
     log = private(home / "logs" / "system.jsonl")
     assert permissions_check(home, {}).status == PASS
     home.chmod(0o755)
     check = permissions_check(home, {})
-    assert check.status == WARN and f"{home} is 0755, expected 0700" in check.detail
+    assert check.status == WARN and f"{home} is 0755 (group/other can access it); expected 0700" in check.detail
     assert f"chmod 700 {home}" in check.fix
     home.chmod(0o700)
     log.chmod(0o644)
@@ -148,6 +148,6 @@ def test_permissions_pass_warn_and_fail(home):
     assert check.status == WARN and f"chmod 600 {log}" in check.fix
     token.chmod(0o644)
     check = permissions_check(home, {})
-    assert check.status == FAIL and f"{token} is 0644, expected 0600" in check.detail
+    assert check.status == FAIL and f"{token} is 0644 (group/other can access it); expected 0600" in check.detail
     assert check.fix == f"chmod 600 {token} && chmod 600 {log}"
     assert json.loads(json.dumps(check.as_json()))["status"] == FAIL
