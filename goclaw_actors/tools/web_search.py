@@ -64,7 +64,8 @@ def search(env: ToolEnv, query: str, context: ToolContext) -> list[Result]:
             return results[:MAX_RESULTS]
         problems.append(f"{backend}: no results")
     return [{"title": "No search results", "url": "",
-             "snippet": "Web search is unavailable right now (" + "; ".join(problems) + ")."}]
+             "snippet": "Web search is unavailable right now (" + "; ".join(problems) + "). Answer from what "
+                        "you know, and say that it could not be checked on the web."}]
 
 
 def web_search(env: ToolEnv, arguments: dict[str, Any], context: ToolContext) -> str:

@@ -35,24 +35,21 @@ class ActionTurn:
         """The JSON schema of a turn. With `typed_arguments` each tool's arguments follow its own schema;
         without, `tool` is an enum of the names and `arguments` any object."""
         branches = []
+        if self.allow_final:  # first: small models lean towards the first form they are shown
+            branches.append({"type": "object",
+                             "properties": {"action": {"const": FINAL},
+                                            "content": self.final_schema or {"type": "string"}},
+                             "required": ["action", "content"], "additionalProperties": False})
         if typed_arguments:
             for tool in self.tools:
                 branches.append(_call_branch({"const": tool.name}, _arguments_schema(tool)))
         elif self.tools:
             branches.append(_call_branch({"enum": [tool.name for tool in self.tools]}, ANY_OBJECT))
-        if self.allow_final:
-            branches.append({"type": "object",
-                             "properties": {"action": {"const": FINAL},
-                                            "content": self.final_schema or {"type": "string"}},
-                             "required": ["action", "content"], "additionalProperties": False})
         return branches[0] if len(branches) == 1 else {"anyOf": branches}
 
     def instructions(self) -> str:
         """System-prompt text explaining the protocol and the tools."""
         lines = ["Reply with exactly one JSON object and nothing else."]
-        if self.tools:
-            lines.append('To call a tool: {"action": "call_tool", "tool": "<tool name>", '
-                         '"arguments": {<arguments for the tool>}}')
         if self.allow_final:
             if self.final_schema:
                 lines.append('To answer: {"action": "final", "content": <JSON value matching this schema: '
@@ -62,6 +59,12 @@ class ActionTurn:
         else:
             lines.append("You must call a tool now.")
         if self.tools:
+            lines.append('To call a tool: {"action": "call_tool", "tool": "<tool name>", '
+                         '"arguments": {<arguments for the tool>}}')
+        if self.tools:
+            if self.allow_final:
+                lines.append("Call a tool only when the answer needs something you cannot know or do yourself "
+                             "(a web page, a file, a command); otherwise answer directly.")
             lines.append("The result of a tool call comes back in the next message.\n\nTools:")
             for tool in self.tools:
                 lines.append(f"- {tool.name}: {tool.description.strip() or '(no description)'}\n"
