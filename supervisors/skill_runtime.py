@@ -10,6 +10,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import gevent.lock
+
 from goclaw_actors.brain.turn_features import input_checker
 from goclaw_actors.broadcasts import TOOLS_UPDATED
 from goclaw_actors.errors import StartupError
@@ -42,6 +44,7 @@ class SkillRuntime:
         self.catalog = SkillCatalog()
         self.toolchain = tinygo.find_tinygo(rt.environ)
         self.build_errors: dict[str, str] = {}
+        self._reloading = gevent.lock.BoundedSemaphore()  # the SkillWatcher and a config reload take turns
         self.sandbox = WasmSandbox(self.limits, HostPorts(
             allows=lambda capability: rt.current_policy().allows(capability),
             audit=lambda decision, capability, reason, subject: rt.audit_decision(
@@ -64,6 +67,10 @@ class SkillRuntime:
     def reload(self) -> list[str]:
         """Scan the roots, build Go skills, load changed modules, swap the catalog in and broadcast
         `tools.updated {name}` for each skill added, removed or changed; returns those names."""
+        with self._reloading:
+            return self._reload()
+
+    def _reload(self) -> list[str]:
         rt = self.rt
         roots = skill_roots(rt.config.get, rt.home, rt.cwd)
         self.toolchain = tinygo.find_tinygo(rt.environ)

@@ -1,6 +1,7 @@
 """The host module `host` that skills import (SPEC §8.3):
 
-* `host.log(level_ptr, level_len, msg_ptr, msg_len)` writes a line to the system log;
+* `host.log(level_ptr, level_len, msg_ptr, msg_len)` writes a line to the system log (posted to the hub,
+  in order, without waiting);
 * `host.kv.set(key_ptr, key_len, value_ptr, value_len) -> 1|0` stores a value in `kv_store` (capability
   `wasm.kv.set`);
 * `host.http.get(url_ptr, url_len) -> u32` fetches a URL (capability `wasm.http.get` and the URL policy,
@@ -59,7 +60,8 @@ class CallingModule:
         return getattr(self._local, "name", "?")
 
 
-def _read(caller: Any, ptr: int, length: int) -> str | None:
+def read_guest_text(caller: Any, ptr: int, length: int) -> str | None:
+    """The UTF-8 text at guest memory [ptr, ptr+length) (undecodable bytes replaced); None when outside it."""
     memory = caller.get("memory")
     if memory is None or ptr < 0 or length < 0 or ptr + length > memory.data_len(caller):
         return None
@@ -82,20 +84,17 @@ def define_host(linker: Linker, bridge: HubBridge, ports: HostPorts, calling: Ca
         return on_hub(decide)
 
     def host_log(caller, level_ptr, level_len, msg_ptr, msg_len):
-        level = _read(caller, level_ptr, level_len) or "info"
-        message = _read(caller, msg_ptr, msg_len)
+        level = read_guest_text(caller, level_ptr, level_len) or "info"
+        message = read_guest_text(caller, msg_ptr, msg_len)
         module = calling.name
         if message is None:
             message = f"host.log: message outside guest memory (ptr={msg_ptr}, len={msg_len})"
             level = "warn"
-        try:
-            on_hub(lambda: ports.log(level.lower(), message, module))
-        except Exception:  # noqa: BLE001 - a log line that cannot be written never faults the guest
-            pass
+        bridge.post(lambda: ports.log(level.lower(), message, module))  # nothing to wait for
 
     def host_kv_set(caller, key_ptr, key_len, value_ptr, value_len):
         module = calling.name
-        key, value = _read(caller, key_ptr, key_len), _read(caller, value_ptr, value_len)
+        key, value = read_guest_text(caller, key_ptr, key_len), read_guest_text(caller, value_ptr, value_len)
         try:
             if key is None or value is None or not key or not checked(KV_CAPABILITY, module):
                 return 0
@@ -107,7 +106,7 @@ def define_host(linker: Linker, bridge: HubBridge, ports: HostPorts, calling: Ca
 
     def host_http_get(caller, url_ptr, url_len):
         module = calling.name
-        url = _read(caller, url_ptr, url_len)
+        url = read_guest_text(caller, url_ptr, url_len)
         try:
             if not url or not checked(HTTP_CAPABILITY, module):
                 return 0

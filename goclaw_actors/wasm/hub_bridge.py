@@ -21,6 +21,11 @@ class HubBridge:
     def __init__(self):
         self._hub = gevent.get_hub()
 
+    def post(self, fn: Callable[[], Any]) -> None:
+        """Run `fn()` in a new greenlet of the hub without waiting (calls posted from one thread run in
+        order); its errors are the hub's to report."""
+        self._hub.loop.run_callback_threadsafe(gevent.spawn, fn)
+
     def call(self, fn: Callable[[], Any], timeout: float) -> Any:
         """`fn()` run in a new greenlet of the hub; its result, or its exception raised here. Raises
         TimeoutError when it has not finished after `timeout` seconds (it goes on running)."""

@@ -46,3 +46,10 @@ def http_wat(url: str) -> str:
   (func (export "alloc") (param $n i32) (result i32) (local $p i32)
     (local.set $p (global.get $next)) (global.set $next (i32.add (global.get $next) (local.get $n))) (local.get $p))
   (func (export "run") (result i32) (call $get (i32.const 0) (i32.const {len(url.encode())}))))"""
+
+WASI_RANDOM_WAT = """(module (import "wasi_snapshot_preview1" "random_get" (func $rnd (param i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "random") (result i32)
+    (drop (call $rnd (i32.const 0) (i32.const 4)))
+    (i32.rem_u (i32.load (i32.const 0)) (i32.const 1000))))"""
+"""The README's example `random` skill: a number in 0..999 from WASI's random_get."""

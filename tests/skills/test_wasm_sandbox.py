@@ -12,7 +12,8 @@ from goclaw_actors.wasm.host_module import HostPorts
 from goclaw_actors.wasm.memory_budget import MemoryBudget
 from goclaw_actors.wasm.sandbox import WasmLimits, WasmLoadError, WasmSandbox
 from tests.brain.fake_server import FakeServer, Reply
-from tests.skills.skill_fixtures import KV_WAT, MEMORY_BOMB_WAT, RANDOM_WAT, SPIN_WAT, TRAP_WAT, http_wat
+from tests.skills.skill_fixtures import (KV_WAT, MEMORY_BOMB_WAT, RANDOM_WAT, SPIN_WAT, TRAP_WAT, WASI_RANDOM_WAT,
+                                        http_wat)
 
 
 class Host:
@@ -65,6 +66,15 @@ def test_a_call_returns_the_first_export_result(tmp_path, host):
     try:
         assert sandbox.call("random") == 4
         assert fault_of(sandbox, "other").code == faults.MODULE_NOT_FOUND
+    finally:
+        sandbox.close()
+
+
+def test_the_readme_random_skill_draws_from_wasi(tmp_path, host):
+    sandbox = make(tmp_path, host, random=WASI_RANDOM_WAT)
+    try:
+        draws = {sandbox.call("random") for _ in range(20)}
+        assert all(0 <= n < 1000 for n in draws) and len(draws) > 1
     finally:
         sandbox.close()
 
