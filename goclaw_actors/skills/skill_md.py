@@ -10,6 +10,9 @@ from typing import Any
 
 import yaml
 
+from goclaw_actors.config.loader import parse_config_text
+from goclaw_actors.errors import ConfigError
+
 MAX_SKILL_MD_BYTES = 1024 * 1024
 
 _NAME_LINE = re.compile(r"^name:\s*(.+?)\s*$", re.MULTILINE)
@@ -80,16 +83,9 @@ def has_front_matter(text: str) -> bool:
 
 def _yaml_mapping(text: str, what: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise SkillFormatError(f"{what} is not valid YAML: {' '.join(str(exc).split())}") from None
-    except RecursionError:
-        raise SkillFormatError(f"{what} is nested too deeply") from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise SkillFormatError(f"{what} must be a YAML mapping")
-    return data
+        return parse_config_text(text, what)
+    except ConfigError as exc:
+        raise SkillFormatError(" ".join(str(exc).split())) from None
 
 
 def _text(data: dict[str, Any], key: str) -> str:

@@ -36,7 +36,7 @@ def test_legacy_lines_and_the_first_fenced_block():
     ("---\nname: x\nno closing line\n", "unclosed front matter"),
     ("---\ndescription: nameless\n---\nbody\n", "missing skill name"),
     ("---\nname: [unclosed\n---\n", "front matter is not valid YAML"),
-    ("---\n- a list\n---\n", "front matter must be a YAML mapping"),
+    ("---\n- a list\n---\n", "front matter must hold a mapping at the top level, not list"),
     ("just some text\n", "missing skill name"),
     ("name: x\nno fence here\n", "missing script section"),
 ])
