@@ -1,8 +1,8 @@
 """Watching a directory for changes to a few named files, with watchfiles (SPEC §2.7, §8.1).
 
 The directory is watched, not the files, so editors' write-to-temp-and-rename saves and deletions are
-seen; changes are grouped over DEBOUNCE_MS. A watch may also cover several directories recursively and
-name what changed with a function of the path (the skill roots). Watching starts when the DirectoryWatch is made (changes
+seen; changes are grouped over DEBOUNCE_MS. A watch may also cover several directories recursively
+and name what changed with a function of the path (the skill roots). Watching starts when the DirectoryWatch is made (changes
 from then on are kept until `wait` returns them). `wait` blocks in Rust: call it off the hub, in
 gevent's threadpool.
 

@@ -18,7 +18,8 @@ from goclaw_actors.errors import StartupError
 from goclaw_actors.logs.system_log import LEVELS, get_logger
 from goclaw_actors.processor import Processor
 from goclaw_actors.skills.agent_skills import AgentSkills
-from goclaw_actors.skills.catalog import ABI_MISMATCH, SKILL_ABI, Skill, SkillCatalog, read_abi, scan_catalog, skill_roots
+from goclaw_actors.skills.catalog import (ABI_MISMATCH, SKILL_ABI, Skill, SkillCatalog, read_abi, scan_catalog,
+                                          skill_roots)
 from goclaw_actors.skills.skill_status import status_items
 from goclaw_actors.store.skill_reads import registry_rows
 from goclaw_actors.tools.errors import ToolError
@@ -206,7 +207,8 @@ class SkillRuntime:
     def health(self) -> dict[str, Any]:
         """`skill_runtime`, `skill_detail` and the WASM memory fields of /healthz."""
         memory = self.sandbox.memory()
-        kinds = {kind: sum(1 for skill in self.catalog if skill.kind == kind) for kind in ("instruction", "legacy", "wasm")}
+        kinds = {kind: sum(1 for skill in self.catalog if skill.kind == kind)
+                 for kind in ("instruction", "legacy", "wasm")}
         detail = (f"{len(self.catalog)} skills ({kinds['instruction']} instruction, {kinds['legacy']} legacy, "
                   f"{kinds['wasm']} wasm); {len(self.sandbox.modules)} wasm modules loaded, "
                   f"{len(self.sandbox.quarantined)} quarantined")

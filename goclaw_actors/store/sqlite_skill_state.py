@@ -77,8 +77,8 @@ class SkillStateSql(SqliteTransitions):
         """Record where an installed skill came from (no capability is granted by installing)."""
         now = db_now()
         self.conn.execute(
-            "INSERT INTO skill_registry (skill_id, version, content_hash, state, source, source_url, ref, installed_at, "
-            "fault_count, created_at, updated_at) VALUES (?, ?, ?, 'active', ?, ?, ?, ?, 0, ?, ?) "
+            "INSERT INTO skill_registry (skill_id, version, content_hash, state, source, source_url, ref, "
+            "installed_at, fault_count, created_at, updated_at) VALUES (?, ?, ?, 'active', ?, ?, ?, ?, 0, ?, ?) "
             "ON CONFLICT(skill_id) DO UPDATE SET source = excluded.source, source_url = excluded.source_url, "
             "ref = excluded.ref, installed_at = excluded.installed_at, version = excluded.version, "
             "content_hash = CASE WHEN skill_registry.abi_version IS NULL THEN excluded.content_hash "

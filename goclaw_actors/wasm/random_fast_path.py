@@ -9,7 +9,7 @@ from goclaw_actors.store.task_row import TaskRow
 from goclaw_actors.wasm.faults import WasmFault
 
 RANDOM_SKILL = "random"
-_REQUEST = re.compile(r"\brandom\s+(?:number|integer|int|digit)\b|\bgenerate\s+an?\s+random\b|\bpick\s+a\s+random\s+number",
+_REQUEST = re.compile(r"\brandom\s+(?:number|integer|int|digit)\b|\bgenerate\s+an?\s+random\b",
                       re.IGNORECASE)
 
 
