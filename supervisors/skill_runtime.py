@@ -144,8 +144,12 @@ class SkillRuntime:
             log.error("wasm module not loaded" + kept, skill=skill.name, error=str(exc))
             return replace(skill, problems=(*skill.problems, f"module not loaded: {exc}{kept}"))
         version = str((skill.doc.metadata.get("version") if skill.doc else None) or loaded.content_hash[:12])
-        state = self.rt.store.call("register_skill_module", skill_id=skill.name, version=version,
-                                   abi_version=skill.abi, content_hash=loaded.content_hash, source=skill.source)
+        try:
+            state = self.rt.store.call("register_skill_module", skill_id=skill.name, version=version,
+                                       abi_version=skill.abi, content_hash=loaded.content_hash, source=skill.source)
+        except Exception as exc:  # noqa: BLE001 - the store restarting: load now, register at the next reload
+            log.error("wasm module not registered", skill=skill.name, error=str(exc))
+            state = "active"
         self.sandbox.activate(loaded)
         self.sandbox.set_state(skill.name, state)
         log.info("wasm module loaded", skill=skill.name, hash=loaded.content_hash[:12], state=state,
