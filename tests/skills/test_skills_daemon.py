@@ -225,3 +225,22 @@ def test_skills_reach_the_model_by_name_and_through_use_skill(tmp_path):
             wait_until(lambda: not api.daemon.runtime.current_policy().allows("skill.inject"), timeout=5,
                        what="the policy without skill.inject")
             assert "# Skill:" not in ask("use pdf")["system"]
+
+
+def test_an_installed_skill_reaches_the_running_daemon_without_capabilities(tmp_path, monkeypatch, capsys):
+    from supervisors.commands import skill as skill_command
+    source = tmp_path / "notes"
+    write_skill(tmp_path, "notes", "name: notes\ndescription: Take notes")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "policy.yaml").write_text("allow_capabilities: [acp.read, acp.mutate]\n")
+    with running_daemon(tmp_path, CONFIG) as api:
+        monkeypatch.setenv("GOCLAW_HOME", str(home))
+        capsys.readouterr()  # the daemon's log lines so far
+        assert skill_command.main(["install", str(source)]) == 0 and "installed" in capsys.readouterr().out.splitlines()
+        item = wait_until(lambda: skills_of(api).get("notes"), timeout=5, what="the installed skill")
+        assert (item["Info"]["Source"], item["Info"]["SourceURL"], item["Info"]["Capabilities"]) == (
+            "local", str(source), [])
+        assert (item["Enabled"], item["Eligible"], item["Missing"]) == (False, True, ["Capability: skill.inject"])
+        assert skill_command.main(["remove", "local-notes"]) == 0
+        wait_until(lambda: "notes" not in skills_of(api), timeout=5, what="the removed skill to go")
