@@ -1,7 +1,8 @@
-"""Watching a directory for changes to a few named files, with watchfiles (SPEC §2.7).
+"""Watching a directory for changes to a few named files, with watchfiles (SPEC §2.7, §8.1).
 
 The directory is watched, not the files, so editors' write-to-temp-and-rename saves and deletions are
-seen; changes are grouped over DEBOUNCE_MS. Watching starts when the DirectoryWatch is made (changes
+seen; changes are grouped over DEBOUNCE_MS. A watch may also cover several directories recursively
+and name what changed with a function of the path (the skill roots). Watching starts when the DirectoryWatch is made (changes
 from then on are kept until `wait` returns them). `wait` blocks in Rust: call it off the hub, in
 gevent's threadpool.
 
@@ -11,7 +12,7 @@ gevent's threadpool.
 
 import os
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from gevent import monkey
 from watchfiles._rust_notify import RustNotify
@@ -27,19 +28,28 @@ _ThreadEvent = monkey.get_original("threading", "Event")  # read from the watchi
 
 
 class DirectoryWatch:
-    """A running watch of `directory` reporting changes to `names` (plain file names inside it).
+    """A running watch of `directory` reporting changes to `names` (plain file names inside it), or of
+    several directories (recursively with `recursive`) reporting `names(path)` for each changed path that
+    it does not map to None.
 
-    Raises StartupError(E_CONFIG_WATCHER_START) when the directory cannot be watched.
+    Raises StartupError(`start_error`, default E_CONFIG_WATCHER_START) when a directory cannot be watched.
     """
 
-    def __init__(self, directory: Path, names: Iterable[str]):
-        self.directory = Path(directory)
-        self.names = frozenset(names)
+    def __init__(self, directory: Path | list[Path], names: Iterable[str] | Callable[[str], str | None],
+                 recursive: bool = False, start_error: str = WATCHER_START_FAILED):
+        self.directories = [Path(d) for d in directory] if isinstance(directory, (list, tuple)) else [Path(directory)]
+        self.directory = self.directories[0]
+        if callable(names):
+            self.names, self._key = frozenset(), names
+        else:
+            self.names = frozenset(names)
+            self._key = lambda path: name if (name := os.path.basename(path)) in self.names else None
         self._stop = _ThreadEvent()
         try:
-            self._notify = RustNotify([str(self.directory)], False, False, 300, False, False)
+            self._notify = RustNotify([str(d) for d in self.directories], False, False, 300, recursive, False)
         except (OSError, RuntimeError) as exc:
-            raise StartupError(WATCHER_START_FAILED, f"cannot watch {self.directory}: {exc}") from exc
+            shown = ", ".join(str(d) for d in self.directories)
+            raise StartupError(start_error, f"cannot watch {shown}: {exc}") from exc
 
     def wait(self, timeout_ms: int = WAIT_TIMEOUT_MS) -> frozenset[str] | None:
         """Block until some of the names changed (returns them), `timeout_ms` passed (an empty set) or the
@@ -49,7 +59,7 @@ class DirectoryWatch:
             return None
         if isinstance(raw, str):  # "timeout", or "signal" (signals are the main thread's business)
             return frozenset()
-        return frozenset(name for name in (os.path.basename(path) for _, path in raw) if name in self.names)
+        return frozenset(key for key in (self._key(path) for _, path in raw) if key is not None)
 
     def stop(self) -> None:
         """Make a running or later `wait` return None within STEP_MS."""

@@ -26,6 +26,7 @@ from goclaw_actors.config.model import AgentConfig, Config
 from goclaw_actors.errors import ConfigError
 from goclaw_actors.logs.system_log import get_logger
 from goclaw_actors.processor import FallbackProcessor, Processor
+from goclaw_actors.skills.eligibility import INSTRUCTION_CAPABILITY
 from goclaw_actors.store.kv_reads import get_kv
 from goclaw_actors.store.sqlite_loops import latest_loop_checkpoint
 from goclaw_actors.store.task_row import TaskRow
@@ -112,10 +113,14 @@ def build_processor(rt: Any, agent: AgentConfig, config: Config, home: Path,
     log.info("agent brain ready", agent_id=agent.agent_id, provider=selection.name, model=selection.model,
              fallbacks=[p.name for p in chain[1:]])
     structured = agent.extra.get("structured_output")
-    prompt = assemble(agent_prompt(agent, config, home))  # read once; SOUL.md and config edits build a new brain
+    soul = agent_prompt(agent, config, home)  # read once; SOUL.md and config edits build a new brain
+    allows = policy_allows(rt)
+    skills = rt.skills.agent_skills(agent.skills_filter) if rt.skills is not None else None
 
     def system_prompt(task: TaskRow) -> str:
-        return with_schema_instruction(prompt, task, structured, home)
+        named = str(task.payload.get("content") or "")
+        blocks = skills.matched(named, log.warn) if skills is not None and allows(INSTRUCTION_CAPABILITY) else []
+        return with_schema_instruction(assemble(soul, blocks), task, structured, home)
 
     audit_task = task_audit(rt, agent.agent_id)
 
@@ -130,7 +135,7 @@ def build_processor(rt: Any, agent: AgentConfig, config: Config, home: Path,
         model=selection.model, provider_name=selection.name, call_model=call_model,
         history=lambda session_id, agent_id: rt.reads.run(session_history, session_id, agent_id),
         system_prompt=system_prompt, tools=agent_tools(rt, agent, config, home, environ),
-        allows=policy_allows(rt), audit=audit, dedup=StoreDedup(rt.store),
+        allows=allows, audit=audit, dedup=StoreDedup(rt.store),
         approvals=tool_approvals(rt), check_input=input_checker(log.warn),
         prepare_history=history_compactor(
             call_model, selection.model, selection.name, config.get("context_limits"), 4096,

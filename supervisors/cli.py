@@ -21,6 +21,8 @@ commands:
   backup     goclaw backup [--out PATH]: consistent, verified copy of the database (daemon may run)
   restore    goclaw restore <file>: replace the database with a backup (daemon stopped)
   import     goclaw import [--path .env] [--force]: API keys from a .env file into config.yaml
+  skill      goclaw skill install <source> [--ref REF] [--force] | list | remove <name> |
+             update <name>|--all | info <name>: manage installed skills ($GOCLAW_HOME/installed)
   help       show this help
   --version  print the version (also -version)
 
@@ -40,6 +42,7 @@ COMMANDS = {
     "backup": "backup",
     "restore": "restore",
     "import": "import_env",
+    "skill": "skill",
 }
 
 

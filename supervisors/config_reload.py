@@ -45,6 +45,8 @@ def reload_config(rt: Runtime) -> bool:
                  configured=getattr(config, key))
     rt.config = config
     set_log_level(config.log_level)
+    if rt.skills is not None and running.raw.get("skills") != config.raw.get("skills"):
+        rt.skills.reload()  # other skill roots or legacy mode (WASM limits apply at the next call anyway)
     if changes.agents_touched:
         _reconcile_agents(rt, config, changes)
     log.info("config reloaded", config_hash=config.config_hash, added=[a.agent_id for a in changes.added],

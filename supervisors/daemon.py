@@ -20,6 +20,7 @@ from supervisors.agent_control import drain_workers
 from supervisors.gateway_context import DaemonGatewayContext
 from supervisors.health import HealthProbe
 from supervisors.runtime import Listener, Runtime
+from supervisors.skill_runtime import start_skill_runtime
 from supervisors.tree import start_root
 
 READY_TIMEOUT_SECONDS = 30.0  # the tree must be up by then or start-up fails
@@ -51,7 +52,9 @@ class Daemon:
         self.runtime = rt = Runtime(db_path=b.db_path, reads=ReadPool(b.db_path), policy=b.policy,
                                     policy_source=str(b.policy_path), lanes=b.lanes,
                                     listen=Listener(b.listener, lambda: bind_listener(b.config.bind_addr)),
-                                    environ=self.environ, config=b.config, home=b.home, audit=b.audit)
+                                    environ=self.environ, config=b.config, home=b.home, audit=b.audit,
+                                    cwd=self.cwd)
+        rt.skills = start_skill_runtime(rt)
         rt.app = build_app(DaemonGatewayContext(rt, b.token, b.home, HealthProbe(rt).health))
         self.root = start_root(rt, self._on_escalate)
         self._wait_ready()
@@ -114,6 +117,8 @@ class Daemon:
             self.root.stop(block=True, timeout=60)
         elif self.boot is not None:
             self.boot.listener.close()
+        if rt is not None and rt.skills is not None:
+            rt.skills.close()
         if rt is not None and rt.reads is not None:
             rt.reads.close()
         log.info("shutdown complete", exit_code=self.exit_code)

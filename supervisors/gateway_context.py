@@ -82,6 +82,10 @@ class DaemonGatewayContext:
         """The /healthz document."""
         return self._health()
 
+    def skills(self) -> Any:
+        """The daemon's SkillRuntime."""
+        return self.runtime.skills
+
     def audit(self, decision: str, action: str, reason: str, subject: str | None = None,
               trace_id: str | None = None) -> None:
         """Record a security decision in logs/audit.jsonl and the audit_log table."""

@@ -9,8 +9,9 @@ from goclaw_actors.version import VERSION_LABEL
 from supervisors.runtime import Runtime
 
 ASK_TIMEOUT = 2.0  # seconds an actor gets to answer a health question
+NO_SKILLS = {"skill_runtime": "wasmtime", "skill_detail": "skills not started", "wasm_memory_pages": 0,
+             "wasm_memory_limit_pages": 0}
 
-SKILL_RUNTIME = "wasmtime"
 
 
 class HealthProbe:
@@ -26,17 +27,18 @@ class HealthProbe:
             db_ok = bool(rt.reads.run(check_health))
         except Exception:
             db_ok = False
+        skills = rt.skills.health() if rt.skills is not None else NO_SKILLS
         return {
             "healthy": db_ok,
             "db_ok": db_ok,
             "policy_version": self._ask("policy", "version", default=""),
-            "skill_runtime": SKILL_RUNTIME,
-            "skill_detail": "no skills loaded",
+            "skill_runtime": skills["skill_runtime"],
+            "skill_detail": skills["skill_detail"],
             "replay_backlog_events": 0,
             "agent_count": len(rt.lanes),
             "bus_dropped_events": self._ask("event_bus", "dropped", default=0),
-            "wasm_memory_pages": 0,
-            "wasm_memory_limit_pages": 0,
+            "wasm_memory_pages": skills["wasm_memory_pages"],
+            "wasm_memory_limit_pages": skills["wasm_memory_limit_pages"],
             "version": VERSION_LABEL,
         }
 

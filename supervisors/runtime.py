@@ -45,6 +45,8 @@ class Runtime:
     home: Path | None = None
     audit: Any = None  # goclaw_actors.logs.audit_log.AuditLog
     start_failure: Any = None  # the StartupError of a child that could not start: its reason code is the daemon's
+    cwd: Path = field(default_factory=Path.cwd)  # relative skill roots (`skills.project_dir`) start here
+    skills: Any = None  # supervisors.skill_runtime.SkillRuntime: the catalog, the WASM sandbox, the toolchain
 
     def __post_init__(self):
         self.store = StoreClient(self.registry.address("store"))
@@ -106,6 +108,8 @@ class Runtime:
         if self.config is not None and self.home is not None:
             from supervisors.brain_wiring import build_processor
             processor = build_processor(self, self.agent_config(agent_id), self.config, self.home, self.environ)
+        if self.skills is not None:
+            processor = self.skills.fast_path(processor)
         delay_ms = self.environ.get(DEBUG_DELAY_ENV, "").strip()
         if delay_ms:
             processor = DelayedProcessor(processor, float(delay_ms) / 1000.0)

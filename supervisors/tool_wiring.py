@@ -55,7 +55,8 @@ def agent_tools(rt: Any, agent: AgentConfig, config: Config, home: Path,
                  names=",".join(refused))
     env = ToolEnv(home=home, agent_id=agent.agent_id, policy=rt.current_policy, config=config.get,
                   store=rt.store.call, environ=environ, secrets=secret_values(config, home, environ),
-                  preferred_search=agent.preferred_search or str(config.get("preferred_search", "") or ""))
+                  preferred_search=agent.preferred_search or str(config.get("preferred_search", "") or ""),
+                  skills=rt.skills.agent_skills(agent.skills_filter) if getattr(rt, "skills", None) else None)
     return builtin_tools(env)
 
 

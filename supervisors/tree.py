@@ -12,7 +12,8 @@ and how each part is restarted.
     │       ├── agent_actor:<id>  permanent
     │       └── lanes:<id> (one_for_one): dispatcher:<id> + worker:<id>:<n>   permanent
     ├── services (one_for_one)    plan_runner, cron_scheduler; embedded_model (when usable); config_watcher
-    │                             (config.yaml, SOUL.md) and policy_watcher (policy.yaml); channels join here
+    │                             (config.yaml, SOUL.md), policy_watcher (policy.yaml) and skill_watcher (the
+    │                             skill roots, recursively); channels join here
     └── gateway                   permanent, started last
 """
 

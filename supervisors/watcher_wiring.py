@@ -1,5 +1,6 @@
 """The daemon's file watchers under `services` (SPEC §1.3, §2.7): ConfigWatcher (config.yaml and SOUL.md)
-and PolicyWatcher (policy.yaml), each watching GOCLAW_HOME, the directory holding its files."""
+and PolicyWatcher (policy.yaml), each watching GOCLAW_HOME, the directory holding its files, and the
+SkillWatcher (supervisors/skill_wiring.py)."""
 
 import pykka
 
@@ -13,6 +14,7 @@ from supervisors.child_spec import PERMANENT, ChildSpec
 from supervisors.config_reload import reload_config
 from supervisors.policy_reload import POLICY_FILE, reload_policy
 from supervisors.runtime import Runtime
+from supervisors.skill_wiring import skill_watcher_spec
 
 SOUL_FILE = "SOUL.md"
 
@@ -20,13 +22,13 @@ log = get_logger("watchers")
 
 
 def watcher_specs(rt: Runtime) -> list[ChildSpec]:
-    """The child specs of ConfigWatcher and PolicyWatcher."""
+    """The child specs of ConfigWatcher, PolicyWatcher and SkillWatcher."""
     config_handlers = {CONFIG_FILE: lambda: reload_config(rt), SOUL_FILE: lambda: reload_soul(rt)}
     policy_handlers = {POLICY_FILE: lambda: reload_policy(rt)}
     return [ChildSpec("config_watcher", lambda: start_watcher(rt, "config_watcher", config_handlers),
                       restart=PERMANENT),
             ChildSpec("policy_watcher", lambda: start_watcher(rt, "policy_watcher", policy_handlers),
-                      restart=PERMANENT)]
+                      restart=PERMANENT)] + ([skill_watcher_spec(rt)] if rt.skills is not None else [])
 
 
 def start_watcher(rt: Runtime, name: str, handlers: dict) -> pykka.ActorRef:

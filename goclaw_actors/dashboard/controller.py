@@ -236,7 +236,7 @@ class Controller:
         skills = self.api.get("/api/skills")["skills"]
         if not skills:
             return self._info("No skills installed.")
-        self._info("Skills:", *(f"  {s.get('name', s.get('skill_id', '?'))}  {s.get('state', '')}" for s in skills))
+        self._info("Skills:", *(skill_line(skill) for skill in skills))
 
     def _config(self, command: Command) -> None:
         args = command.args
@@ -285,3 +285,12 @@ class Controller:
         session = self.state.new_session(self.state.active_agent)
         self._history_loaded.add(session)
         self._info(f"New session with @{self.state.active_agent}: {session}")
+
+
+def skill_line(item: dict) -> str:
+    """One skill of /api/skills (SPEC §8.2) as the dashboard lists it: name, type, state, what is missing."""
+    info = item.get("Info") or {}
+    state = item.get("State", "")
+    shown = state if item.get("Enabled") or state != "active" else "disabled"
+    missing = "; ".join(item.get("Missing") or [])
+    return f"  {info.get('Name', '?')}  [{info.get('Type', '?')}]  {shown}" + (f"  ({missing})" if missing else "")

@@ -33,6 +33,10 @@ class GatewayContext(Protocol):
     def health(self) -> dict[str, Any]:
         """The /healthz document."""
 
+    def skills(self) -> Any:
+        """The daemon's skills (supervisors.skill_runtime.SkillRuntime): `status()` (SPEC §8.2 items),
+        `enable(name)`, `tinygo()`, `health()`."""
+
     def audit(self, decision: str, action: str, reason: str, subject: str | None = None,
               trace_id: str | None = None) -> None:
         """Record a security decision in logs/audit.jsonl and the audit_log table (SPEC §11.2)."""

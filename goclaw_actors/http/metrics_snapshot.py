@@ -37,6 +37,7 @@ class MetricsSnapshot:
     alloc_bytes: int
     wasm_memory_pages: int
     wasm_memory_limit_pages: int
+    wasm_module_pages: dict[str, int]  # each loaded skill module's linear memory pages
     agents: list[dict[str, Any]]  # {agent_id, active_tasks, worker_count}
     tasks_total: list[tuple[str, str, int]]  # (agent_id, status, count)
     llm_tokens_total: list[tuple[str, str, str, int]]  # (provider, model, kind, tokens)
@@ -112,6 +113,7 @@ def take_snapshot(ctx: GatewayContext, started_at: str) -> MetricsSnapshot:
         alloc_bytes=psutil.Process().memory_info().rss,
         wasm_memory_pages=int(health.get("wasm_memory_pages", 0)),
         wasm_memory_limit_pages=int(health.get("wasm_memory_limit_pages", 0)),
+        wasm_module_pages=_wasm_module_pages(ctx),
         agents=numbers.agents,
         tasks_total=numbers.tasks_total,
         llm_tokens_total=_token_totals(numbers.token_totals, model_of),
@@ -122,6 +124,12 @@ def take_snapshot(ctx: GatewayContext, started_at: str) -> MetricsSnapshot:
             numbers.tokens[kind], lambda agent_id, kind=kind: (*model_of(agent_id), kind))),
             key=lambda histogram: histogram.labels),
     )
+
+
+def _wasm_module_pages(ctx: GatewayContext) -> dict[str, int]:
+    """Pages of each loaded WASM module ({} while the skills are not running)."""
+    skills = ctx.skills()
+    return dict(skills.health().get("wasm_module_memory_pages", {})) if skills is not None else {}
 
 
 def _ask(ctx: GatewayContext, actor: str, method: str, default: Any) -> Any:

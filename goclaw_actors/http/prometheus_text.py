@@ -44,8 +44,11 @@ class _SnapshotCollector:
         yield _gauge("goclaw_wasm_memory_pages", "WASM linear memory pages in use by skills.", s.wasm_memory_pages)
         yield _gauge("goclaw_wasm_memory_limit_pages", "WASM linear memory page limit of skills.",
                      s.wasm_memory_limit_pages)
-        yield GaugeMetricFamily("goclaw_wasm_module_memory_pages", "WASM memory pages per loaded skill module.",
-                                labels=["module"])
+        modules = GaugeMetricFamily("goclaw_wasm_module_memory_pages", "WASM memory pages per loaded skill module.",
+                                    labels=["module"])
+        for module, pages in sorted(s.wasm_module_pages.items()):
+            modules.add_metric([module], pages)
+        yield modules
         yield _counter("goclaw_policy_deny_total", "Policy denials since start.", s.since.policy_denies)
         yield _counter("goclaw_agent_messages_total", "Inter-agent messages since start.", s.since.agent_messages)
         yield _counter("goclaw_delegations_total", "Delegations since start.", s.since.delegations)

@@ -93,8 +93,7 @@ def install_rest_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
 
     @app.get("/api/skills", access=DAEMON_WIDE)
     def skills_list():
-        # No skill catalog runs in the daemon yet; the list is empty until one does.
-        return {"skills": []}
+        return {"skills": ctx.skills().status()}
 
     @app.get("/api/config", access=DAEMON_WIDE)
     def config_fingerprint():

@@ -18,7 +18,8 @@ WRITE_OPS = frozenset({
     "replace_history", "enqueue_chat_with_history",
     "purge_session", "create_approval", "resolve_approval", "expire_approvals",
     "add_schedule", "remove_schedule", "set_schedule_enabled", "fire_schedule",
-    "enable_skill",
+    "enable_skill", "register_skill_module", "record_skill_fault", "register_installed_skill",
+    "remove_installed_skill",
     "create_plan_execution", "start_plan_step", "cancel_plan_step_task", "finish_plan_step", "set_plan_execution",
 })
 

@@ -21,6 +21,7 @@ class ToolEnv:
     secrets: frozenset[str] = frozenset()  # values (keys, tokens) never handed to a child process
     preferred_search: str = ""
     resolve: Resolver = system_resolve
+    skills: Any = None  # goclaw_actors.skills.agent_skills.AgentSkills: what use_skill may load
 
     @property
     def workspace(self) -> Path:

@@ -152,9 +152,9 @@ def test_spawn_task_enqueues_a_subtask_that_runs(daemon):
     assert audit_rows(daemon.db_path, row["id"]) == [("allow", "tools.spawn_task", "tool_call")]
 
 
-def test_use_skill_says_no_skills_are_installed(daemon):
+def test_use_skill_says_which_skills_there_are(daemon):
     row = run_tool_task(daemon.db_path, "use_skill", {"skill_name": "pdf"})
-    assert row["reply"] == "tool said: error: no skills installed: cannot use skill 'pdf'"
+    assert row["reply"] == "tool said: error: no skill named 'pdf'; no skills are available"
 
 
 def test_a_tool_denied_by_policy_is_an_answer_not_a_failure(tmp_path):

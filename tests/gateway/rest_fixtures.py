@@ -48,7 +48,7 @@ def running_daemon(tmp_path: Path, config: str = "agents: []\n", environ: dict[s
                    ) -> Iterator[Api]:
     """A started daemon on a fresh home with `config` (plus BASE_CONFIG); stopped on exit."""
     home = tmp_path / "home"
-    home.mkdir()
+    home.mkdir(exist_ok=True)  # a test may lay files (skills, policy.yaml) in it first
     (home / "config.yaml").write_text(BASE_CONFIG + config)
     env = {"GOCLAW_HOME": str(home), "GOCLAW_AUTH_TOKEN": TOKEN, **(environ or {})}
     daemon = Daemon(home, env, tmp_path)

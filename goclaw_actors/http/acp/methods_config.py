@@ -69,11 +69,11 @@ def plan_execute(call: Call) -> dict[str, Any]:
 
 
 def skill_enable(call: Call) -> dict[str, Any]:
-    """Re-enable a skill of the registry (state `active`, fault count reset)."""
+    """Re-enable a skill (state `active`, fault count reset): a quarantined WASM skill runs again."""
     name = text(call.params, "name")
     if not name:
         raise invalid("name is required")
-    return {"name": name, "state": call.ctx.store("enable_skill", name=checked(check_text, name, "name"))}
+    return {"name": name, "state": call.ctx.skills().enable(checked(check_text, name, "name"))}
 
 
 def checked(check: Callable[..., Any], value: Any, *args: Any) -> Any:

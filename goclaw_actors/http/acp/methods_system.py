@@ -1,6 +1,5 @@
 """ACP system methods: `system.hello` (opens mutating calls on the socket) and `system.status`."""
 
-import shutil
 import time
 from typing import Any
 
@@ -36,7 +35,8 @@ def status(call: Call) -> dict[str, Any]:
     counts, agents, active, error = call.ctx.read(_status_reads, call.conn.principal.agent_scope)
     visible = [agent_entry(row, active.get(row["agent_id"], 0)) for row in agents
                if call.conn.principal.allows(row["agent_id"])]
-    tinygo = shutil.which("tinygo")
+    skills = call.ctx.skills()
+    tinygo_available, tinygo_detail = skills.tinygo()
     running = counts.get("CLAIMED", 0) + counts.get("RUNNING", 0)
     return {
         "healthy": bool(health.get("healthy")),
@@ -47,9 +47,9 @@ def status(call: Call) -> dict[str, Any]:
         "running_tasks": running,
         "memory_alloc": psutil.Process().memory_info().rss,
         "config_hash": call.ctx.config().config_hash,
-        "tinygo_available": tinygo is not None,
-        "tinygo_detail": f"tinygo found at {tinygo}" if tinygo else "tinygo not found on PATH",
-        "skills": [],  # no skill catalog runs in the daemon yet (same as /api/skills)
+        "tinygo_available": tinygo_available,
+        "tinygo_detail": tinygo_detail,
+        "skills": skills.status(),
         "last_error": error,
         "agent_count": len(visible),
         "agents": visible,
