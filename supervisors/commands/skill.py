@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from goclaw_actors.errors import GoclawError, StartupError
-from goclaw_actors.home_permissions import HOME_MODE
+from goclaw_actors.file_modes import make_private_dir
 from goclaw_actors.skills.install_source import InstallSourceError, check_name, parse_source
 from goclaw_actors.skills.installer import InstallError, Provenance, install, remove
 from goclaw_actors.skills.registry_file import RegistryFile
@@ -39,7 +39,7 @@ def main(argv: list[str]) -> int:
     args = cli.parse_args(argv)
     try:
         environ, home = cli_environment()
-        home.mkdir(mode=HOME_MODE, parents=True, exist_ok=True)
+        make_private_dir(home)
         registry = RegistryFile(home / DB_FILE)
     except (GoclawError, OSError) as exc:
         return fail(COMMAND, str(exc.message if isinstance(exc, StartupError) else exc))
