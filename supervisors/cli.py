@@ -21,6 +21,7 @@ commands:
   backup     goclaw backup [--out PATH]: consistent, verified copy of the database (daemon may run)
   restore    goclaw restore <file>: replace the database with a backup (daemon stopped)
   import     goclaw import [--path .env] [--force]: API keys from a .env file into config.yaml
+  pull       goclaw pull <url>: install an agent definition (YAML with id and soul) into config.yaml
   help       show this help
   --version  print the version (also -version)
 
@@ -40,6 +41,7 @@ COMMANDS = {
     "backup": "backup",
     "restore": "restore",
     "import": "import_env",
+    "pull": "pull",
 }
 
 

@@ -21,6 +21,7 @@ class ToolEnv:
     secrets: frozenset[str] = frozenset()  # values (keys, tokens) never handed to a child process
     preferred_search: str = ""
     resolve: Resolver = system_resolve
+    links: Any = None  # goclaw_actors.delegation.links.AgentLinks: the multi-agent tools' routes to other agents
 
     @property
     def workspace(self) -> Path:
