@@ -65,18 +65,12 @@ class _Tick:
 
 
 @dataclass(frozen=True)
-class _Park:
-    """From an attempt: it waits on other work; its lane may serve another task meanwhile."""
+class _Waiting:
+    """From an attempt: without `granted`, it starts waiting on other work (its lane may serve another task
+    meanwhile); with it, its wait ended and `granted` is to be set once it holds the lane again."""
 
     token: int
-
-
-@dataclass(frozen=True)
-class _Unpark:
-    """From a parked attempt: its wait ended; `granted` is set once it holds the lane again."""
-
-    token: int
-    granted: gevent.event.Event
+    granted: gevent.event.Event | None = None
 
 
 @dataclass(frozen=True)
@@ -121,7 +115,7 @@ class _Emitter:
     def waiting(self) -> Iterator[None]:
         """While inside, the lane serves other tasks; on leaving, wait until the lane is ours again (a
         failing wait too; an attempt killed meanwhile just ends)."""
-        if self._lane is None or not _tell(self._lane, _Park(self._token)):
+        if self._lane is None or not _tell(self._lane, _Waiting(self._token)):
             yield
             return
         try:
@@ -133,7 +127,7 @@ class _Emitter:
 
     def _take_lane_back(self) -> None:
         granted = gevent.event.Event()
-        if _tell(self._lane, _Unpark(self._token, granted)):
+        if _tell(self._lane, _Waiting(self._token, granted)):
             granted.wait()
 
     def __call__(self, chunk: dict[str, Any]) -> None:
@@ -188,10 +182,10 @@ class WorkerActor(pykka.ThreadingActor):
             self._finish(message)
         elif isinstance(message, _Tick):
             self._heartbeat(message.token)
-        elif isinstance(message, _Park):
+        elif isinstance(message, _Waiting) and message.granted is None:
             self._park(message.token)
-        elif isinstance(message, _Unpark):
-            self._unpark(message)
+        elif isinstance(message, _Waiting):
+            self._unpark(message.token, message.granted)
         elif isinstance(message, CancelTask):
             for run in self._runs():
                 if run.task.id == message.task_id:
@@ -220,12 +214,12 @@ class WorkerActor(pykka.ThreadingActor):
         self.parked[token], self.current = self.current, None
         self._lane_free(None)
 
-    def _unpark(self, message: _Unpark) -> None:
+    def _unpark(self, token: int, granted: gevent.event.Event) -> None:
         """A parked attempt's wait ended: it gets the lane back now if the lane is free, else next."""
-        if message.token not in self.parked:
-            message.granted.set()  # not ours (ended meanwhile): nothing to hand back
+        if token not in self.parked:
+            granted.set()  # not ours (ended meanwhile): nothing to hand back
             return
-        self.unparking.append((message.token, message.granted))
+        self.unparking.append((token, granted))
         if self.current is None:
             self._lane_free(None)
 

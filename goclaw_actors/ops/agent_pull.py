@@ -15,11 +15,10 @@ from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 import requests
-import yaml
 
 from goclaw_actors.config.agent_entry import agent_from_entry, check_new_agent_id
 from goclaw_actors.config.config_writer import append_agent_entry
-from goclaw_actors.config.loader import CONFIG_FILE, load_config
+from goclaw_actors.config.loader import CONFIG_FILE, load_config, parse_config_text
 from goclaw_actors.errors import ConfigError, GoclawError
 
 TIMEOUT_SECONDS = 15.0
@@ -82,13 +81,9 @@ def fetch_definition(url: str, timeout: float = TIMEOUT_SECONDS) -> str:
 def parse_definition(text: str) -> Pulled:
     """The config.yaml entry of a YAML agent definition, checked like any agent entry; PullFailed otherwise."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise PullFailed(f"the agent definition is not valid YAML: {exc}") from None
-    except RecursionError:
-        raise PullFailed("the agent definition is nested too deeply") from None
-    if not isinstance(data, Mapping):
-        raise PullFailed("the agent definition must be a YAML mapping with id and soul")
+        data = parse_config_text(text, "the agent definition")
+    except ConfigError as exc:
+        raise PullFailed(str(exc)) from None
     for required in ("id", "soul"):
         if data.get(required) in (None, ""):
             raise PullFailed(f"the agent definition has no {required}")

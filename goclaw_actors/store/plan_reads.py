@@ -20,7 +20,8 @@ def step_attempts(conn: sqlite3.Connection, execution_id: str, step_index: int) 
     return [Attempt(*row[1:]) for row in conn.execute(
         "SELECT CAST(substr(idempotency_key, ?) AS INTEGER) AS attempt, id, status, result, error FROM tasks "
         "WHERE idempotency_key >= ? AND idempotency_key < ? "
-        "UNION ALL SELECT attempt, '', ?, NULL, error FROM plan_step_refusals WHERE execution_id = ? AND step_index = ? "
+        "UNION ALL SELECT attempt, '', ?, NULL, error FROM plan_step_refusals "
+        "WHERE execution_id = ? AND step_index = ? "
         "ORDER BY attempt", (len(low) + 1, low, high, REFUSED, execution_id, step_index))]
 
 

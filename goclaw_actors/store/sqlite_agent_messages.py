@@ -73,9 +73,11 @@ class AgentMessageSql(SqliteTransitions):
         """Up to `limit` unread messages to `agent_id`, oldest first, now marked read by `task_id` (messages
         that task read before are included again)."""
         rows = [message_dict(row) for row in self.conn.execute(
-            f"SELECT {MESSAGE_COLUMNS} FROM agent_messages WHERE to_agent = ? AND (read_at IS NULL OR read_task_id = ?) "
+            f"SELECT {MESSAGE_COLUMNS} FROM agent_messages "
+            "WHERE to_agent = ? AND (read_at IS NULL OR read_task_id = ?) "
             "ORDER BY id LIMIT ?", (agent_id, task_id, limit))]
         now = db_now()
-        self.conn.executemany("UPDATE agent_messages SET read_at = ?, read_task_id = ? WHERE id = ? AND read_at IS NULL",
-                              [(now, task_id, row["id"]) for row in rows])
+        self.conn.executemany(
+            "UPDATE agent_messages SET read_at = ?, read_task_id = ? WHERE id = ? AND read_at IS NULL",
+            [(now, task_id, row["id"]) for row in rows])
         return rows

@@ -64,7 +64,8 @@ class DelegationSql(SqliteTransitions):
         task_id = self.enqueue(session_id, payload, agent_id=child_agent, task_type=DELEGATION_TASK,
                                parent_task_id=parent_task_id, idempotency_key=idempotency_key)["task_id"]
         self.conn.execute(
-            f"INSERT INTO delegations ({DELEGATION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, NULL, 0, ?, ?, ?)",
+            f"INSERT INTO delegations ({DELEGATION_COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, NULL, 0, ?, ?, ?)",
             (delegation_id, task_id, parent_agent, child_agent, prompt, QUEUED, now, session_id, parent_task_id,
              mode))
         self.count_collaboration(parent_agent, child_agent, "delegations", now)
@@ -76,7 +77,8 @@ class DelegationSql(SqliteTransitions):
             raise ValueError(f"unknown collaboration counter {column!r}")
         self.conn.execute(
             f"INSERT INTO agent_collaboration_metrics (from_agent, to_agent, {column}, updated_at) VALUES (?, ?, 1, ?) "
-            f"ON CONFLICT (from_agent, to_agent) DO UPDATE SET {column} = {column} + 1, updated_at = excluded.updated_at",
+            f"ON CONFLICT (from_agent, to_agent) DO UPDATE SET {column} = {column} + 1, "
+            "updated_at = excluded.updated_at",
             (from_agent, to_agent, now))
 
     def task_ended(self, task: TaskRow, now: str) -> None:

@@ -20,8 +20,8 @@ def test_beats_fire_with_content_only_and_replies_are_appended_once(daemon):  # 
     (workspace / "HEARTBEAT.md").write_text("# Heartbeat\n- check the backups\n")
     first = heartbeat.beat(1).get(timeout=10)
     assert first["status"] == "enqueued"
-    task = wait_until(lambda: (lambda t: t if t.status == "SUCCEEDED" else None)(rt.reads.run(get_task, first["task_id"])),
-                      10, what="the heartbeat task")
+    wait_until(lambda: rt.reads.run(get_task, first["task_id"]).status == "SUCCEEDED", 10, what="the heartbeat task")
+    task = rt.reads.run(get_task, first["task_id"])
     assert (task.type, task.agent_id, task.session_id) == ("heartbeat", "default", HEARTBEAT_SESSION)
     assert "- check the backups" in task.payload["content"]
     assert heartbeat.beat(1).get(timeout=10)["task_id"] == first["task_id"]  # one task per slot

@@ -44,10 +44,9 @@ def test_every_lane_of_two_agents_delegating_to_each_other_at_once_does_not_dead
         daemon.start().wait_healthy()
         parents = {}
         for index in range(3):  # more parents than the 2 lanes of each agent
-            parents[enqueue(daemon.db_path, script("delegate_task", target_agent="helper", prompt=f"to helper {index}"))] \
-                = "default"
-            parents[enqueue(daemon.db_path, script("delegate_task", target_agent="default", prompt=f"to default {index}"),
-                            agent_id="helper")] = "helper"
+            for source, target in (("default", "helper"), ("helper", "default")):
+                content = script("delegate_task", target_agent=target, prompt=f"to {target} {index}")
+                parents[enqueue(daemon.db_path, content, agent_id=source)] = source
         done = {task_id: wait_task(daemon.db_path, task_id, timeout=30) for task_id in parents}
         assert daemon.terminate() == 0
     for task_id, row in done.items():

@@ -74,9 +74,10 @@ def test_a_good_definition_is_appended_to_agents_keeping_everything_else(cli_hom
     ("/page.html", "is an HTML page (text/html), not an agent definition"),
     ("/huge.yaml", "the agent definition is larger than 1 MiB"),
     ("/badid.yaml", 'id must match [A-Za-z0-9][A-Za-z0-9-]*'),
-    ("/narrow.yaml", "not installed: the default delegation_max_hops (1) must be at most worker_count - 1 (0) of agent 'narrow'"),
+    ("/narrow.yaml", "not installed: the default delegation_max_hops (1) must be at most worker_count - 1 (0) of "
+                     "agent 'narrow'"),
     ("/default.yaml", "agent @default already exists"),
-    ("/list.yaml", "must be a YAML mapping"),
+    ("/list.yaml", "the agent definition must hold a mapping at the top level, not list"),
     ("/missing.yaml", "answered HTTP 404"),
 ])
 def test_a_bad_definition_exits_1_and_changes_nothing(cli_home, site, capsys, path, error):
