@@ -8,7 +8,7 @@ from goclaw_actors.http.acp.dispatcher import Call, Method
 from goclaw_actors.http.acp.errors import enqueue_error, invalid
 from goclaw_actors.http.acp.params import agent_id, as_uuid, check_agent_scope, text
 from goclaw_actors.http.route_access import Scope
-from goclaw_actors.store.sqlite_teams import list_teams
+from goclaw_actors.store.sqlite_teams import get_team, list_teams
 from goclaw_actors.teams.roles import TeamError, check_roles
 from goclaw_actors.teams.team_command import parse_roles
 
@@ -45,6 +45,8 @@ def run(call: Call) -> dict[str, Any]:
     """Enqueue a team task for `lead_agent` in `session_id` (a new session when absent): `{task_id, session_id,
     lead_agent, members}`; the task's reply is the lead's answer built on its members' results."""
     lead = agent_id(call, "lead_agent")
+    for member in call.ctx.read(get_team, lead) or []:
+        check_agent_scope(call, member["agent_id"])
     prompt = text(call.params, "prompt", "content")
     if not prompt:
         raise invalid("prompt is required")
