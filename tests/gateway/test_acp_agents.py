@@ -140,3 +140,13 @@ def test_create_takes_every_documented_param(client, api):
     assert client.error("agent.create", {"agent_id": "acme", "provider": "acme"}) == (1000, "unknown provider: acme")
     assert client.error("agent.create", {"agent_id": "x" * 65}) == (
         1000, 'agent_id must match [A-Za-z0-9][A-Za-z0-9-]*, be at most 64 characters and not end with "-"')
+
+
+def test_a_reload_raising_the_hop_limit_past_a_runtime_agents_lanes_is_not_applied(client, api):
+    from supervisors.config_reload import reload_config
+    client.call("agent.create", {"agent_id": "single", "worker_count": 1})  # fine while delegation_max_hops is 0
+    rt = api.daemon.runtime
+    path = rt.home / "config.yaml"
+    path.write_text(path.read_text().replace("delegation_max_hops: 0", "delegation_max_hops: 1"))
+    assert reload_config(rt) is False
+    assert rt.config.delegation_max_hops == 0
