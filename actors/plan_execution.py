@@ -9,7 +9,6 @@ import uuid
 from typing import Any
 
 import gevent
-import gevent.queue
 
 from actors.plan_approval import await_step_approval
 from actors.plan_ports import PlanPorts
@@ -18,9 +17,10 @@ from goclaw_actors.logs.system_log import get_logger
 from goclaw_actors.plans.plan_config import Plan
 from goclaw_actors.plans.step_prompts import step_prompt
 from goclaw_actors.plans.step_retry import (
-    AWAIT, ENQUEUE, FAILED_STEP, STEP_TIME_LIMIT_SECONDS, SUCCEEDED_STEP, next_step_action,
+    AWAIT, ENQUEUE, FAILED_STEP, MAX_STEP_RETRIES, STEP_TIME_LIMIT_SECONDS, SUCCEEDED_STEP, next_step_action,
 )
-from goclaw_actors.queue.states import TERMINAL
+from goclaw_actors.queue.backoff import retry_delay_ms
+from goclaw_actors.queue.task_wait import await_terminal, is_done
 from goclaw_actors.store.api_reads import plan_execution
 from goclaw_actors.store.plan_reads import step_attempts
 from goclaw_actors.store.sqlite_plans import EXECUTION_RUNNING
@@ -118,27 +118,29 @@ class PlanExecution:
                     started = self.ports.call(
                         "start_plan_step", step_row_id=step["id"], attempt=action.attempt, task_id=task_id,
                         content=step_prompt(step["prompt"], outputs, action.error))
-                except (AgentNotFound, QueueSaturated) as exc:  # refused before any task existed: no retry
-                    return self._finish(step, STEP_FAILED, error=str(exc))
+                except (AgentNotFound, QueueSaturated) as exc:  # no task: a failed attempt all the same
+                    self.ports.call("refuse_plan_step", step_row_id=step["id"], attempt=action.attempt,
+                                    error=str(exc))
+                    started = {"task_id": None, "refusal": str(exc)}
                 if started["task_id"] == task_id:
                     self._await_task(watch, task_id)
+            if started.get("refusal") and action.attempt < MAX_STEP_RETRIES:
+                self._pause_after_refusal(step, action.attempt, started["refusal"])
+
+    def _pause_after_refusal(self, step: dict[str, Any], attempt: int, error: str) -> None:
+        """Give the store a moment (the retry backoff of SPEC §3.6) before the attempt after a refused one."""
+        delay = retry_delay_ms(f"{self.execution_id}:{step['step_id']}", attempt + 1) / 1000.0
+        log.warn("plan step enqueue refused; retrying", execution_id=self.execution_id, step_id=step["step_id"],
+                 attempt=attempt, error=error, retry_in_seconds=delay)
+        gevent.sleep(delay)
 
     def _await_task(self, watch: Any, task_id: str) -> None:
         """Wait (event-driven) until the task is terminal; past the step time limit, cancel it."""
-        deadline = gevent.get_hub().loop.now() + self.step_time_limit
-        task = self.ports.read(get_task, task_id)
-        while task is not None and task.status not in TERMINAL:
-            try:
-                event = watch.queue.get(timeout=max(0.0, deadline - gevent.get_hub().loop.now()))
-            except gevent.queue.Empty:
-                error = TIME_LIMIT_ERROR.format(seconds=self.step_time_limit)
-                if self.ports.call("cancel_plan_step_task", task_id=task_id, error=error):
-                    log.warn("plan step task timed out", execution_id=self.execution_id, task_id=task_id)
-                    return
-            else:
-                if event.get("state_to") not in TERMINAL:
-                    continue
-            task = self.ports.read(get_task, task_id)
+        task = await_terminal(watch.queue, lambda: self.ports.read(get_task, task_id), self.step_time_limit)
+        if not is_done(task):
+            error = TIME_LIMIT_ERROR.format(seconds=self.step_time_limit)
+            if self.ports.call("cancel_plan_step_task", task_id=task_id, error=error):
+                log.warn("plan step task timed out", execution_id=self.execution_id, task_id=task_id)
 
     def _finish(self, step: dict[str, Any], status: str, result: str | None = None,
                 error: str | None = None) -> str | None:

@@ -83,6 +83,29 @@ class PlanRunner(pykka.ThreadingActor):
         self._run(created["execution_id"])
         return created
 
+    def cancel(self, execution_id: str) -> dict[str, Any]:
+        """Stop driving an execution, then cancel it in the store (SPEC §7.4): it becomes `canceled`, its
+        unfinished steps `failed` and their live tasks `CANCELED`. Returns the store's answer
+        `{execution_id, canceled, status, tasks: [[task_id, agent_id], …]}` (the tasks to interrupt).
+
+        Raises StoreError for an unknown execution (a run that was stopped for nothing is driven again).
+        """
+        run = self.runs.pop(execution_id, None)
+        timer = self.timers.pop(execution_id, None)
+        for greenlet in (run, timer):
+            if greenlet is not None:
+                greenlet.kill(block=True, timeout=5)
+        try:
+            outcome = self.ports.call("cancel_plan_execution", execution_id=execution_id)
+        except Exception:
+            if run is not None or timer is not None:
+                self._run(execution_id)
+            raise
+        if outcome["canceled"]:
+            self.failures.pop(execution_id, None)
+            log.info("plan execution canceled", execution_id=execution_id, tasks_canceled=len(outcome["tasks"]))
+        return outcome
+
     def running(self) -> list[str]:
         """Ids of the executions being driven now."""
         return sorted(self.runs)

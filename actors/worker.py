@@ -1,11 +1,19 @@
-"""WorkerActor: one lane of an agent. Claims a task, runs it through the processor, records the outcome."""
+"""WorkerActor: one lane of an agent. Claims a task, runs it through the processor, records the outcome.
+
+An attempt that waits on other work (a synchronous delegation) steps out of its lane while it waits
+(`emit.waiting()`): the lane claims the next task meanwhile, and the attempt takes a lane slot back when
+its wait ends (before any task is claimed). A waiting attempt therefore never holds a lane its children
+may need, so delegations cannot deadlock however many lanes delegate at once.
+"""
 
 import logging
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import gevent
+import gevent.event
 import pykka
 
 from actors.address import Address
@@ -57,6 +65,15 @@ class _Tick:
 
 
 @dataclass(frozen=True)
+class _Waiting:
+    """From an attempt: without `granted`, it starts waiting on other work (its lane may serve another task
+    meanwhile); with it, its wait ended and `granted` is to be set once it holds the lane again."""
+
+    token: int
+    granted: gevent.event.Event | None = None
+
+
+@dataclass(frozen=True)
 class _Finished:
     token: int
     kind: str  # "ok" | "error" | "canceled"
@@ -82,13 +99,36 @@ class _Run:
 
 class _Emitter:
     """The Emit of one attempt: chunks go to TaskStreams (dropped while it restarts); the end of the
-    attempt is reported only if it streamed something (followers wait for it only then)."""
+    attempt is reported only if it streamed something (followers wait for it only then). `waiting()`
+    steps the attempt out of its lane while it waits on other work (goclaw_actors.processor)."""
 
-    def __init__(self, streams: Address | None, task: TaskRow):
+    def __init__(self, streams: Address | None, task: TaskRow, lane: pykka.ActorRef | None = None,
+                 token: int = 0):
         self.streams = streams
         self.task_id = task.id
         self.run_id = task.run_id or ""
         self.used = False
+        self._lane = lane
+        self._token = token
+
+    @contextmanager
+    def waiting(self) -> Iterator[None]:
+        """While inside, the lane serves other tasks; on leaving, wait until the lane is ours again (a
+        failing wait too; an attempt killed meanwhile just ends)."""
+        if self._lane is None or not _tell(self._lane, _Waiting(self._token)):
+            yield
+            return
+        try:
+            yield
+        except Exception:
+            self._take_lane_back()
+            raise
+        self._take_lane_back()
+
+    def _take_lane_back(self) -> None:
+        granted = gevent.event.Event()
+        if _tell(self._lane, _Waiting(self._token, granted)):
+            granted.wait()
 
     def __call__(self, chunk: dict[str, Any]) -> None:
         if self.streams is not None:
@@ -118,6 +158,8 @@ class WorkerActor(pykka.ThreadingActor):
         self.processor = processor
         self.policy_version = policy_version
         self.current: _Run | None = None
+        self.parked: dict[int, _Run] = {}  # attempts waiting on other work, outside the lane
+        self.unparking: list[tuple[int, gevent.event.Event]] = []  # parked attempts asking for the lane back
         self.draining = False
         self.tokens = 0
         self.completed = 0
@@ -140,15 +182,59 @@ class WorkerActor(pykka.ThreadingActor):
             self._finish(message)
         elif isinstance(message, _Tick):
             self._heartbeat(message.token)
+        elif isinstance(message, _Waiting) and message.granted is None:
+            self._park(message.token)
+        elif isinstance(message, _Waiting):
+            self._unpark(message.token, message.granted)
         elif isinstance(message, CancelTask):
-            if self.current is not None and self.current.task.id == message.task_id:
-                self.current.greenlet.kill(block=False)
+            for run in self._runs():
+                if run.task.id == message.task_id:
+                    run.greenlet.kill(block=False)
         elif isinstance(message, Drain):
             self.draining = True
         elif isinstance(message, LaneStatus):
-            return {"index": self.index, "busy": self.current is not None, "draining": self.draining,
-                    "task_id": self.current.task.id if self.current else None, "completed": self.completed}
+            return {"index": self.index, "busy": self.current is not None or bool(self.parked),
+                    "draining": self.draining, "task_id": self.current.task.id if self.current else None,
+                    "parked": len(self.parked), "completed": self.completed}
         return None
+
+    def _runs(self) -> list[_Run]:
+        """Every attempt of this lane: the one holding it and the parked ones."""
+        return ([self.current] if self.current is not None else []) + list(self.parked.values())
+
+    def _run(self, token: int) -> _Run | None:
+        if self.current is not None and self.current.token == token:
+            return self.current
+        return self.parked.get(token)
+
+    def _park(self, token: int) -> None:
+        """The running attempt waits on other work: it leaves the lane, which serves the next task."""
+        if self.current is None or self.current.token != token:
+            return
+        self.parked[token], self.current = self.current, None
+        self._lane_free(None)
+
+    def _unpark(self, token: int, granted: gevent.event.Event) -> None:
+        """A parked attempt's wait ended: it gets the lane back now if the lane is free, else next."""
+        if token not in self.parked:
+            granted.set()  # not ours (ended meanwhile): nothing to hand back
+            return
+        self.unparking.append((token, granted))
+        if self.current is None:
+            self._lane_free(None)
+
+    def _lane_free(self, claim_future: pykka.Future | None) -> bool:
+        """The lane has no attempt: hand it to a parked attempt whose wait ended, else claim (with the
+        already submitted `claim_future`, when given). Returns True when a parked attempt took it."""
+        while self.unparking:
+            token, granted = self.unparking.pop(0)
+            run = self.parked.pop(token, None)
+            granted.set()
+            if run is not None:
+                self.current = run
+                return True
+        self._claim_and_start(claim_future)
+        return False
 
     def _claim_and_start(self, claim_future: pykka.Future | None) -> None:
         if self.current is not None or self.draining:
@@ -174,13 +260,13 @@ class WorkerActor(pykka.ThreadingActor):
         self.tokens += 1
         token = self.tokens
         processor = self.processor()
-        greenlet = gevent.spawn(self._run_attempt, token, task, processor)
+        greenlet = gevent.spawn(self._run_attempt, token, task, processor, _Emitter(self.streams, task,
+                                                                                    self.actor_ref, token))
         ticker = gevent.spawn(self._tick_loop, token)
         wait_ms = max(0, int((utc_now() - parse_db(task.created_at)).total_seconds() * 1000))
         self.current = _Run(token, task, greenlet, ticker, time.monotonic(), wait_ms)
 
-    def _run_attempt(self, token: int, task: TaskRow, processor: Processor) -> None:
-        emit = _Emitter(self.streams, task)
+    def _run_attempt(self, token: int, task: TaskRow, processor: Processor, emit: _Emitter) -> None:
         try:
             with gevent.Timeout(self.settings.task_timeout_seconds, TaskTimedOut):
                 result = processor.process(task, emit)
@@ -206,8 +292,8 @@ class WorkerActor(pykka.ThreadingActor):
                 return
 
     def _heartbeat(self, token: int) -> None:
-        run = self.current
-        if run is None or run.token != token:
+        run = self._run(token)
+        if run is None:
             return
         try:
             cancel = self.store.call("heartbeat", task_id=run.task.id, lease_owner=run.task.lease_owner,
@@ -219,15 +305,20 @@ class WorkerActor(pykka.ThreadingActor):
             run.greenlet.kill(block=False)
 
     def _finish(self, message: _Finished) -> None:
-        run = self.current
-        if run is None or run.token != message.token:
+        run = self._run(message.token)
+        if run is None:
             return
-        self.current = None
+        held_lane = run is self.current
+        if held_lane:
+            self.current = None
+        else:  # ended while parked (canceled, timed out): the lane is someone else's
+            self.parked.pop(message.token, None)
+            self.unparking = [(token, granted) for token, granted in self.unparking if token != message.token]
         run.ticker.kill(block=False)
         self.completed += 1
         write = self._outcome_write(run, message)
         claim = None
-        if not self.draining:
+        if held_lane and not self.draining and not self.unparking:
             claim = self._submit_claim()
         if write is not None:
             try:
@@ -235,8 +326,8 @@ class WorkerActor(pykka.ThreadingActor):
             except IllegalTransition:
                 log.info("task outcome not recorded: lease lost or canceled",
                          extra={"task_id": run.task.id, "agent_id": self.settings.agent_id})
-        if claim is not None:
-            self._claim_and_start(claim)
+        if held_lane and self.current is None:
+            self._lane_free(claim)
 
     def _outcome_write(self, run: _Run, message: _Finished) -> pykka.Future | None:
         task = run.task
@@ -255,24 +346,33 @@ class WorkerActor(pykka.ThreadingActor):
                                  failure=failure.as_dict())
 
     def on_stop(self) -> None:
-        run, self.current = self.current, None
-        if run is None:
-            return
-        run.ticker.kill(block=False)
-        run.greenlet.kill(block=True, timeout=1)
-        if run.lost:
-            return
-        try:
-            self.store.call("release_for_shutdown", task_id=run.task.id, lease_owner=run.task.lease_owner)
-        except GoclawError as exc:
-            log.warning("shutdown release failed; the lease will expire",
-                        extra={"task_id": run.task.id, "error": str(exc)})
+        runs = self._runs()
+        self.current, self.parked, self.unparking = None, {}, []
+        for run in runs:
+            run.ticker.kill(block=False)
+            run.greenlet.kill(block=True, timeout=1)
+            if run.lost:
+                continue
+            try:
+                self.store.call("release_for_shutdown", task_id=run.task.id, lease_owner=run.task.lease_owner)
+            except GoclawError as exc:
+                log.warning("shutdown release failed; the lease will expire",
+                            extra={"task_id": run.task.id, "error": str(exc)})
 
     def on_failure(self, exc_type, exc_value, traceback) -> None:
-        run, self.current = self.current, None
-        if run is not None:
+        runs = self._runs()
+        self.current, self.parked, self.unparking = None, {}, []
+        for run in runs:
             run.ticker.kill(block=False)
             run.greenlet.kill(block=False)
+
+
+def _tell(ref: pykka.ActorRef, message: Any) -> bool:
+    try:
+        ref.tell(message)
+        return True
+    except pykka.ActorDeadError:
+        return False
 
 
 def _checked_result(value: Any) -> tuple[dict[str, Any], str | None]:

@@ -1,5 +1,6 @@
 """The processor interface worker lanes run tasks through, and the built-in fallback processor."""
 
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Callable, Protocol
 
 import gevent
@@ -20,6 +21,13 @@ Emit = Callable[[dict[str, Any]], None]
 
 def no_emit(chunk: dict[str, Any]) -> None:
     """An Emit that discards chunks (for callers without a stream)."""
+
+
+def lane_waiting(emit: Emit) -> Callable[[], AbstractContextManager[None]]:
+    """The emit's `waiting()`: a context inside which the attempt waits on other work (a delegation's child)
+    and its worker lane serves other tasks meanwhile, taken back when the wait ends. Emits of callers
+    without lanes have none: then a no-op context."""
+    return getattr(emit, "waiting", None) or nullcontext
 
 
 class Processor(Protocol):

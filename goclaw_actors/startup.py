@@ -35,6 +35,7 @@ DB_FILE = "goclaw.db"
 DEBUG_DELAY_ENV = "GOCLAW_DEBUG_TASK_DELAY_MS"
 DEBUG_DELAY_BOUND = Bound(0, 3_600_000)
 CRON_COMMIT_DELAY_ENV = "GOCLAW_DEBUG_CRON_COMMIT_DELAY_MS"  # holds each cron firing's transaction open (crash tests)
+HEARTBEAT_INTERVAL_ENV = "GOCLAW_DEBUG_HEARTBEAT_INTERVAL_MS"  # replaces heartbeat_interval_minutes (tests)
 
 log = get_logger("runtime")
 
@@ -93,7 +94,7 @@ def _load_config(home: Path, environ: Mapping[str, str]) -> Config:
 
 
 def _check_debug_delay(environ: Mapping[str, str]) -> None:
-    for name in (DEBUG_DELAY_ENV, CRON_COMMIT_DELAY_ENV):
+    for name in (DEBUG_DELAY_ENV, CRON_COMMIT_DELAY_ENV, HEARTBEAT_INTERVAL_ENV):
         value = environ.get(name, "").strip()
         if value:
             try:

@@ -23,10 +23,12 @@ from goclaw_actors.brain.turn import BrainProcessor, TurnDeps
 from goclaw_actors.brain.turn_features import (history_compactor, input_checker, reply_finisher, structured_spec,
                                                with_schema_instruction)
 from goclaw_actors.config.model import AgentConfig, Config
+from goclaw_actors.delegation.results import result_text
 from goclaw_actors.errors import ConfigError
 from goclaw_actors.logs.system_log import get_logger
 from goclaw_actors.processor import FallbackProcessor, Processor
 from goclaw_actors.skills.eligibility import INSTRUCTION_CAPABILITY
+from goclaw_actors.store.delegation_reads import has_delegation_results
 from goclaw_actors.store.kv_reads import get_kv
 from goclaw_actors.store.sqlite_loops import latest_loop_checkpoint
 from goclaw_actors.store.task_row import TaskRow
@@ -130,6 +132,13 @@ def build_processor(rt: Any, agent: AgentConfig, config: Config, home: Path,
     def call_model(request, on_token):
         return provider.chat(request, on_token)
 
+    def delegation_results(task: TaskRow) -> list[str]:
+        if not rt.reads.run(has_delegation_results, task.id, task.session_id, task.agent_id):
+            return []  # the common case costs one indexed read, no write
+        rows = rt.store.call("take_delegation_results", task_id=task.id, session_id=task.session_id,
+                             agent_id=task.agent_id)
+        return [result_text(row) for row in rows]
+
     loop = LoopConfig.from_config(agent.extra.get("loop")) if agent.extra.get("loop") else None
     deps = TurnDeps(
         model=selection.model, provider_name=selection.name, call_model=call_model,
@@ -147,6 +156,7 @@ def build_processor(rt: Any, agent: AgentConfig, config: Config, home: Path,
         estimate_cost=pricing.estimate_cost,
         max_tool_turns=int(config.get("tools.max_tool_turns", 3) or 3),
         loop=loop,
+        delegation_results=delegation_results,
         load_checkpoint=lambda task_id: rt.reads.run(latest_loop_checkpoint, task_id),
         save_checkpoint=lambda row: rt.store.call("save_loop_checkpoint", checkpoint=row),
     )

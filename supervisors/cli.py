@@ -23,6 +23,7 @@ commands:
   import     goclaw import [--path .env] [--force]: API keys from a .env file into config.yaml
   skill      goclaw skill install <source> [--ref REF] [--force] | list | remove <name> |
              update <name>|--all | info <name>: manage installed skills ($GOCLAW_HOME/installed)
+  pull       goclaw pull <url>: install an agent definition (YAML with id and soul) into config.yaml
   help       show this help
   --version  print the version (also -version)
 
@@ -43,6 +44,7 @@ COMMANDS = {
     "restore": "restore",
     "import": "import_env",
     "skill": "skill",
+    "pull": "pull",
 }
 
 

@@ -6,12 +6,14 @@ the log level changes at once, and the agents are reconciled: new ones start, re
 stopped, an agent whose lanes change (worker count, timeouts) is drained and restarted, and every other
 agent whose settings or inherited LLM settings changed gets a new brain for its next attempt. Agents that
 did not change, and their running tasks, are not touched; `default` is reconfigured, never removed.
-An invalid edit keeps the running configuration (logged). `bind_addr` needs a restart (logged).
+An invalid edit keeps the running configuration (logged); so does one whose `delegation_max_hops` an agent
+created at runtime has too few lanes for. `bind_addr` needs a restart (logged).
 """
 
 from typing import Callable
 
 from goclaw_actors.config.config_diff import ConfigChanges, config_changes
+from goclaw_actors.config.hop_limit import check_hop_room
 from goclaw_actors.config.loader import load_config
 from goclaw_actors.config.model import Config
 from goclaw_actors.errors import ConfigError
@@ -19,6 +21,7 @@ from goclaw_actors.http.security_settings import security_settings
 from goclaw_actors.logs.system_log import get_logger, set_log_level
 from goclaw_actors.startup import lane_settings
 from goclaw_actors.store.agent_reads import agent_row
+from goclaw_actors.store.sqlite_reads import active_agents
 from supervisors.agent_control import remove_agent, restart_agent, start_agent
 from supervisors.runtime import Runtime
 
@@ -31,6 +34,7 @@ def reload_config(rt: Runtime) -> bool:
     try:
         config = load_config(rt.home, rt.environ)
         security_settings(config)  # bad gateway keys reject the whole edit, not only the gateway's part
+        _check_runtime_agents(rt, config)
     except ConfigError as exc:
         log.warn("config.yaml not applied; the running configuration stays", config_hash=running.config_hash,
                  error=str(exc))
@@ -53,6 +57,14 @@ def reload_config(rt: Runtime) -> bool:
              removed=list(changes.removed), changed=[a.agent_id for a in changes.changed],
              brains_changed=changes.brains_changed)
     return True
+
+
+def _check_runtime_agents(rt: Runtime, config: Config) -> None:
+    """The hop limit of SPEC §2.3 holds for the agents created at runtime too (not in config.yaml): ConfigError
+    when the edit would give one of them fewer lanes than `delegation_max_hops` + 1."""
+    for row in rt.reads.run(active_agents):
+        if config.agent(row["agent_id"]) is None:
+            check_hop_room(config.delegation_max_hops, row["agent_id"], int(row["worker_count"] or 1))
 
 
 def _reconcile_agents(rt: Runtime, config: Config, changes: ConfigChanges) -> None:

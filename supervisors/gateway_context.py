@@ -9,13 +9,13 @@ import gevent.event
 import gevent.queue
 import pykka
 
-from actors.worker import CancelTask
 from goclaw_actors.approval_flow import ApprovalPorts
 from goclaw_actors.broadcasts import BROADCAST_METHODS
 from goclaw_actors.config.model import Config
-from supervisors import agent_control
+from supervisors import agent_control, team_wiring
 from supervisors.runtime import Runtime
 from supervisors.supervisor import describe_tree
+from supervisors.tool_wiring import interrupt_task
 
 ASK_TIMEOUT_SECONDS = 10.0
 WATCH_QUEUE_SIZE = 4096
@@ -125,14 +125,7 @@ class DaemonGatewayContext:
 
     def interrupt_task(self, agent_id: str, task_id: str) -> None:
         """Tell every lane of the agent to kill its attempt of `task_id` (only the one running it does)."""
-        for name in self.runtime.registry.names(f"worker:{agent_id}:"):
-            ref = self.runtime.registry.lookup(name)
-            if ref is None:
-                continue
-            try:
-                ref.tell(CancelTask(task_id))
-            except pykka.ActorDeadError:
-                pass  # a lane that just died runs nothing; its restart claims only live tasks
+        interrupt_task(self.runtime, agent_id, task_id)
 
     def _bus_watch(self, **filters: Any) -> _Watch:
         queue = gevent.queue.Queue(WATCH_QUEUE_SIZE)
@@ -172,6 +165,22 @@ class DaemonGatewayContext:
     def execute_plan(self, name: str, session_id: str | None = None) -> dict[str, Any]:
         """Start an execution of the configured plan `name`; the PlanRunner drives it from then on."""
         return self.ask("plan_runner", "execute", name, session_id)
+
+    def cancel_plan(self, execution_id: str) -> dict[str, Any]:
+        """Cancel a plan execution through the PlanRunner (which stops driving it), then interrupt the step
+        tasks that were running (completes even if the caller is killed)."""
+        outcome = _detached(self.ask, "plan_runner", "cancel", execution_id)
+        for task_id, agent_id in outcome.pop("tasks", []):
+            self.interrupt_task(agent_id, task_id)
+        return outcome
+
+    def create_team(self, lead_agent: str, roles: list[str]) -> dict[str, Any]:
+        """Make `roles` the team of `lead_agent`, starting the role agents it lacks."""
+        return _detached(team_wiring.create_team, self.runtime, lead_agent, roles)
+
+    def run_team(self, lead_agent: str, prompt: str, session_id: str | None = None) -> dict[str, Any]:
+        """Enqueue a team task for `lead_agent`."""
+        return team_wiring.run_team(self.runtime, lead_agent, prompt, session_id)
 
     def watch_stream(self, task_id: str) -> _Watch:
         """Live chunks of a task's running attempt, with those already produced as `replay`."""

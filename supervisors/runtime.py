@@ -19,6 +19,7 @@ from goclaw_actors.config.model import AgentConfig
 from goclaw_actors.logs.system_log import get_logger
 from goclaw_actors.queue.lane_settings import LaneSettings
 from goclaw_actors.redaction import redact_text
+from goclaw_actors.teams.team_run import TeamProcessor
 from goclaw_actors.store.sqlite_reads import active_agents
 from goclaw_actors.store.agent_reads import agent_row
 from goclaw_actors.store.read_pool import ReadPool
@@ -103,11 +104,14 @@ class Runtime:
         return approval_timeout_seconds(self.config)
 
     def processor_for(self, agent_id: str) -> Processor:
-        """The processor an agent's lanes run: its brain, or the fallback reply without a provider."""
+        """The processor an agent's lanes run: its brain (or the fallback reply without a provider), which also
+        runs team tasks (fan-out to the members, then a turn on their results)."""
         processor: Processor = FallbackProcessor()
         if self.config is not None and self.home is not None:
             from supervisors.brain_wiring import build_processor
-            processor = build_processor(self, self.agent_config(agent_id), self.config, self.home, self.environ)
+            from supervisors.tool_wiring import agent_links
+            processor = TeamProcessor(build_processor(self, self.agent_config(agent_id), self.config, self.home,
+                                                      self.environ), agent_links(self))
         if self.skills is not None:
             processor = self.skills.fast_path(processor)
         delay_ms = self.environ.get(DEBUG_DELAY_ENV, "").strip()

@@ -3,10 +3,14 @@
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+import pykka
+
 from actors.store_client import StoreClient
 from actors.tool_approval import ToolApprovals
+from actors.worker import CancelTask
 from goclaw_actors.brain.tools import ToolRegistry
 from goclaw_actors.config.model import AgentConfig, Config
+from goclaw_actors.delegation.links import AgentLinks
 from goclaw_actors.home import TOKEN_ENV, read_auth_token
 from goclaw_actors.logs.system_log import get_logger
 from goclaw_actors.store.sqlite_dedup import DedupDecision
@@ -56,8 +60,30 @@ def agent_tools(rt: Any, agent: AgentConfig, config: Config, home: Path,
     env = ToolEnv(home=home, agent_id=agent.agent_id, policy=rt.current_policy, config=config.get,
                   store=rt.store.call, environ=environ, secrets=secret_values(config, home, environ),
                   preferred_search=agent.preferred_search or str(config.get("preferred_search", "") or ""),
-                  skills=rt.skills.agent_skills(agent.skills_filter) if getattr(rt, "skills", None) else None)
+                  skills=rt.skills.agent_skills(agent.skills_filter) if getattr(rt, "skills", None) else None,
+                  links=agent_links(rt))
     return builtin_tools(env)
+
+
+def agent_links(rt: Any) -> AgentLinks:
+    """The routes delegation, messages and team runs take to the other agents of the running daemon."""
+    ports = rt.daemon_ports()
+    return AgentLinks(call=rt.store.call, read=rt.reads.run, watch_task=lambda task_id: ports.watch(task_id=task_id),
+                      interrupt=lambda agent_id, task_id: interrupt_task(rt, agent_id, task_id),
+                      settings=lambda: rt.config)
+
+
+def interrupt_task(rt: Any, agent_id: str, task_id: str) -> None:
+    """Tell every lane of the agent to kill its attempt of `task_id` (only the one running it does); for a task
+    the store has already canceled."""
+    for name in rt.registry.names(f"worker:{agent_id}:"):
+        ref = rt.registry.lookup(name)
+        if ref is None:
+            continue
+        try:
+            ref.tell(CancelTask(task_id))
+        except pykka.ActorDeadError:
+            pass  # a lane that just died runs nothing; its restart claims only live tasks
 
 
 def policy_allows(rt: Any) -> Callable[[str], bool]:

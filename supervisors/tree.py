@@ -11,9 +11,9 @@ and how each part is restarted.
     │   └── agent:<id> (rest_for_one)
     │       ├── agent_actor:<id>  permanent
     │       └── lanes:<id> (one_for_one): dispatcher:<id> + worker:<id>:<n>   permanent
-    ├── services (one_for_one)    plan_runner, cron_scheduler; embedded_model (when usable); config_watcher
-    │                             (config.yaml, SOUL.md), policy_watcher (policy.yaml) and skill_watcher (the
-    │                             skill roots, recursively); channels join here
+    ├── services (one_for_one)    plan_runner, cron_scheduler, heartbeat; embedded_model (when usable);
+    │                             config_watcher (config.yaml, SOUL.md), policy_watcher (policy.yaml) and
+    │                             skill_watcher (the skill roots, recursively); channels join here
     └── gateway                   permanent, started last
 """
 
@@ -34,6 +34,7 @@ from goclaw_actors.store.retention import RetentionSettings
 from supervisors.brain_wiring import embedded_available
 from supervisors.child_spec import PERMANENT, ChildSpec
 from supervisors.cron_wiring import start_cron_scheduler
+from supervisors.heartbeat_wiring import start_heartbeat
 from supervisors.plan_wiring import start_plan_runner
 from supervisors.runtime import Runtime
 from supervisors.supervisor import Supervisor
@@ -75,13 +76,15 @@ def retention_settings(rt: Runtime) -> RetentionSettings | None:
 
 
 def service_specs(rt: Runtime) -> list[ChildSpec]:
-    """Services started with the daemon: the plan runner, the cron scheduler, the embedded model when it can
-    be used (loaded on first use), and the file watchers applying edits of config.yaml, SOUL.md and policy.yaml."""
+    """Services started with the daemon: the plan runner, the cron scheduler, the heartbeat, the embedded model
+    when it can be used (loaded on first use), and the file watchers applying edits of config.yaml, SOUL.md and
+    policy.yaml."""
     reg = rt.registry
     specs = [ChildSpec("plan_runner", lambda: start_plan_runner(rt), restart=PERMANENT),
              ChildSpec("cron_scheduler", lambda: start_cron_scheduler(rt), restart=PERMANENT)]
     if rt.config is None or rt.home is None:
         return specs
+    specs.append(ChildSpec("heartbeat", lambda: start_heartbeat(rt), restart=PERMANENT))
     if embedded_available(rt.config, rt.home):
         specs.append(ChildSpec("embedded_model", lambda: reg.register("embedded_model", EmbeddedModel.start(
             rt.config.get("llm.embedded_model"), rt.home)), shutdown_timeout=EMBEDDED_SHUTDOWN_SECONDS))

@@ -1,5 +1,6 @@
 """Tools an agent can call: schema, capability and the function that runs them."""
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -10,7 +11,8 @@ from goclaw_actors.brain.providers.base import ToolSpec
 class ToolContext:
     """What a running tool knows of its call: the task, session and agent; `emit` sends a live chunk;
     `audit(decision, reason)` records a decision a tool takes itself (e.g. a denied search backend) under
-    the tool's capability; `call_key` is the call's idempotency key (SPEC §3.10)."""
+    the tool's capability; `call_key` is the call's idempotency key (SPEC §3.10); inside `waiting()` the
+    tool waits on other work (a delegated task) without holding its worker lane."""
 
     task_id: str
     session_id: str
@@ -18,6 +20,7 @@ class ToolContext:
     emit: Callable[[dict[str, Any]], None] = field(default=lambda chunk: None)
     audit: Callable[[str, str], None] = field(default=lambda decision, reason: None)
     call_key: str = ""
+    waiting: Callable[[], AbstractContextManager[None]] = field(default=nullcontext)
 
 
 @dataclass

@@ -13,7 +13,8 @@ from goclaw_actors.brain.providers.base import (CONTEXT_OVERFLOW, SAMPLING_FIELD
 from goclaw_actors.brain.tool_loop import (DEFAULT_MAX_TOOL_TURNS, CallModel, LoopResult, client_tool_specs,
                                            run_tool_loop)
 from goclaw_actors.brain.tools import ToolContext, ToolRegistry
-from goclaw_actors.processor import Emit
+from goclaw_actors.delegation.results import with_results
+from goclaw_actors.processor import Emit, lane_waiting
 from goclaw_actors.store.sqlite_tasks import estimate_tokens
 from goclaw_actors.store.task_row import TaskRow
 from goclaw_actors.tools.guarded_call import Approvals, Dedup, ToolGuard
@@ -47,6 +48,7 @@ class TurnDeps:
     estimate_cost: Callable[[str, int, int], float] = lambda model, prompt, completion: 0.0
     max_tool_turns: int = DEFAULT_MAX_TOOL_TURNS
     loop: agent_loop.LoopConfig | None = None
+    delegation_results: Callable[[TaskRow], list[str]] = lambda task: []  # taken once per attempt (SPEC §7.2)
     load_checkpoint: Callable[[str], dict[str, Any] | None] = lambda task_id: None
     save_checkpoint: Callable[[dict[str, Any]], None] = lambda checkpoint: None
     clock: Callable[[], float] = time.time
@@ -80,7 +82,8 @@ class BrainProcessor:
             raise BrainError(BRAIN_ERROR_PREFIX + "input is empty")
         deps.check_input(content)
         history = deps.prepare_history(task, deps.history(task.session_id, task.agent_id))
-        request = self._request(task, content, history)
+        delegated = deps.delegation_results(task)
+        request = self._request(task, content, history, delegated)
         if deps.loop is not None and deps.loop.enabled:
             reply, usage = self._run_loop(task, request, emit)
             return {"reply": reply, "_usage": self._usage(usage, content, reply)}
@@ -93,7 +96,7 @@ class BrainProcessor:
             compacted = deps.prepare_history(task, history, overflowed=True)
             if len(compacted) >= len(history):
                 raise  # nothing left to compact: the overflow is the answer
-            request = self._request(task, content, compacted)
+            request = self._request(task, content, compacted, delegated)
             loop = self._turn(task, request, emit, structured)
         if loop.client_tool_calls:
             reply = loop.response.content or ""
@@ -116,7 +119,8 @@ class BrainProcessor:
                           lambda decision, capability, reason: deps.audit(task, decision, capability, reason),
                           deps.dedup, deps.approvals)
         return run_tool_loop(
-            request, deps.call_model, deps.tools, guard, ToolContext(task.id, task.session_id, task.agent_id, emit),
+            request, deps.call_model, deps.tools, guard,
+            ToolContext(task.id, task.session_id, task.agent_id, emit, waiting=lane_waiting(emit)),
             on_token=(lambda token: emit({"type": "token", "token": token})) if streaming else None,
             client_tools=client_tools, max_tool_turns=deps.max_tool_turns)
 
@@ -149,10 +153,11 @@ class BrainProcessor:
             if agent_loop.checkpoint_due(state):
                 deps.save_checkpoint(agent_loop.snapshot(state))
 
-    def _request(self, task: TaskRow, content: str, history: list[dict[str, Any]]) -> ChatRequest:
+    def _request(self, task: TaskRow, content: str, history: list[dict[str, Any]],
+                 delegated: list[str] = ()) -> ChatRequest:
         messages = [{"role": "system", "content": self.deps.system_prompt(task)}]
         messages += [{k: v for k, v in m.items() if k in ("role", "content", "tool_calls", "tool_call_id")}
-                     for m in history]
+                     for m in with_results(history, list(delegated))]
         last = history[-1] if history else {}
         answered_tool = last.get("role") == "tool"  # a client's tool result is the turn's input already
         if not answered_tool and (last.get("role") != "user" or str(last.get("content", "")).strip() != content):

@@ -21,6 +21,9 @@ from goclaw_actors.config.text_values import (MAX_NAME, MAX_PROMPT, check_env_va
 from goclaw_actors.errors import ConfigError
 
 AGENT_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+NEW_AGENT_ID_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?")  # SPEC: not ending in "-"
+NEW_AGENT_ID_ERROR = ('{key} must match [A-Za-z0-9][A-Za-z0-9-]*, be at most 64 characters and not end '
+                      'with "-"')
 DEFAULT_WORKERS = 4
 DEFAULT_TIMEOUT_SECONDS = 600
 MAX_LIST_ITEMS = 256
@@ -37,6 +40,13 @@ def check_agent_id(value: Any, key: str = "agent_id") -> str:
     """An agent id: a letter or digit, then up to 63 letters, digits, `_`, `.` or `-`."""
     if not isinstance(value, str) or not AGENT_ID_RE.fullmatch(value.strip()):
         raise ConfigError(f"{key} must be 1 to 64 letters, digits, _, . or - starting with a letter or digit")
+    return value.strip()
+
+
+def check_new_agent_id(value: Any, key: str = "agent_id") -> str:
+    """The id of an agent being added (ACP agent.create, `goclaw pull`), in SPEC's agent id syntax."""
+    if not isinstance(value, str) or not NEW_AGENT_ID_RE.fullmatch(value.strip()):
+        raise ConfigError(NEW_AGENT_ID_ERROR.format(key=key))
     return value.strip()
 
 

@@ -15,6 +15,7 @@ from goclaw_actors.config.agent_entry import agent_from_entry, apply_entry
 from goclaw_actors.config.bounds import CONTEXT_LIMIT, check_settings, number
 from goclaw_actors.config.defaults import DEFAULT_AGENT_ID, DEFAULTS, ENV_OVERRIDES, KNOWN_KEYS, LOG_LEVELS
 from goclaw_actors.config.embedded_model_setting import check_embedded_model
+from goclaw_actors.config.hop_limit import check_hop_room
 from goclaw_actors.config.model import AgentConfig, Config
 from goclaw_actors.config.provider_names import check_provider_name
 from goclaw_actors.config.starter_agents import STARTER_AGENTS
@@ -212,7 +213,7 @@ def _agents(raw: dict[str, Any], given: bool, worker_count: int, warnings: list[
 
 def _hops(raw: dict[str, Any], agents: list[AgentConfig]) -> int:
     """delegation_max_hops: default min(max(worker_count−1, 1), 2). The effective value, explicit or not,
-    must be ≤ worker_count−1 of every agent, or a chain of delegations could hold every lane (SPEC §2.3)."""
+    must be ≤ worker_count−1 of every agent (SPEC §2.3)."""
     if raw.get("delegation_max_hops") is None:
         hops = min(max(agents[0].worker_count - 1, 1), 2)
         origin = "the default delegation_max_hops"
@@ -220,8 +221,5 @@ def _hops(raw: dict[str, Any], agents: list[AgentConfig]) -> int:
         hops = raw["delegation_max_hops"]
         origin = "delegation_max_hops"
     for agent in agents:
-        if hops > agent.worker_count - 1:
-            raise ConfigError(f"{origin} ({hops}) must be at most worker_count - 1 ({agent.worker_count - 1}) "
-                              f"of agent {agent.agent_id!r}, or delegations deadlock; give that agent more "
-                              f"workers or set delegation_max_hops: {max(agent.worker_count - 1, 0)}")
+        check_hop_room(hops, agent.agent_id, agent.worker_count, origin)
     return hops

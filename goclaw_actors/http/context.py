@@ -86,3 +86,15 @@ class GatewayContext(Protocol):
     def execute_plan(self, name: str, session_id: str | None = None) -> dict[str, Any]:
         """Start an execution of the configured plan `name` (SPEC §7.4) in `session_id` (a new session when
         None): `{execution_id, session_id, plan_name, status: "running"}`; raises PlanNotFound."""
+
+    def cancel_plan(self, execution_id: str) -> dict[str, Any]:
+        """Cancel a running plan execution and interrupt its running step tasks: `{execution_id, canceled,
+        status}` (`canceled` False when it had ended); raises StoreError for an unknown execution."""
+
+    def create_team(self, lead_agent: str, roles: list[str]) -> dict[str, Any]:
+        """Make `roles` the team of `lead_agent`, creating the role agents that do not exist (SPEC §12):
+        `{lead_agent, members: [{role, agent_id, created}]}`; raises TeamError."""
+
+    def run_team(self, lead_agent: str, prompt: str, session_id: str | None = None) -> dict[str, Any]:
+        """Enqueue a team task: the lead fans `prompt` out to its members and gathers their results:
+        `{task_id, session_id, lead_agent, members}`; raises TeamError, or the enqueue's StoreError."""

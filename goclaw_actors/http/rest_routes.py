@@ -125,12 +125,12 @@ def install_rest_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
 
     @app.get("/api/plans/executions/<execution_id>", access=AGENT_DATA)
     def plan_execution(execution_id: str):
-        execution = ctx.read(api_reads.plan_execution, execution_id)
-        if execution is None:
-            raise json_error(404, f"plan execution not found: {execution_id}")
-        for agent_id in sorted({step["agent_id"] for step in execution["steps"]}):
-            require_agent(agent_id)  # an execution is the caller's only when all its steps' agents are
-        return execution_json(execution)
+        return execution_json(visible_execution(ctx, execution_id))
+
+    @app.post("/api/plans/executions/<execution_id>/cancel", access=AGENT_DATA)
+    def plan_cancel(execution_id: str):
+        visible_execution(ctx, execution_id)
+        return ctx.cancel_plan(execution_id)
 
 
 def json_error(status: int, message: str) -> bottle.HTTPResponse:
@@ -188,6 +188,17 @@ def visible_task(ctx: GatewayContext, task_id: str):
         raise json_error(404, f"task not found: {task_id}")
     require_agent(task.agent_id)
     return task
+
+
+def visible_execution(ctx: GatewayContext, execution_id: str) -> dict[str, Any]:
+    """A plan execution with its steps, or a raised 404 / 403: an execution is the caller's only when all its
+    steps' agents are."""
+    execution = ctx.read(api_reads.plan_execution, execution_id)
+    if execution is None:
+        raise json_error(404, f"plan execution not found: {execution_id}")
+    for agent_id in sorted({step["agent_id"] for step in execution["steps"]}):
+        require_agent(agent_id)
+    return execution
 
 
 def session_json(row: dict[str, Any]) -> dict[str, Any]:

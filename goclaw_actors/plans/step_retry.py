@@ -1,7 +1,7 @@
 """What a plan step does next, decided from its tasks so far (SPEC §7.4): enqueue, await, or finish.
 
 The same decision serves a fresh step and one resumed after a crash: a step's attempts are its
-`plan_step` tasks, oldest first, so nothing about an attempt lives only in memory.
+`plan_step` tasks and its refused enqueues, in order, so nothing about an attempt lives only in memory.
 """
 
 import json
@@ -10,9 +10,10 @@ from typing import Sequence
 
 from goclaw_actors.queue.states import CANCELED, DEAD_LETTER, FAILED, SUCCEEDED
 
-MAX_STEP_RETRIES = 2  # a failing step runs at most 1 + MAX_STEP_RETRIES tasks
+MAX_STEP_RETRIES = 2  # a failing step makes at most 1 + MAX_STEP_RETRIES attempts
 STEP_TIME_LIMIT_SECONDS = 300.0  # how long one task of a step may take before it is canceled
-FAILED_ENDS = frozenset({FAILED, DEAD_LETTER, CANCELED})
+REFUSED = "REFUSED"  # an attempt whose enqueue the store refused (agent gone, queue saturated): no task
+FAILED_ENDS = frozenset({FAILED, DEAD_LETTER, CANCELED, REFUSED})
 
 ENQUEUE = "enqueue"
 AWAIT = "await"
@@ -22,7 +23,8 @@ FAILED_STEP = "failed"
 
 @dataclass(frozen=True)
 class Attempt:
-    """One task of a step: its id, status, stored result JSON and error."""
+    """One attempt of a step: its task's id, status, stored result JSON and error (a refused enqueue: no task
+    id, status REFUSED and the refusal as the error)."""
 
     task_id: str
     status: str

@@ -8,8 +8,8 @@ function run on the open connection (for data normalisation).
 from dataclasses import dataclass, field
 from typing import Callable
 
-LATEST_VERSION = 15
-LATEST_CHECKSUM = "gc-v15-2026-03-02-task-listing-indexes"
+LATEST_VERSION = 16
+LATEST_CHECKSUM = "gc-v16-2026-03-09-agent-collaboration"
 
 
 @dataclass(frozen=True)
@@ -352,11 +352,40 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE INDEX IF NOT EXISTS idx_loop_task ON loop_checkpoints (task_id)",
     )),
     # Task listings (REST, A2A) page newest first without sorting the table (nor reading its payloads).
-    Migration(LATEST_VERSION, LATEST_CHECKSUM, (
+    Migration(15, "gc-v15-2026-03-02-task-listing-indexes", (
         "CREATE INDEX IF NOT EXISTS idx_tasks_created ON tasks (created_at, id)",
         "CREATE INDEX IF NOT EXISTS idx_tasks_status_created ON tasks (status, created_at, id)",
         "CREATE INDEX IF NOT EXISTS idx_tasks_session_created ON tasks (session_id, created_at, id)",
         "CREATE INDEX IF NOT EXISTS idx_tasks_agent_created ON tasks (agent_id, created_at, id)",
+    )),
+    # Delegations know their session, parent task and kind, and which task consumed an async result; inter-agent
+    # messages are written once per call and read once per task; teams; plan steps whose enqueue was refused.
+    Migration(LATEST_VERSION, LATEST_CHECKSUM, (
+        "ALTER TABLE delegations ADD COLUMN session_id TEXT",
+        "ALTER TABLE delegations ADD COLUMN parent_task_id TEXT",
+        "ALTER TABLE delegations ADD COLUMN mode TEXT NOT NULL DEFAULT 'async'",
+        "ALTER TABLE delegations ADD COLUMN injected_task_id TEXT",
+        "CREATE INDEX IF NOT EXISTS idx_delegations_task ON delegations (task_id)",
+        "CREATE INDEX IF NOT EXISTS idx_delegations_parent ON delegations (parent_agent, session_id, injected)",
+        "ALTER TABLE agent_messages ADD COLUMN message_depth INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE agent_messages ADD COLUMN task_id TEXT",
+        "ALTER TABLE agent_messages ADD COLUMN idempotency_key TEXT",
+        "ALTER TABLE agent_messages ADD COLUMN read_task_id TEXT",
+        "CREATE UNIQUE INDEX IF NOT EXISTS idx_agent_messages_idempotency ON agent_messages (idempotency_key) "
+        "WHERE idempotency_key IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS idx_agent_messages_inbox ON agent_messages (to_agent, read_at, id)",
+        """CREATE TABLE IF NOT EXISTS agent_teams (
+            lead_agent TEXT PRIMARY KEY,
+            members TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS plan_step_refusals (
+            execution_id TEXT NOT NULL REFERENCES plan_executions (id) ON DELETE CASCADE,
+            step_index INTEGER NOT NULL,
+            attempt INTEGER NOT NULL,
+            error TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (execution_id, step_index, attempt))""",
     )),
 )
 

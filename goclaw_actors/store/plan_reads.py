@@ -3,7 +3,7 @@
 import sqlite3
 from typing import Any
 
-from goclaw_actors.plans.step_retry import Attempt
+from goclaw_actors.plans.step_retry import REFUSED, Attempt
 from goclaw_actors.store.sqlite_approvals import APPROVAL_COLUMNS, approval_dict
 from goclaw_actors.store.sqlite_plans import EXECUTION_RUNNING, PLAN_STEP_ACTION, attempt_key_range
 
@@ -15,10 +15,14 @@ def running_plan_executions(conn: sqlite3.Connection) -> list[str]:
 
 
 def step_attempts(conn: sqlite3.Connection, execution_id: str, step_index: int) -> list[Attempt]:
-    """The tasks a step has run, oldest first."""
-    return [Attempt(*row) for row in conn.execute(
-        "SELECT id, status, result, error FROM tasks WHERE idempotency_key >= ? AND idempotency_key < ? "
-        "ORDER BY created_at, length(idempotency_key), idempotency_key", attempt_key_range(execution_id, step_index))]
+    """A step's attempts in order: the tasks it ran and the enqueues the store refused (task id "")."""
+    low, high = attempt_key_range(execution_id, step_index)
+    return [Attempt(*row[1:]) for row in conn.execute(
+        "SELECT CAST(substr(idempotency_key, ?) AS INTEGER) AS attempt, id, status, result, error FROM tasks "
+        "WHERE idempotency_key >= ? AND idempotency_key < ? "
+        "UNION ALL SELECT attempt, '', ?, NULL, error FROM plan_step_refusals "
+        "WHERE execution_id = ? AND step_index = ? "
+        "ORDER BY attempt", (len(low) + 1, low, high, REFUSED, execution_id, step_index))]
 
 
 def plan_step_approval(conn: sqlite3.Connection, execution_id: str, step_id: str) -> dict[str, Any] | None:

@@ -21,6 +21,9 @@ WRITE_OPS = frozenset({
     "enable_skill", "register_skill_module", "record_skill_fault", "register_installed_skill",
     "remove_installed_skill",
     "create_plan_execution", "start_plan_step", "cancel_plan_step_task", "finish_plan_step", "set_plan_execution",
+    "refuse_plan_step", "cancel_plan_execution",
+    "start_delegation", "abort_delegation", "take_delegation_results",
+    "send_agent_message", "read_agent_messages", "set_team",
 })
 
 

@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 from goclaw_actors.errors import StoreError
+from goclaw_actors.queue.states import TERMINAL
 from goclaw_actors.store.sqlite_transition import SqliteTransitions
 from goclaw_actors.timeutil import db_now
 
@@ -20,6 +21,8 @@ STEP_ENDS = frozenset({"succeeded", "failed"})
 PLAN_STEP_TASK = "plan_step"
 PLAN_SOURCE = "plan"
 PLAN_STEP_ACTION = "plan.step"  # the action of the approval a gated step waits for
+EXECUTION_CANCELED = "canceled"
+CANCELED_STEP_ERROR = "plan execution canceled"
 
 
 def attempt_key(execution_id: str, step_index: int, attempt: int) -> str:
@@ -29,7 +32,16 @@ def attempt_key(execution_id: str, step_index: int, attempt: int) -> str:
 
 def attempt_key_range(execution_id: str, step_index: int) -> tuple[str, str]:
     """`[low, high)` bounds holding exactly the keys of one step's attempts (";" sorts right after ":")."""
-    prefix = f"plan:{execution_id}:{step_index}:"
+    return key_range(f"plan:{execution_id}:{step_index}:")
+
+
+def execution_key_range(execution_id: str) -> tuple[str, str]:
+    """`[low, high)` bounds holding exactly the keys of every step task of one execution."""
+    return key_range(f"plan:{execution_id}:")
+
+
+def key_range(prefix: str) -> tuple[str, str]:
+    """`[low, high)` bounds of the keys starting with `prefix`, which ends with ":" (";" sorts right after it)."""
     return prefix, prefix[:-1] + ";"
 
 
@@ -81,6 +93,41 @@ class PlanSql(SqliteTransitions):
             "UPDATE plan_execution_steps SET status = ?, task_id = ?, updated_at = ? WHERE id = ?",
             (STEP_RUNNING, enqueued["task_id"], db_now(), step_row_id))
         return enqueued
+
+    def refuse_plan_step(self, step_row_id: int, attempt: int, error: str) -> None:
+        """Record that attempt `attempt` of a step could not be enqueued (`error`: agent gone, queue saturated);
+        it counts as a failed attempt of the step (SPEC §7.4 retry rules)."""
+        row = self.conn.execute("SELECT execution_id, step_index FROM plan_execution_steps WHERE id = ?",
+                                (step_row_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"plan step not found: {step_row_id}")
+        self.conn.execute("INSERT OR IGNORE INTO plan_step_refusals (execution_id, step_index, attempt, error, "
+                          "created_at) VALUES (?, ?, ?, ?, ?)", (*row, attempt, error, db_now()))
+
+    def cancel_plan_execution(self, execution_id: str) -> dict[str, Any]:
+        """Cancel a running execution: it becomes `canceled`, its unfinished steps `failed` (`plan execution
+        canceled`) and their tasks that have not ended are canceled.
+
+        Returns `{execution_id, canceled, status, tasks: [[task_id, agent_id], …]}` (`canceled` False: it had
+        ended, nothing changed); raises StoreError for an unknown execution.
+        """
+        row = self.conn.execute("SELECT status FROM plan_executions WHERE id = ?", (execution_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"plan execution not found: {execution_id}")
+        if row[0] != EXECUTION_RUNNING:
+            return {"execution_id": execution_id, "canceled": False, "status": row[0], "tasks": []}
+        now = db_now()
+        self.conn.execute("UPDATE plan_executions SET status = ?, updated_at = ? WHERE id = ?",
+                          (EXECUTION_CANCELED, now, execution_id))
+        self.conn.execute(
+            "UPDATE plan_execution_steps SET status = 'failed', error = ?, updated_at = ? WHERE execution_id = ? "
+            "AND status IN (?, ?)", (CANCELED_STEP_ERROR, now, execution_id, STEP_PENDING, STEP_RUNNING))
+        live = self.conn.execute(
+            f"SELECT id, agent_id FROM tasks WHERE idempotency_key >= ? AND idempotency_key < ? AND status NOT IN "
+            f"({', '.join('?' for _ in TERMINAL)}) ORDER BY created_at, id",
+            (*execution_key_range(execution_id), *sorted(TERMINAL))).fetchall()
+        canceled = [[task_id, agent_id] for task_id, agent_id in live if self.cancel(task_id)]
+        return {"execution_id": execution_id, "canceled": True, "status": EXECUTION_CANCELED, "tasks": canceled}
 
     def cancel_plan_step_task(self, task_id: str, error: str) -> bool:
         """Cancel a step's task that ran out of time, recording `error` as its error; False if it had ended."""

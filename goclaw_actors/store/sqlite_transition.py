@@ -5,7 +5,7 @@ import sqlite3
 from typing import Any
 
 from goclaw_actors.errors import IllegalTransition, TaskNotFound
-from goclaw_actors.queue.states import check_transition
+from goclaw_actors.queue.states import TERMINAL, check_transition
 from goclaw_actors.store.task_row import TASK_COLUMNS, TaskRow
 from goclaw_actors.timeutil import db_now
 
@@ -63,6 +63,12 @@ class SqliteTransitions:
             if hasattr(task, name):
                 setattr(task, name, value)
         self.event(task, event_type, state_from, state_to, payload, now)
+        if state_to in TERMINAL:
+            self.task_ended(task, now)
+
+    def task_ended(self, task: TaskRow, now: str) -> None:
+        """Called in the transaction that made `task` terminal (its row and `task` already updated); mixins
+        that keep rows about a task's outcome (delegations) override it and call super()."""
 
     def event(
         self,

@@ -5,8 +5,8 @@ from typing import Any, Callable
 
 from goclaw_actors.brain.providers.base import ToolSpec
 from goclaw_actors.brain.tools import Tool, ToolRegistry
-from goclaw_actors.tools import (exec_tool, file_tools, memory_tools, price_comparison, read_url, send_alert,
-                                 spawn_task, use_skill, web_search)
+from goclaw_actors.tools import (agent_messages, delegate_task, exec_tool, file_tools, memory_tools,
+                                 price_comparison, read_url, send_alert, spawn_task, use_skill, web_search)
 from goclaw_actors.tools.catalog import TOOL_CAPABILITIES
 from goclaw_actors.tools.tool_env import ToolEnv
 
@@ -21,6 +21,12 @@ DESCRIPTIONS = {
     "exec": ("Run a shell command (no ';', '$(' or backticks; some commands are not allowed) in the workspace or "
              "working_dir; timeout_sec defaults to 30 (max 120). Returns the exit code and output."),
     "spawn_task": "Queue a subtask (for this agent or target_agent) that runs on its own; returns its task_id.",
+    "delegate_task": ("Hand a task to another agent (target_agent, or the first agent with a capability) and wait "
+                      "for its answer (timeout_sec, default 120); returns {task_id, status, result, error}."),
+    "delegate_task_async": ("Hand a task to another agent without waiting; returns {delegation_id, status}. Its "
+                            "result is given to you on your next turn in this session."),
+    "send_message": "Send a message to another agent (it gets it as a task); returns the message id.",
+    "read_messages": "Read the messages other agents sent you (unread ones, oldest first; limit default 10).",
     "memory_read": "Read a note from the workspace memory.",
     "memory_write": "Write a note to the workspace memory (append: true adds to it).",
     "memory_search": "Search the workspace memory for lines holding the query's words.",
@@ -39,6 +45,10 @@ IMPLEMENTATIONS: dict[str, tuple[dict[str, Any], Callable[..., str]]] = {
     "edit_file": (file_tools.EDIT_SCHEMA, file_tools.edit_file),
     "exec": (exec_tool.SCHEMA, exec_tool.run_exec),
     "spawn_task": (spawn_task.SCHEMA, spawn_task.spawn_task),
+    "delegate_task": (delegate_task.SYNC_SCHEMA, delegate_task.delegate_task),
+    "delegate_task_async": (delegate_task.ASYNC_SCHEMA, delegate_task.delegate_task_async),
+    "send_message": (agent_messages.SEND_SCHEMA, agent_messages.send_message),
+    "read_messages": (agent_messages.READ_SCHEMA, agent_messages.read_messages),
     "memory_read": (memory_tools.READ_SCHEMA, memory_tools.memory_read),
     "memory_write": (memory_tools.WRITE_SCHEMA, memory_tools.memory_write),
     "memory_search": (memory_tools.SEARCH_SCHEMA, memory_tools.memory_search),

@@ -22,6 +22,7 @@ class ToolEnv:
     preferred_search: str = ""
     resolve: Resolver = system_resolve
     skills: Any = None  # goclaw_actors.skills.agent_skills.AgentSkills: what use_skill may load
+    links: Any = None  # goclaw_actors.delegation.links.AgentLinks: the multi-agent tools' routes to other agents
 
     @property
     def workspace(self) -> Path:

@@ -13,7 +13,8 @@ from tests.helpers import wait_until
 
 @pytest.fixture
 def api(tmp_path):
-    with running_daemon(tmp_path, "agents: []\n", {"GOCLAW_DEBUG_TASK_DELAY_MS": "300"}) as api:
+    # one-lane agents are created below: no delegation hops (SPEC §2.3)
+    with running_daemon(tmp_path, "agents: []\ndelegation_max_hops: 0\n", {"GOCLAW_DEBUG_TASK_DELAY_MS": "300"}) as api:
         yield api
 
 
@@ -77,8 +78,11 @@ def test_create_and_remove_errors(client):
 
 
 def test_created_agent_survives_a_restart(tmp_path):
-    with running_daemon(tmp_path) as api:
+    with running_daemon(tmp_path) as api:  # delegation_max_hops 1 (the default for 2 lanes)
         acp = AcpClient(port_of(api)).hello()
+        assert acp.error("agent.create", {"agent_id": "narrow", "worker_count": 1}) == (
+            1000, "delegation_max_hops (1) must be at most worker_count - 1 (0) of agent 'narrow', or a chain of "
+                  "delegations could hold all its lanes; give that agent more workers or set delegation_max_hops: 0")
         acp.call("agent.create", {"agent_id": "keeper", "worker_count": 2, "api_key": "sk-secret-value"})
         acp.close()
         home = api.daemon.boot.home
@@ -92,7 +96,7 @@ def test_created_agent_survives_a_restart(tmp_path):
 
 
 def test_removal_completes_when_the_client_goes_away(tmp_path):
-    config = "agents: []\ndrain_timeout_seconds: 1\n"
+    config = "agents: []\ndrain_timeout_seconds: 1\ndelegation_max_hops: 0\n"
     with running_daemon(tmp_path, config, {"GOCLAW_DEBUG_TASK_DELAY_MS": "5000"}) as api:
         acp = AcpClient(port_of(api)).hello()
         acp.call("agent.create", {"agent_id": "slow", "worker_count": 1})
@@ -136,3 +140,13 @@ def test_create_takes_every_documented_param(client, api):
     assert client.error("agent.create", {"agent_id": "acme", "provider": "acme"}) == (1000, "unknown provider: acme")
     assert client.error("agent.create", {"agent_id": "x" * 65}) == (
         1000, 'agent_id must match [A-Za-z0-9][A-Za-z0-9-]*, be at most 64 characters and not end with "-"')
+
+
+def test_a_reload_raising_the_hop_limit_past_a_runtime_agents_lanes_is_not_applied(client, api):
+    from supervisors.config_reload import reload_config
+    client.call("agent.create", {"agent_id": "single", "worker_count": 1})  # fine while delegation_max_hops is 0
+    rt = api.daemon.runtime
+    path = rt.home / "config.yaml"
+    path.write_text(path.read_text().replace("delegation_max_hops: 0", "delegation_max_hops: 1"))
+    assert reload_config(rt) is False
+    assert rt.config.delegation_max_hops == 0

@@ -1,5 +1,6 @@
 """Plan execution through the running daemon (SPEC §7.4, §9.3, §9.5): waves of plan_step tasks with outputs
-substituted, retries prefixed by the error then failure, approval-gated steps, the per-step time limit."""
+substituted, retries prefixed by the error then failure, approval-gated steps, the per-step time limit, a
+refused enqueue retried, cancel (REST and ACP)."""
 
 import json
 import sqlite3
@@ -32,6 +33,10 @@ plans:
       - {{id: draft, agent_id: default, prompt: "draft it"}}
       - {{id: deploy, agent_id: default, prompt: "deploy {{draft.output}}", depends_on: [draft], requires_approval: true}}
       - {{id: announce, agent_id: default, prompt: "announce", depends_on: [deploy]}}
+  - name: relay
+    steps:
+      - {{id: first, agent_id: default, prompt: "start it"}}
+      - {{id: second, agent_id: coder, prompt: "finish {{first.output}}", depends_on: [first]}}
 """
 
 
@@ -221,3 +226,57 @@ def test_a_restarted_runner_resumes_the_execution_it_was_driving(slow_api):
     body = ended(api, execution_id)
     assert body["status"] == "succeeded"
     assert [len(step_tasks(api, execution_id, index)) for index in range(3)] == [1, 1, 1]
+
+
+def test_rest_cancel_stops_a_running_execution_and_its_tasks(slow_api):
+    api = slow_api
+    execution_id = api.post("/api/plans/ship/execute").json()["execution_id"]
+    wait_until(lambda: any(status == "RUNNING" for _, status, _, _ in step_tasks(api, execution_id, 0)), 5,
+               what="a first-wave task running")
+    response = api.post(f"/api/plans/executions/{execution_id}/cancel")
+    assert response.status_code == 200
+    assert response.json() == {"execution_id": execution_id, "canceled": True, "status": "canceled"}
+    assert api.context().ask("plan_runner", "running") == []  # no longer driven
+    body = execution(api, execution_id)
+    assert body["status"] == "canceled"
+    assert {s["step_id"]: (s["status"], s["error"]) for s in body["steps"]} == {
+        step: ("failed", "plan execution canceled") for step in ("design", "spec", "build")}
+    assert {status for index in (0, 1) for _, status, _, _ in step_tasks(api, execution_id, index)} == {"CANCELED"}
+    assert step_tasks(api, execution_id, 2) == []
+    again = api.post(f"/api/plans/executions/{execution_id}/cancel").json()
+    assert again == {"execution_id": execution_id, "canceled": False, "status": "canceled"}
+    missing = api.post("/api/plans/executions/nope/cancel")
+    assert missing.status_code == 404 and missing.json() == {"error": "plan execution not found: nope"}
+
+
+def test_acp_plan_cancel(api):
+    client = AcpClient(port_of(api)).hello()
+    try:
+        assert client.error("plan.cancel", {}) == (1000, "execution_id is required")
+        assert client.error("plan.cancel", {"execution_id": "nope"}) == (-32603, "plan execution not found: nope")
+        execution_id = client.call("plan.execute", {"name": "gated"})["execution_id"]
+        next_approval(client)  # waiting for the gated step: still running
+        assert client.call("plan.cancel", {"execution_id": execution_id}) == {
+            "execution_id": execution_id, "canceled": True, "status": "canceled"}
+    finally:
+        client.close()
+    steps = steps_of(execution(api, execution_id))
+    assert (steps["draft"]["status"], steps["deploy"]["error"]) == ("succeeded", "plan execution canceled")
+
+
+def test_a_refused_step_enqueue_is_retried_with_the_refusal_as_its_error(slow_api):
+    api = slow_api
+    ctx = api.context()
+    execution_id = api.post("/api/plans/relay/execute").json()["execution_id"]
+    wait_until(lambda: step_tasks(api, execution_id, 0), 5, what="the first wave under way")
+    ctx.store("set_agent_status", agent_id="coder", status="stopped")  # before the second wave's enqueue
+    with sqlite3.connect(api.daemon.boot.db_path) as conn:
+        def refused():
+            return conn.execute("SELECT attempt, error FROM plan_step_refusals WHERE execution_id = ?",
+                                (execution_id,)).fetchall()
+        assert wait_until(refused, 10, what="the refused enqueue") == [(0, 'agent "coder" not found')]
+    ctx.store("set_agent_status", agent_id="coder", status="active")
+    body = ended(api, execution_id)
+    assert body["status"] == "succeeded"
+    assert [(content, status) for _, status, content, _ in step_tasks(api, execution_id, 1)] == [
+        (f'Previous attempt failed: agent "coder" not found\n\nfinish {FALLBACK_REPLY}', "SUCCEEDED")]

@@ -126,3 +126,37 @@ def test_a_gated_step_finds_its_approval_among_others(conn):
         mine = q.create_approval(PLAN_STEP_ACTION, plan_step_details(execution_id, "ship", "design", "default", "x"), 60)
     assert plan_step_approval(conn, execution_id, "design")["approval_id"] == mine["approval_id"]
     assert plan_step_approval(conn, execution_id, "build") is None
+
+
+def test_a_refused_enqueue_counts_as_an_attempt_in_order(conn):
+    execution_id = create(conn)["execution_id"]
+    step = step_rows(conn, execution_id)["design"]
+    with transaction(conn) as q:
+        q.refuse_plan_step(step["id"], 0, 'agent "default" not found')
+        q.refuse_plan_step(step["id"], 0, "recorded once")
+        started = q.start_plan_step(step["id"], 1, "design it", task_id="task-1")
+    attempts = step_attempts(conn, execution_id, 0)
+    assert [(a.task_id, a.status, a.error) for a in attempts] == [
+        ("", "REFUSED", 'agent "default" not found'), (started["task_id"], "QUEUED", None)]
+
+
+def test_canceling_an_execution_cancels_its_live_tasks_and_unfinished_steps(conn):
+    execution_id = create(conn)["execution_id"]
+    step = step_rows(conn, execution_id)["design"]
+    with transaction(conn) as q:
+        task_id = q.start_plan_step(step["id"], 0, "design it")["task_id"]
+    with transaction(conn) as q:
+        outcome = q.cancel_plan_execution(execution_id)
+        assert q.cancel_plan_execution(execution_id) == {"execution_id": execution_id, "canceled": False,
+                                                         "status": "canceled", "tasks": []}
+        with pytest.raises(StoreError, match="plan execution not found"):
+            q.cancel_plan_execution("nope")
+        with pytest.raises(StoreError, match="is canceled"):
+            q.start_plan_step(step["id"], 1, "again")
+    assert outcome == {"execution_id": execution_id, "canceled": True, "status": "canceled",
+                       "tasks": [[task_id, "default"]]}
+    rows = step_rows(conn, execution_id)
+    assert {name: (row["status"], row["error"]) for name, row in rows.items()} == {
+        "design": ("failed", "plan execution canceled"), "build": ("failed", "plan execution canceled")}
+    assert conn.execute("SELECT status FROM tasks WHERE id = ?", (task_id,)).fetchone() == ("CANCELED",)
+    assert running_plan_executions(conn) == []

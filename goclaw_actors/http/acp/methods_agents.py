@@ -1,10 +1,11 @@
 """ACP agent methods: `agent.create`, `agent.remove`, `agent.list`, `agent.status`, and `incident.export`."""
 
-import re
 from typing import Any
 
 from goclaw_actors.agent_secrets import set_agent_api_key
-from goclaw_actors.config.agent_entry import agent_from_entry
+from goclaw_actors.config.agent_entry import NEW_AGENT_ID_RE as AGENT_ID_RE  # noqa: F401 (the dashboard's check)
+from goclaw_actors.config.agent_entry import agent_from_entry, check_new_agent_id
+from goclaw_actors.config.hop_limit import check_hop_room
 from goclaw_actors.config.provider_names import check_provider_name
 from goclaw_actors.config.text_values import check_secret_value
 from goclaw_actors.errors import AgentNotFound, ConfigError, TaskNotFound
@@ -20,7 +21,6 @@ from goclaw_actors.store.api_reads import get_task_with_payload
 from goclaw_actors.store.sqlite_reads import active_agents, agent_active_counts, task_events
 from goclaw_actors.timeutil import rfc3339, utc_now
 
-AGENT_ID_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?")  # SPEC: not ending in "-"
 MAX_EXPORT_EVENTS = 1000
 ENTRY_PARAMS = ("display_name", "provider", "model", "soul", "api_key_env", "worker_count", "task_timeout_seconds",
                 "max_queue_depth", "skills_filter")
@@ -28,12 +28,13 @@ ENTRY_PARAMS = ("display_name", "provider", "model", "soul", "api_key_env", "wor
 
 def _checked_entry(call: Call, new_id: str) -> tuple[dict[str, Any], str | None]:
     """The `agents` columns of the new agent and its literal key (None without one), checked by the same
-    rules as an agents[] entry of config.yaml (so nothing is stored that the daemon would refuse at start);
-    1000 naming the param otherwise."""
+    rules as an agents[] entry of config.yaml (so nothing is stored that the daemon would refuse at start,
+    and its lanes leave room for `delegation_max_hops`, SPEC §2.3); 1000 naming the param otherwise."""
     entry = {name: call.params[name] for name in ENTRY_PARAMS if call.params.get(name) not in (None, "")}
     api_key = call.params.get("api_key")
     try:
         agent = agent_from_entry({"agent_id": new_id, **entry})
+        check_hop_room(call.ctx.config().delegation_max_hops, new_id, agent.worker_count)
         check_provider_name(entry.get("provider"), "provider", known_only=True)
         if api_key not in (None, ""):
             if agent.api_key_env:
@@ -49,9 +50,10 @@ def create(call: Call) -> dict[str, Any]:
     """Persist a new agent (surviving restarts) and start its lanes; answers `{agent_id, status:"active"}`.
     A literal `api_key` goes to secrets.yaml (0600), never to the database; `api_key_env` names the
     environment variable holding the key."""
-    new_id = text(call.params, "agent_id")
-    if not AGENT_ID_RE.fullmatch(new_id):
-        raise invalid('agent_id must match [A-Za-z0-9][A-Za-z0-9-]*, be at most 64 characters and not end with "-"')
+    try:
+        new_id = check_new_agent_id(text(call.params, "agent_id"))
+    except ConfigError as exc:
+        raise invalid(str(exc)) from None
     check_agent_scope(call, new_id)
     existing = call.ctx.read(agent_row, new_id)
     if new_id == DEFAULT_AGENT or (existing is not None and existing["status"] != "stopped"):

@@ -1,5 +1,5 @@
 """ACP configuration methods: `config.list`, `config.set`, `config.model.set`, `policy.domain.add`,
-`plan.list`, `plan.execute`, `skill.enable`.
+`plan.list`, `plan.execute`, `plan.cancel`, `skill.enable`.
 
 config.yaml and policy.yaml are changed in place (other keys kept, atomic replace), one write at a
 time; the new policy is installed in the PolicyActor at once.
@@ -22,6 +22,7 @@ from goclaw_actors.http.route_access import Scope
 from goclaw_actors.plans.plan_lookup import PlanNotFound, configured_plans
 from goclaw_actors.policy.domain_names import normalise_domain
 from goclaw_actors.policy.policy_edit import add_domain
+from goclaw_actors.store.api_reads import plan_execution
 from goclaw_actors.store.sqlite_reads import active_agent_ids
 
 POLICY_FILE = "policy.yaml"
@@ -66,6 +67,20 @@ def plan_execute(call: Call) -> dict[str, Any]:
         return call.ctx.execute_plan(plan.name, checked(check_text, session_id, "session_id") if session_id else None)
     except PlanNotFound as exc:
         raise internal(str(exc)) from exc
+
+
+def plan_cancel(call: Call) -> dict[str, Any]:
+    """Cancel a running plan execution whose step agents the caller may all use:
+    `{execution_id, canceled, status}` (`canceled` false when it had already ended)."""
+    execution_id = text(call.params, "execution_id")
+    if not execution_id:
+        raise invalid("execution_id is required")
+    execution = call.ctx.read(plan_execution, execution_id)
+    if execution is None:
+        raise internal(f"plan execution not found: {execution_id}")
+    for agent in sorted({step["agent_id"] for step in execution["steps"]}):
+        check_agent_scope(call, agent)
+    return call.ctx.cancel_plan(execution_id)
 
 
 def skill_enable(call: Call) -> dict[str, Any]:
@@ -158,5 +173,6 @@ def methods() -> dict[str, Method]:
         "policy.domain.add": Method(domain_add, Scope.DAEMON, mutating=True),
         "plan.list": Method(plan_list, Scope.AGENTS),
         "plan.execute": Method(plan_execute, Scope.AGENTS, mutating=True),
+        "plan.cancel": Method(plan_cancel, Scope.AGENTS, mutating=True),
         "skill.enable": Method(skill_enable, Scope.DAEMON, mutating=True),
     }

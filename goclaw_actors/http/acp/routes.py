@@ -4,7 +4,7 @@ import bottle
 
 from goclaw_actors.http.acp import (
     methods_agents, methods_approvals, methods_chat, methods_config, methods_cron, methods_session, methods_system,
-    replay,
+    methods_teams, replay,
 )
 from goclaw_actors.http.acp.connection import AcpConnection
 from goclaw_actors.http.acp.dispatcher import Dispatcher, Method
@@ -17,7 +17,7 @@ from goclaw_actors.logs.system_log import get_logger
 
 TEXT_PLAIN = "text/plain; charset=utf-8"
 METHOD_GROUPS = (methods_system, methods_chat, methods_session, replay, methods_approvals, methods_cron,
-                 methods_agents, methods_config)
+                 methods_agents, methods_config, methods_teams)
 
 log = get_logger("acp")
 
