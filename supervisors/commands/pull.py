@@ -3,7 +3,7 @@
 import sys
 
 from goclaw_actors.errors import GoclawError
-from goclaw_actors.home_permissions import HOME_MODE
+from goclaw_actors.file_modes import make_private_dir
 from goclaw_actors.ops.agent_pull import pull_agent
 from supervisors.commands.common import USAGE_ERROR, cli_environment, fail
 
@@ -28,7 +28,7 @@ def main(argv: list[str]) -> int:
         return USAGE_ERROR
     try:
         environ, home = cli_environment()
-        home.mkdir(mode=HOME_MODE, parents=True, exist_ok=True)
+        make_private_dir(home)
         pulled = pull_agent(argv[0], home, environ)
     except (GoclawError, OSError) as exc:
         return fail(COMMAND, str(exc))
