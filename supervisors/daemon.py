@@ -52,7 +52,8 @@ class Daemon:
                                     policy_source=str(b.policy_path), lanes=b.lanes,
                                     listen=Listener(b.listener, lambda: bind_listener(b.config.bind_addr)),
                                     environ=self.environ, config=b.config, home=b.home, audit=b.audit)
-        rt.app = build_app(DaemonGatewayContext(rt, b.token, b.home, HealthProbe(rt).health))
+        rt.gateway = DaemonGatewayContext(rt, b.token, b.home, HealthProbe(rt).health)
+        rt.app = build_app(rt.gateway)
         self.root = start_root(rt, self._on_escalate)
         self._wait_ready()
         host, port = b.listener.getsockname()[:2]

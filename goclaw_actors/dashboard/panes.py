@@ -49,7 +49,7 @@ def header_rows(state: DashboardState, width: int) -> list[Row]:
     if state.error:
         second = Row(f"! {state.error}", "error")
     else:
-        session = state.session_for(state.active_agent)
+        session = state.session
         second = Row(f"agent @{state.active_agent} | model {model_of(state.agent(state.active_agent))} | "
                      f"session {session[:8]}", "subheader")
     return [Row(first, "header"), second]

@@ -8,8 +8,8 @@ function run on the open connection (for data normalisation).
 from dataclasses import dataclass, field
 from typing import Callable
 
-LATEST_VERSION = 15
-LATEST_CHECKSUM = "gc-v15-2026-03-02-task-listing-indexes"
+LATEST_VERSION = 16
+LATEST_CHECKSUM = "gc-v16-2026-03-10-chat-targets-knowledge"
 
 
 @dataclass(frozen=True)
@@ -352,11 +352,21 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE INDEX IF NOT EXISTS idx_loop_task ON loop_checkpoints (task_id)",
     )),
     # Task listings (REST, A2A) page newest first without sorting the table (nor reading its payloads).
-    Migration(LATEST_VERSION, LATEST_CHECKSUM, (
+    Migration(15, "gc-v15-2026-03-02-task-listing-indexes", (
         "CREATE INDEX IF NOT EXISTS idx_tasks_created ON tasks (created_at, id)",
         "CREATE INDEX IF NOT EXISTS idx_tasks_status_created ON tasks (status, created_at, id)",
         "CREATE INDEX IF NOT EXISTS idx_tasks_session_created ON tasks (session_id, created_at, id)",
         "CREATE INDEX IF NOT EXISTS idx_tasks_agent_created ON tasks (agent_id, created_at, id)",
+    )),
+    # The sticky @mention target of a chat session (SPEC §7.1); shares looked up by their target agent
+    # for every prompt, file pins by the PinWatcher, memories in injection order.
+    Migration(LATEST_VERSION, LATEST_CHECKSUM, (
+        "ALTER TABLE sessions ADD COLUMN sticky_agent_id TEXT",
+        "CREATE INDEX IF NOT EXISTS idx_agent_shares_target ON agent_shares (target_agent_id, source_agent_id)",
+        "CREATE INDEX IF NOT EXISTS idx_agent_shares_source ON agent_shares (source_agent_id, target_agent_id)",
+        "CREATE INDEX IF NOT EXISTS idx_agent_pins_type ON agent_pins (pin_type, agent_id)",
+        "CREATE INDEX IF NOT EXISTS idx_agent_memories_rank ON agent_memories "
+        "(agent_id, relevance_score DESC, key)",
     )),
 )
 

@@ -20,6 +20,9 @@ WRITE_OPS = frozenset({
     "add_schedule", "remove_schedule", "set_schedule_enabled", "fire_schedule",
     "enable_skill",
     "create_plan_execution", "start_plan_step", "cancel_plan_step_task", "finish_plan_step", "set_plan_execution",
+    "enqueue_line", "clear_history",
+    "memory_set", "memory_delete", "memory_clear", "memory_turn",
+    "pin_add", "pin_remove", "pin_refresh", "share_add", "share_remove",
 })
 
 

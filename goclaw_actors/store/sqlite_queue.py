@@ -4,8 +4,10 @@ from goclaw_actors.store.sqlite_agents import AgentSql
 from goclaw_actors.store.sqlite_alerts import AlertSql
 from goclaw_actors.store.sqlite_approvals import ApprovalSql
 from goclaw_actors.store.sqlite_chat_history import ChatHistorySql
+from goclaw_actors.store.sqlite_chat_lines import ChatLineSql
 from goclaw_actors.store.sqlite_dedup import DedupSql
 from goclaw_actors.store.sqlite_history import HistorySql
+from goclaw_actors.store.sqlite_knowledge import KnowledgeSql
 from goclaw_actors.store.sqlite_loops import LoopSql
 from goclaw_actors.store.sqlite_maintenance import MaintenanceSql
 from goclaw_actors.store.sqlite_plans import PlanSql
@@ -19,7 +21,7 @@ from goclaw_actors.store.sqlite_tasks import TaskLifecycleSql
 
 class SqliteQueue(TaskLifecycleSql, MaintenanceSql, DedupSql, AgentSql, PolicySql, HistorySql, LoopSql,
                   ChatHistorySql, SessionSql, ApprovalSql, ScheduleSql, SkillStateSql, PlanSql, RetentionSql,
-                  AlertSql):
+                  AlertSql, ChatLineSql, KnowledgeSql):
     """All store write operations against SQLite; methods run inside a transaction the caller opened.
 
     Usage (the store actor does this inside a group commit)::

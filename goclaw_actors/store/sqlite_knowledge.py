@@ -1,0 +1,124 @@
+"""Writes of an agent's knowledge (SPEC §6): core memories, pins and shares, each change with its audit row
+in the same transaction, and the per-turn reinforcement and decay of memories."""
+
+from typing import Any
+
+from goclaw_actors.agent_memory.core_memory import DECAY, MAX_RELEVANCE, REINFORCEMENT
+from goclaw_actors.store.sqlite_transition import SqliteTransitions
+from goclaw_actors.timeutil import db_now
+
+Audit = dict[str, Any] | None  # write_audit's arguments (action, decision, reason, policy_version, subject, trace_id)
+
+
+class KnowledgeSql(SqliteTransitions):
+    """Memory, pin and share writes; mixed into SqliteQueue (which provides `write_audit`)."""
+
+    def _audited(self, audit: Audit) -> None:
+        if audit:
+            self.write_audit(**audit)
+
+    # --- core memory ----------------------------------------------------------------------------
+
+    def memory_set(self, agent_id: str, key: str, value: str, source: str = "user", audit: Audit = None) -> bool:
+        """Upsert a memory with relevance 1.0 (its access count is kept); True when the key is new."""
+        now = db_now()
+        created = self.conn.execute(
+            "SELECT 1 FROM agent_memories WHERE agent_id = ? AND key = ?", (agent_id, key)).fetchone() is None
+        self.conn.execute(
+            "INSERT INTO agent_memories (agent_id, key, value, source, relevance_score, access_count, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, 1.0, 0, ?, ?) ON CONFLICT (agent_id, key) DO UPDATE SET "
+            "value = excluded.value, source = excluded.source, relevance_score = 1.0, updated_at = excluded.updated_at",
+            (agent_id, key, value, source, now, now))
+        self._audited(audit)
+        return created
+
+    def memory_delete(self, agent_id: str, key: str, audit: Audit = None) -> bool:
+        """Delete one memory; False when there was none (nothing is audited then)."""
+        deleted = self.conn.execute("DELETE FROM agent_memories WHERE agent_id = ? AND key = ?",
+                                    (agent_id, key)).rowcount > 0
+        if deleted:
+            self._audited(audit)
+        return deleted
+
+    def memory_clear(self, agent_id: str, audit: Audit = None) -> int:
+        """Delete every memory of the agent; returns how many."""
+        deleted = self.conn.execute("DELETE FROM agent_memories WHERE agent_id = ?", (agent_id,)).rowcount
+        self._audited(audit)
+        return deleted
+
+    def memory_turn(self, agent_id: str, injected_keys: list[str]) -> int:
+        """One turn's bookkeeping: each injected memory gains REINFORCEMENT (at most MAX_RELEVANCE), one access
+        and `last_accessed` = now; then every memory of the agent decays × DECAY. Returns the memories decayed."""
+        now = db_now()
+        keys = list(dict.fromkeys(injected_keys))
+        if keys:
+            self.conn.execute(
+                f"UPDATE agent_memories SET relevance_score = MIN(?, relevance_score + ?), "
+                f"access_count = access_count + 1, last_accessed = ? "
+                f"WHERE agent_id = ? AND key IN ({','.join('?' * len(keys))})",
+                (MAX_RELEVANCE, REINFORCEMENT, now, agent_id, *keys))
+        return self.conn.execute("UPDATE agent_memories SET relevance_score = relevance_score * ? WHERE agent_id = ?",
+                                 (DECAY, agent_id)).rowcount
+
+    # --- pins -------------------------------------------------------------------------------------
+
+    def pin_add(self, agent_id: str, pin_type: str, source: str, content: str, token_count: int,
+                shared: bool = False, file_mtime: str | None = None, audit: Audit = None) -> bool:
+        """Pin a file or a text (replacing the agent's pin of the same source); True when it is new."""
+        now = db_now()
+        created = self.conn.execute(
+            "SELECT 1 FROM agent_pins WHERE agent_id = ? AND source = ?", (agent_id, source)).fetchone() is None
+        self.conn.execute(
+            "INSERT INTO agent_pins (agent_id, pin_type, source, content, token_count, shared, last_read, file_mtime, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (agent_id, source) DO UPDATE SET "
+            "pin_type = excluded.pin_type, content = excluded.content, token_count = excluded.token_count, "
+            "shared = excluded.shared, last_read = excluded.last_read, file_mtime = excluded.file_mtime",
+            (agent_id, pin_type, source, content, token_count, int(bool(shared)), now, file_mtime, now))
+        self._audited(audit)
+        return created
+
+    def pin_remove(self, agent_id: str, source: str, audit: Audit = None) -> bool:
+        """Remove a pin; False when the agent has none with that source."""
+        removed = self.conn.execute("DELETE FROM agent_pins WHERE agent_id = ? AND source = ?",
+                                    (agent_id, source)).rowcount > 0
+        if removed:
+            self._audited(audit)
+        return removed
+
+    def pin_refresh(self, agent_id: str, source: str, content: str, token_count: int, file_mtime: str,
+                    audit: Audit = None) -> bool:
+        """A pinned file changed on disk: store its new content and mtime; False when the pin is gone."""
+        updated = self.conn.execute(
+            "UPDATE agent_pins SET content = ?, token_count = ?, file_mtime = ?, last_read = ? "
+            "WHERE agent_id = ? AND source = ? AND pin_type = 'file'",
+            (content, token_count, file_mtime, db_now(), agent_id, source)).rowcount > 0
+        if updated:
+            self._audited(audit)
+        return updated
+
+    # --- shares -----------------------------------------------------------------------------------
+
+    def share_add(self, source_agent_id: str, target_agent_id: str, share_type: str, item_key: str | None,
+                  audit: Audit = None) -> bool:
+        """Share a memory key, a pin or everything with a target (`*` = every agent); False when that exact
+        share exists already."""
+        exists = self.conn.execute(
+            "SELECT 1 FROM agent_shares WHERE source_agent_id = ? AND target_agent_id = ? AND share_type = ? "
+            "AND item_key IS ?", (source_agent_id, target_agent_id, share_type, item_key)).fetchone()
+        if exists:
+            return False
+        self.conn.execute(
+            "INSERT INTO agent_shares (source_agent_id, target_agent_id, share_type, item_key, created_at) "
+            "VALUES (?, ?, ?, ?, ?)", (source_agent_id, target_agent_id, share_type, item_key, db_now()))
+        self._audited(audit)
+        return True
+
+    def share_remove(self, source_agent_id: str, target_agent_id: str, share_type: str, item_key: str | None,
+                     audit: Audit = None) -> bool:
+        """Stop one share; False when there was no such share."""
+        removed = self.conn.execute(
+            "DELETE FROM agent_shares WHERE source_agent_id = ? AND target_agent_id = ? AND share_type = ? "
+            "AND item_key IS ?", (source_agent_id, target_agent_id, share_type, item_key)).rowcount > 0
+        if removed:
+            self._audited(audit)
+        return removed
