@@ -1,5 +1,6 @@
-"""Writes of an agent's knowledge (SPEC §6): core memories, pins and shares, each change with its audit row
-in the same transaction, and the per-turn reinforcement and decay of memories."""
+"""Writes of an agent's knowledge (SPEC §6): core memories, pins and shares, each request with its audit row
+in the same transaction (also when it found nothing to change), and the per-turn reinforcement and decay of
+memories."""
 
 from typing import Any
 
@@ -33,12 +34,10 @@ class KnowledgeSql(SqliteTransitions):
         return created
 
     def memory_delete(self, agent_id: str, key: str, audit: Audit = None) -> bool:
-        """Delete one memory; False when there was none (nothing is audited then)."""
-        deleted = self.conn.execute("DELETE FROM agent_memories WHERE agent_id = ? AND key = ?",
-                                    (agent_id, key)).rowcount > 0
-        if deleted:
-            self._audited(audit)
-        return deleted
+        """Delete one memory; False when there was none."""
+        self._audited(audit)
+        return self.conn.execute("DELETE FROM agent_memories WHERE agent_id = ? AND key = ?",
+                                 (agent_id, key)).rowcount > 0
 
     def memory_clear(self, agent_id: str, audit: Audit = None) -> int:
         """Delete every memory of the agent; returns how many."""
@@ -79,22 +78,18 @@ class KnowledgeSql(SqliteTransitions):
 
     def pin_remove(self, agent_id: str, source: str, audit: Audit = None) -> bool:
         """Remove a pin; False when the agent has none with that source."""
-        removed = self.conn.execute("DELETE FROM agent_pins WHERE agent_id = ? AND source = ?",
-                                    (agent_id, source)).rowcount > 0
-        if removed:
-            self._audited(audit)
-        return removed
+        self._audited(audit)
+        return self.conn.execute("DELETE FROM agent_pins WHERE agent_id = ? AND source = ?",
+                                 (agent_id, source)).rowcount > 0
 
     def pin_refresh(self, agent_id: str, source: str, content: str, token_count: int, file_mtime: str,
                     audit: Audit = None) -> bool:
         """A pinned file changed on disk: store its new content and mtime; False when the pin is gone."""
-        updated = self.conn.execute(
+        self._audited(audit)
+        return self.conn.execute(
             "UPDATE agent_pins SET content = ?, token_count = ?, file_mtime = ?, last_read = ? "
             "WHERE agent_id = ? AND source = ? AND pin_type = 'file'",
             (content, token_count, file_mtime, db_now(), agent_id, source)).rowcount > 0
-        if updated:
-            self._audited(audit)
-        return updated
 
     # --- shares -----------------------------------------------------------------------------------
 
@@ -102,6 +97,7 @@ class KnowledgeSql(SqliteTransitions):
                   audit: Audit = None) -> bool:
         """Share a memory key, a pin or everything with a target (`*` = every agent); False when that exact
         share exists already."""
+        self._audited(audit)
         exists = self.conn.execute(
             "SELECT 1 FROM agent_shares WHERE source_agent_id = ? AND target_agent_id = ? AND share_type = ? "
             "AND item_key IS ?", (source_agent_id, target_agent_id, share_type, item_key)).fetchone()
@@ -110,15 +106,12 @@ class KnowledgeSql(SqliteTransitions):
         self.conn.execute(
             "INSERT INTO agent_shares (source_agent_id, target_agent_id, share_type, item_key, created_at) "
             "VALUES (?, ?, ?, ?, ?)", (source_agent_id, target_agent_id, share_type, item_key, db_now()))
-        self._audited(audit)
         return True
 
     def share_remove(self, source_agent_id: str, target_agent_id: str, share_type: str, item_key: str | None,
                      audit: Audit = None) -> bool:
         """Stop one share; False when there was no such share."""
-        removed = self.conn.execute(
+        self._audited(audit)
+        return self.conn.execute(
             "DELETE FROM agent_shares WHERE source_agent_id = ? AND target_agent_id = ? AND share_type = ? "
             "AND item_key IS ?", (source_agent_id, target_agent_id, share_type, item_key)).rowcount > 0
-        if removed:
-            self._audited(audit)
-        return removed
