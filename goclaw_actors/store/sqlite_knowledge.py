@@ -18,20 +18,26 @@ class KnowledgeSql(SqliteTransitions):
         if audit:
             self.write_audit(**audit)
 
+    def _upsert(self, table: str, unique: str, row: dict[str, Any], update: tuple[str, ...], audit: Audit) -> bool:
+        """Insert `row`, or update the `update` columns of the agent's row with the same `unique` value; audited;
+        True when the row is new."""
+        created = self.conn.execute(f"SELECT 1 FROM {table} WHERE agent_id = ? AND {unique} = ?",
+                                    (row["agent_id"], row[unique])).fetchone() is None
+        columns = ", ".join(row)
+        changes = ", ".join(f"{column} = excluded.{column}" for column in update)
+        self.conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(row))}) "
+                          f"ON CONFLICT (agent_id, {unique}) DO UPDATE SET {changes}", tuple(row.values()))
+        self._audited(audit)
+        return created
+
     # --- core memory ----------------------------------------------------------------------------
 
     def memory_set(self, agent_id: str, key: str, value: str, source: str = "user", audit: Audit = None) -> bool:
         """Upsert a memory with relevance 1.0 (its access count is kept); True when the key is new."""
         now = db_now()
-        created = self.conn.execute(
-            "SELECT 1 FROM agent_memories WHERE agent_id = ? AND key = ?", (agent_id, key)).fetchone() is None
-        self.conn.execute(
-            "INSERT INTO agent_memories (agent_id, key, value, source, relevance_score, access_count, created_at, "
-            "updated_at) VALUES (?, ?, ?, ?, 1.0, 0, ?, ?) ON CONFLICT (agent_id, key) DO UPDATE SET "
-            "value = excluded.value, source = excluded.source, relevance_score = 1.0, updated_at = excluded.updated_at",
-            (agent_id, key, value, source, now, now))
-        self._audited(audit)
-        return created
+        row = dict(agent_id=agent_id, key=key, value=value, source=source, relevance_score=MAX_RELEVANCE,
+                   access_count=0, created_at=now, updated_at=now)
+        return self._upsert("agent_memories", "key", row, ("value", "source", "relevance_score", "updated_at"), audit)
 
     def memory_delete(self, agent_id: str, key: str, audit: Audit = None) -> bool:
         """Delete one memory; False when there was none."""
@@ -65,16 +71,10 @@ class KnowledgeSql(SqliteTransitions):
                 shared: bool = False, file_mtime: str | None = None, audit: Audit = None) -> bool:
         """Pin a file or a text (replacing the agent's pin of the same source); True when it is new."""
         now = db_now()
-        created = self.conn.execute(
-            "SELECT 1 FROM agent_pins WHERE agent_id = ? AND source = ?", (agent_id, source)).fetchone() is None
-        self.conn.execute(
-            "INSERT INTO agent_pins (agent_id, pin_type, source, content, token_count, shared, last_read, file_mtime, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (agent_id, source) DO UPDATE SET "
-            "pin_type = excluded.pin_type, content = excluded.content, token_count = excluded.token_count, "
-            "shared = excluded.shared, last_read = excluded.last_read, file_mtime = excluded.file_mtime",
-            (agent_id, pin_type, source, content, token_count, int(bool(shared)), now, file_mtime, now))
-        self._audited(audit)
-        return created
+        row = dict(agent_id=agent_id, pin_type=pin_type, source=source, content=content, token_count=token_count,
+                   shared=int(bool(shared)), last_read=now, file_mtime=file_mtime, created_at=now)
+        return self._upsert("agent_pins", "source", row,
+                            ("pin_type", "content", "token_count", "shared", "last_read", "file_mtime"), audit)
 
     def pin_remove(self, agent_id: str, source: str, audit: Audit = None) -> bool:
         """Remove a pin; False when the agent has none with that source."""

@@ -7,6 +7,8 @@ import json
 import uuid
 from typing import Any, Iterator
 
+import pytest
+
 from tests.brain.fake_server import FakeServer, Reply, Seen, json_reply
 from tests.dashboard.fake_provider import provider_env, streamed_reply
 from tests.gateway.acp_client import AcpClient, port_of
@@ -74,3 +76,18 @@ class Chat:
 def system_prompts(server: FakeServer) -> list[str]:
     """The system prompt of every request the fake provider received, in order."""
     return [seen.body["messages"][0]["content"] for seen in server.seen if seen.body]
+
+
+@pytest.fixture
+def daemon(request, tmp_path):
+    """`two_agents` with the test module's DAEMON_CONFIG (extra config.yaml lines): (api, fake provider)."""
+    with two_agents(tmp_path, getattr(request.module, "DAEMON_CONFIG", "")) as pair:
+        yield pair
+
+
+@pytest.fixture
+def chat(daemon):
+    """An ACP conversation with the daemon, as the token."""
+    conversation = Chat(daemon[0])
+    yield conversation
+    conversation.close()

@@ -4,35 +4,23 @@ audit; the memory export route; the PinWatcher keeping a pinned file current in 
 
 import sqlite3
 
-import pytest
 import requests
 
 from goclaw_actors.brain.compaction import available_tokens, message_tokens
 from goclaw_actors.brain.history_reads import session_history
 from goclaw_actors.http.acp.routes import acp_methods
-from tests.gateway.chat_fixtures import Chat, system_prompts, two_agents
+from tests.gateway.chat_fixtures import Chat, chat, daemon, system_prompts  # noqa: F401 (fixtures)
 from tests.helpers import wait_until
 
-SCOPED = """gateway:
+DAEMON_CONFIG = """gateway:
   auth:
     enabled: true
     keys:
       - key: scoped-key-0123
         agent_ids: [coder]
+context_limits:
+  o3: 50000
 """
-
-
-@pytest.fixture
-def daemon(tmp_path):
-    with two_agents(tmp_path, SCOPED + "context_limits:\n  o3: 50000\n") as pair:
-        yield pair
-
-
-@pytest.fixture
-def chat(daemon):
-    conversation = Chat(daemon[0])
-    yield conversation
-    conversation.close()
 
 
 def audit_rows(api, action_prefix):

@@ -4,33 +4,19 @@ commands run without the model and stay out of the history, where a line goes an
 
 import json
 
-import pytest
 import requests
 
 from goclaw_actors.agent_memory.core_memory import after_turn
-from tests.gateway.chat_fixtures import Chat, system_prompts, two_agents
+from tests.gateway.chat_fixtures import Chat, chat, daemon, system_prompts  # noqa: F401 (fixtures)
 from tests.gateway.rest_fixtures import AUTH
 
-SCOPED = """gateway:
+DAEMON_CONFIG = """gateway:
   auth:
     enabled: true
     keys:
       - key: scoped-key-0123
         agent_ids: [default, writer]
 """
-
-
-@pytest.fixture
-def daemon(tmp_path):
-    with two_agents(tmp_path, SCOPED) as pair:
-        yield pair
-
-
-@pytest.fixture
-def chat(daemon):
-    conversation = Chat(daemon[0])
-    yield conversation
-    conversation.close()
 
 
 def test_memory_commands_answer_without_the_model(daemon, chat):
