@@ -206,12 +206,15 @@ def main() -> int:
     parser.add_argument("--max-tokens", type=int, default=128, help="tokens generated per run (default 128)")
     parser.add_argument("--runs", type=int, default=3, help="generation runs per side (default 3)")
     parser.add_argument("--turns", type=int, default=300, help="turns for the overhead measurement (default 300)")
+    parser.add_argument("--overhead-only", action="store_true", help="only the per-turn overhead lines")
     args = parser.parse_args()
     direct, turn, knowledge = brain_overhead(args.turns)
     print(f"overhead  brain turn {turn:.2f} ms vs direct provider call {direct:.2f} ms: "
           f"{turn - direct:.2f} ms per turn (target <= 2 ms)")
     print(f"knowledge brain turn with 10 memories, 2 pins, 1 shared memory {knowledge:.2f} ms: "
           f"{knowledge - turn:.2f} ms more (read, blocks, one committed memory write)")
+    if args.overhead_only:
+        return 0
     daemon = through_daemon(args.model, args.max_tokens, args.runs)
     raw = raw_xllamacpp(args.model, args.max_tokens, args.runs)
     print(f"embedded  {args.model}: raw xllamacpp {raw:.1f} tok/s, through the daemon {daemon['rate']:.1f} tok/s "

@@ -11,6 +11,12 @@ from goclaw_actors.processor import Processor
 from goclaw_actors.store.task_row import TaskRow
 
 
+def skill_catalog_hook() -> list[dict[str, Any]]:
+    """The installed skills `/skills` lists: none until the daemon has a skill catalog (GET /api/skills answers
+    the same); the skills work wires both to it."""
+    return []
+
+
 def with_commands(rt: Any, processor: Processor) -> CommandProcessor:
     """`processor` for turns, the chat commands for command tasks."""
     return CommandProcessor(processor, command_env_factory(rt, getattr(processor, "profile", None)))
@@ -29,7 +35,7 @@ def command_env_factory(rt: Any, profile: Any) -> Callable[[TaskRow], CommandEnv
             return call_method(rt.gateway, principal, method, params, trace_id=task.id)
 
         return CommandEnv(agent_id=task.agent_id, session_id=task.session_id, principal=principal, call=call,
-                          policy=rt.current_policy, model=model,
+                          policy=rt.current_policy, model=model, skills=skill_catalog_hook,
                           clear_history=lambda: rt.store.call("clear_history", session_id=task.session_id,
                                                               agent_id=task.agent_id))
 

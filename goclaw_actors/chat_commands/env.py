@@ -1,7 +1,7 @@
 """What a chat command may use of the daemon while its task runs: the ACP methods (as the person who typed
 it, with their agent scope) and the few things no ACP method offers."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from goclaw_actors.http.principal import Principal
@@ -21,7 +21,7 @@ class CommandEnv:
     call: Callable[[str, dict[str, Any]], Any]  # an ACP method as this caller; raises AcpError
     policy: Callable[[], Any]  # the policy in force (goclaw_actors.policy.policy_file.Policy)
     clear_history: Callable[[], int]  # archive the (session, agent) conversation; how many messages
-    skills: Callable[[], list[dict[str, Any]]] = field(default=lambda: [])  # the skill catalog (GET /api/skills)
+    skills: Callable[[], list[dict[str, Any]]] = lambda: []  # the installed skills (as GET /api/skills lists them)
     model: str = ""  # `provider/model` serving the agent ("" without a provider)
 
     def agent_ids(self) -> list[str]:

@@ -12,7 +12,8 @@ class ChatLineSql(SqliteTransitions):
     """Mixed into SqliteQueue (which provides `enqueue`)."""
 
     def enqueue_line(self, session_id: str, payload: dict[str, Any], agent_id: str = "default",
-                     task_type: str = "chat", sticky_agent_id: str | None = None, **enqueue_args: Any) -> dict[str, Any]:
+                     task_type: str = "chat", sticky_agent_id: str | None = None,
+                     **enqueue_args: Any) -> dict[str, Any]:
         """Enqueue a chat line for `agent_id`: a turn (its text joins the history) or a command task (it does
         not); with `sticky_agent_id`, that agent becomes the session's target for later lines, in the same
         transaction. Returns enqueue's `{task_id, created}`."""

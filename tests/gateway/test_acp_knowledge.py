@@ -51,7 +51,8 @@ def test_memory_methods(daemon, chat):
     assert acp.error("memory.search", {}) == (1000, "query is required")
     assert acp.error("memory.set", {"key": "two words", "value": "x"}) == (1000, "key must not contain whitespace")
     assert acp.error("memory.set", {"key": "k", "value": "x" * 1001}) == (1000, "value must be at most 1000 characters")
-    assert acp.error("memory.set", {"agent_id": "ghost", "key": "k", "value": "v"}) == (-32603, 'agent "ghost" not found')
+    assert acp.error("memory.set", {"agent_id": "ghost", "key": "k", "value": "v"}) == (
+        -32603, 'agent "ghost" not found')
     assert acp.call("memory.delete", {"key": "lang"}) == {"deleted": True}
     assert acp.call("memory.delete", {"key": "lang"}) == {"deleted": False}
     assert acp.call("memory.clear", {"agent_id": "coder"}) == {"deleted": 1}

@@ -54,7 +54,8 @@ def test_after_turn_arithmetic():
 
 
 def scores(conn, agent="default"):
-    return {m["key"]: (m["relevance_score"], m["access_count"], m["last_accessed"]) for m in agent_memories(conn, agent)}
+    return {m["key"]: (m["relevance_score"], m["access_count"], m["last_accessed"])
+            for m in agent_memories(conn, agent)}
 
 
 def test_the_store_reinforces_injected_memories_and_decays_them_all_in_one_write(conn):

@@ -40,7 +40,8 @@ def _file_target(call: Call, path: str) -> JailedPath:
     try:
         return _jailed(call, path)
     except PolicyDenied as exc:
-        call.ctx.audit("deny", call.method, exc.reason, subject=path[:200], trace_id=getattr(call.conn, "trace_id", None))
+        call.ctx.audit("deny", call.method, exc.reason, subject=path[:200],
+                       trace_id=getattr(call.conn, "trace_id", None))
         raise invalid(str(exc)) from None
 
 
