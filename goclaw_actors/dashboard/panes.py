@@ -134,7 +134,8 @@ def queue_rows(state: DashboardState, width: int, height: int) -> list[Row]:
     for task in state.tasks:
         retry = f" a{task['attempt']}" if task.get("attempt") else ""
         style = "error" if task["status"] in ("DEAD_LETTER", "FAILED") else ""
-        rows.append(Row(f"{task['id'][:8]} @{task.get('agent_id', '')} {task['status']}{retry}", style))
+        agent = f"@{task['agent_id']} " if task.get("agent_id") else ""  # known once the panes refresh
+        rows.append(Row(f"{task['id'][:8]} {agent}{task['status']}{retry}", style))
     return rows
 
 
