@@ -5,6 +5,7 @@ from typing import Any
 
 import pykka
 
+from goclaw_actors.brain.prompt_profile import PromptProfile
 from goclaw_actors.processor import Processor
 
 
@@ -32,6 +33,10 @@ class AgentActor(pykka.ThreadingActor):
     def set_processor(self, processor: Processor) -> None:
         """Use `processor` from the next attempt on (attempts already running keep theirs)."""
         self.processor = processor
+
+    def prompt_profile(self) -> PromptProfile:
+        """The agent's prompt parts and context window as its current processor uses them."""
+        return getattr(self.processor, "profile", None) or PromptProfile(self.agent_id, "")
 
     def describe(self) -> dict[str, Any]:
         """The agent's id, processor name and settings."""

@@ -23,7 +23,7 @@ log = get_logger("watchers")
 
 
 @dataclass(frozen=True)
-class _Changed:
+class FilesChanged:
     """Told by the watch loop: these file names changed."""
 
     names: frozenset[str]
@@ -67,7 +67,7 @@ class FileWatcher(pykka.ThreadingActor):
     def on_receive(self, message: Any) -> None:
         if isinstance(message, _WatchBroke):
             raise RuntimeError(f"{self.name}: watching {self.watch.directory} failed: {message.error}")
-        if not isinstance(message, _Changed):
+        if not isinstance(message, FilesChanged):
             return
         for name, handler in self.handlers.items():
             if name not in message.names:
@@ -90,7 +90,7 @@ class FileWatcher(pykka.ThreadingActor):
                 return
             if changed is None:
                 return
-            if changed and not me.tell(_Changed(changed)):
+            if changed and not me.tell(FilesChanged(changed)):
                 return
 
     def _close(self) -> None:

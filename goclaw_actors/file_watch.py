@@ -8,6 +8,9 @@ gevent's threadpool.
 
     watch = DirectoryWatch(home, {"policy.yaml"})
     changed = gevent.get_hub().threadpool.apply(watch.wait)   # frozenset({"policy.yaml"})
+
+`FilesWatch` reports changed paths (absolute) in a set of directories that can be changed while it runs
+(the PinWatcher's pinned files).
 """
 
 import os
@@ -25,6 +28,7 @@ WAIT_TIMEOUT_MS = 1000  # `wait` returns an empty set after this long without a 
 WATCHER_START_FAILED = "E_CONFIG_WATCHER_START"
 
 _ThreadEvent = monkey.get_original("threading", "Event")  # read from the watching thread, not a greenlet
+_ThreadLock = monkey.get_original("threading", "Lock")
 
 
 class DirectoryWatch:
@@ -68,3 +72,74 @@ class DirectoryWatch:
     def close(self) -> None:
         """Stop watching (call once no `wait` runs)."""
         self._notify.close()
+
+
+class FilesWatch:
+    """A watch of some directories (not their subdirectories) reporting the absolute paths that changed in
+    them; `watch_directories` changes the set while a `wait` runs. A directory that is missing or cannot be
+    watched is left out (reported by `unwatched`)."""
+
+    directory = "(pinned files)"
+
+    def __init__(self) -> None:
+        self._wake = _ThreadEvent()  # set to end a running wait: stop, or new directories
+        self._lock = _ThreadLock()
+        self._stopped = False
+        self._pending: frozenset[str] | None = None
+        self._notify: RustNotify | None = None
+        self.directories: frozenset[str] = frozenset()
+        self.unwatched: frozenset[str] = frozenset()
+
+    def watch_directories(self, directories: Iterable[str]) -> None:
+        """Watch these directories from the next wait on (the running one returns early)."""
+        wanted = frozenset(directories)
+        with self._lock:
+            if wanted == self.directories and self._pending is None:
+                return
+            self._pending = wanted
+        self._wake.set()
+
+    def wait(self, timeout_ms: int = WAIT_TIMEOUT_MS) -> frozenset[str] | None:
+        """Block until files changed (their paths), `timeout_ms` passed or the directories changed (an empty
+        set), or the watch was stopped (None)."""
+        self._retarget()
+        if self._stopped:
+            return None
+        if self._notify is None:
+            self._wake.wait(timeout_ms / 1000.0)
+            raw = "stop" if self._wake.is_set() else "timeout"
+        else:
+            raw = self._notify.watch(DEBOUNCE_MS, STEP_MS, timeout_ms, self._wake)
+        if raw == "stop":
+            self._wake.clear()
+            return None if self._stopped else frozenset()
+        if isinstance(raw, str):
+            return frozenset()
+        return frozenset(path for _, path in raw)
+
+    def _retarget(self) -> None:
+        with self._lock:
+            wanted, self._pending = self._pending, None
+        if wanted is None or self._stopped:
+            return
+        if self._notify is not None:
+            self._notify.close()
+            self._notify = None
+        existing = sorted(path for path in wanted if os.path.isdir(path))
+        self.directories, self.unwatched = wanted, wanted - frozenset(existing)
+        if existing:
+            try:
+                self._notify = RustNotify(existing, False, False, 300, False, True)
+            except (OSError, RuntimeError):
+                self.unwatched = wanted
+
+    def stop(self) -> None:
+        """Make a running or later `wait` return None."""
+        self._stopped = True
+        self._wake.set()
+
+    def close(self) -> None:
+        """Stop watching (call once no `wait` runs)."""
+        if self._notify is not None:
+            self._notify.close()
+            self._notify = None

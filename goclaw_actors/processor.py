@@ -42,6 +42,9 @@ class FallbackProcessor:
 
     name = "none"
 
+    def __init__(self, profile: Any = None):
+        self.profile = profile  # the agent's PromptProfile (no model), for context.show
+
     def process(self, task: TaskRow, emit: Emit) -> dict[str, Any]:
         """The fallback reply as a task result; a streaming task gets the single streaming chunk."""
         if task.payload.get("stream"):
@@ -60,6 +63,7 @@ class DelayedProcessor:
         self.inner = inner
         self.delay_seconds = delay_seconds
         self.name = getattr(inner, "name", "processor")
+        self.profile = getattr(inner, "profile", None)
 
     def process(self, task: TaskRow, emit: Emit) -> dict[str, Any]:
         """Sleep, then delegate."""

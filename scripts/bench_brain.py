@@ -16,7 +16,9 @@ import sys  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
+from dataclasses import replace  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Callable  # noqa: E402
 
 import requests  # noqa: E402
 
@@ -26,12 +28,16 @@ sys.path.insert(0, str(ROOT))
 from goclaw_actors.brain.embedded.engine import DEFAULT_CACHE_RAM_MIB, SILENT  # noqa: E402
 from goclaw_actors.brain.embedded.model_files import resolve_model_file  # noqa: E402
 from goclaw_actors.brain.history_reads import session_history  # noqa: E402
+from goclaw_actors.brain.prompt_profile import PromptProfile  # noqa: E402
 from goclaw_actors.brain.providers.base import ChatRequest  # noqa: E402
 from goclaw_actors.brain.providers.http import Timeouts  # noqa: E402
 from goclaw_actors.brain.providers.openai_chat import OpenAIChatProvider  # noqa: E402
 from goclaw_actors.brain.turn import BrainProcessor, TurnDeps  # noqa: E402
+from goclaw_actors.brain.turn_features import knowledge_prompt  # noqa: E402
 from goclaw_actors.http.server import NoDelayWSGIServer  # noqa: E402
 from goclaw_actors.store.database import open_database  # noqa: E402
+from goclaw_actors.store.knowledge_reads import prompt_knowledge  # noqa: E402
+from goclaw_actors.store.sqlite_queue import SqliteQueue  # noqa: E402
 from goclaw_actors.store.task_row import TaskRow  # noqa: E402
 
 from bench_daemon import free_port, spawn_daemon  # noqa: E402  (scripts/ is on the path when run as a script)
@@ -123,8 +129,30 @@ def raw_xllamacpp(model: str, max_tokens: int, runs: int) -> float:
     return statistics.median(rates)
 
 
-def brain_overhead(turns: int) -> tuple[float, float]:
-    """Median ms of a direct provider call and of a whole BrainProcessor turn, against a fake server."""
+def knowledge_prompt_for(conn) -> Callable[[TaskRow], str]:
+    """The system prompt builder the daemon wires (brain_wiring), on `conn`: 10 memories, 2 pins and one
+    memory shared by another agent, read every turn, and the per-turn memory write committed (fsync)."""
+    queue = SqliteQueue(conn)
+    for i in range(10):
+        queue.memory_set("default", f"fact{i}", f"value number {i} " * 4)
+    queue.pin_add("default", "text", "todo", "buy milk " * 40, 90)
+    queue.pin_add("default", "text", "style", "short sentences " * 40, 160)
+    queue.memory_set("coder", "lang", "Go")
+    queue.share_add("coder", "default", "memory", "lang")
+    conn.commit()
+
+    def record(agent_id: str, keys: list[str]) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        queue.memory_turn(agent_id, keys)
+        conn.execute("COMMIT")
+
+    profile = PromptProfile.for_model("default", "You are a benchmark.", "m", "openai", None)
+    return knowledge_prompt(profile, lambda agent_id: prompt_knowledge(conn, agent_id), record)
+
+
+def brain_overhead(turns: int) -> tuple[float, float, float]:
+    """Median ms of a direct provider call, of a whole BrainProcessor turn, and of a turn whose system prompt
+    carries core memory, pins and shared knowledge (with its memory write), against a fake server."""
     reply = json.dumps({"id": "x", "object": "chat.completion", "model": "m",
                         "choices": [{"index": 0, "message": {"role": "assistant", "content": "pong"},
                                      "finish_reason": "stop"}],
@@ -152,10 +180,11 @@ def brain_overhead(turns: int) -> tuple[float, float]:
                         history=lambda session_id, agent_id: session_history(conn, session_id, agent_id),
                         system_prompt=lambda task: "You are a benchmark.")
         brain = BrainProcessor(deps)
+        knowing = BrainProcessor(replace(deps, system_prompt=knowledge_prompt_for(conn)))
         task = TaskRow("t", "s", "default", "chat", "RUNNING", 0, 0, 3, {"content": "m18"}, None, None, "l", None,
                        "r", None, "", "", "", None, None, 0, False, None)
         request = ChatRequest(model="m", messages=[{"role": "user", "content": "m18"}])
-        direct, turn = [], []
+        direct, turn, knowledge = [], [], []
         for _ in range(turns):
             started = time.perf_counter()
             provider.chat(request)
@@ -163,9 +192,12 @@ def brain_overhead(turns: int) -> tuple[float, float]:
             started = time.perf_counter()
             brain.process(task, lambda chunk: None)
             turn.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            knowing.process(task, lambda chunk: None)
+            knowledge.append((time.perf_counter() - started) * 1000)
         db.close()
     server.stop()
-    return statistics.median(direct), statistics.median(turn)
+    return statistics.median(direct), statistics.median(turn), statistics.median(knowledge)
 
 
 def main() -> int:
@@ -174,10 +206,15 @@ def main() -> int:
     parser.add_argument("--max-tokens", type=int, default=128, help="tokens generated per run (default 128)")
     parser.add_argument("--runs", type=int, default=3, help="generation runs per side (default 3)")
     parser.add_argument("--turns", type=int, default=300, help="turns for the overhead measurement (default 300)")
+    parser.add_argument("--overhead-only", action="store_true", help="only the per-turn overhead lines")
     args = parser.parse_args()
-    direct, turn = brain_overhead(args.turns)
+    direct, turn, knowledge = brain_overhead(args.turns)
     print(f"overhead  brain turn {turn:.2f} ms vs direct provider call {direct:.2f} ms: "
           f"{turn - direct:.2f} ms per turn (target <= 2 ms)")
+    print(f"knowledge brain turn with 10 memories, 2 pins, 1 shared memory {knowledge:.2f} ms: "
+          f"{knowledge - turn:.2f} ms more (read, blocks, one committed memory write)")
+    if args.overhead_only:
+        return 0
     daemon = through_daemon(args.model, args.max_tokens, args.runs)
     raw = raw_xllamacpp(args.model, args.max_tokens, args.runs)
     print(f"embedded  {args.model}: raw xllamacpp {raw:.1f} tok/s, through the daemon {daemon['rate']:.1f} tok/s "

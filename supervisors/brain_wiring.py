@@ -18,10 +18,11 @@ from goclaw_actors.brain.provider_selection import (ProviderSelection, build_pro
                                                     select_provider)
 from goclaw_actors.brain.embedded.provider import EmbeddedProvider
 from goclaw_actors.brain.providers.base import UNKNOWN, Provider, ProviderError
-from goclaw_actors.brain.system_prompt import agent_prompt, assemble
+from goclaw_actors.brain.prompt_profile import PromptProfile
+from goclaw_actors.brain.system_prompt import agent_prompt
 from goclaw_actors.brain.turn import BrainProcessor, TurnDeps
-from goclaw_actors.brain.turn_features import (history_compactor, input_checker, reply_finisher, structured_spec,
-                                               with_schema_instruction)
+from goclaw_actors.brain.turn_features import (history_compactor, input_checker, knowledge_prompt, reply_finisher,
+                                               structured_spec, with_schema_instruction)
 from goclaw_actors.config.model import AgentConfig, Config
 from goclaw_actors.delegation.results import result_text
 from goclaw_actors.errors import ConfigError
@@ -29,6 +30,7 @@ from goclaw_actors.logs.system_log import get_logger
 from goclaw_actors.processor import FallbackProcessor, Processor
 from goclaw_actors.skills.eligibility import INSTRUCTION_CAPABILITY
 from goclaw_actors.store.delegation_reads import has_delegation_results
+from goclaw_actors.store.knowledge_reads import prompt_knowledge
 from goclaw_actors.store.kv_reads import get_kv
 from goclaw_actors.store.sqlite_loops import latest_loop_checkpoint
 from goclaw_actors.store.task_row import TaskRow
@@ -95,17 +97,21 @@ def with_stored_agent_key(rt: Any, agent: AgentConfig, home: Path | None,
 
 def build_processor(rt: Any, agent: AgentConfig, config: Config, home: Path,
                     environ: Mapping[str, str]) -> Processor:
-    """The brain of `agent`, or the fallback processor when no provider is available (SPEC §4.3)."""
+    """The brain of `agent`, or the fallback processor when no provider is available (SPEC §4.3); either has
+    the agent's PromptProfile as `profile`."""
     has_embedded = embedded_available(config, home)
+    soul = agent_prompt(agent, config, home)  # read once; SOUL.md and config edits build a new brain
+    fallback = FallbackProcessor(PromptProfile.for_model(agent.agent_id, soul, "", "none",
+                                                         config.get("context_limits")))
     try:
         agent, environ = with_stored_agent_key(rt, agent, home, environ)
     except ConfigError as exc:  # never fall back to another key silently
         log.error("agent's API key unreadable; fallback replies", agent_id=agent.agent_id, error=str(exc))
-        return FallbackProcessor()
+        return fallback
     selection = select_provider(config, agent, environ, has_embedded)
     if selection is None:
         log.info("no provider configured; fallback replies", agent_id=agent.agent_id)
-        return FallbackProcessor()
+        return fallback
     chain = [make_provider(rt, selection)]
     chain += [make_provider(rt, extra)
               for extra in fallback_selections(config, environ, has_embedded, primary=selection.name)]
@@ -115,14 +121,22 @@ def build_processor(rt: Any, agent: AgentConfig, config: Config, home: Path,
     log.info("agent brain ready", agent_id=agent.agent_id, provider=selection.name, model=selection.model,
              fallbacks=[p.name for p in chain[1:]])
     structured = agent.extra.get("structured_output")
-    soul = agent_prompt(agent, config, home)  # read once; SOUL.md and config edits build a new brain
     allows = policy_allows(rt)
     skills = rt.skills.agent_skills(agent.skills_filter) if rt.skills is not None else None
 
-    def system_prompt(task: TaskRow) -> str:
+    def matched_skills(task: TaskRow) -> list[tuple[str, str]]:
         named = str(task.payload.get("content") or "")
-        blocks = skills.matched(named, log.warn) if skills is not None and allows(INSTRUCTION_CAPABILITY) else []
-        return with_schema_instruction(assemble(soul, blocks), task, structured, home)
+        return skills.matched(named, log.warn) if skills is not None and allows(INSTRUCTION_CAPABILITY) else []
+
+    profile = PromptProfile.for_model(agent.agent_id, soul, selection.model, selection.name,
+                                      config.get("context_limits"))
+    knowledge = knowledge_prompt(profile, lambda agent_id: rt.reads.run(prompt_knowledge, agent_id),
+                                 lambda agent_id, keys: rt.store.call("memory_turn", agent_id=agent_id,
+                                                                      injected_keys=keys),
+                                 matched_skills)
+
+    def system_prompt(task: TaskRow) -> str:
+        return with_schema_instruction(knowledge(task), task, structured, home)
 
     audit_task = task_audit(rt, agent.agent_id)
 
@@ -147,7 +161,7 @@ def build_processor(rt: Any, agent: AgentConfig, config: Config, home: Path,
         allows=allows, audit=audit, dedup=StoreDedup(rt.store),
         approvals=tool_approvals(rt), check_input=input_checker(log.warn),
         prepare_history=history_compactor(
-            call_model, selection.model, selection.name, config.get("context_limits"), 4096,
+            call_model, selection.model, profile.context_limit,
             lambda session_id, agent_id, ids, summary: rt.store.call(
                 "compact_history", session_id=session_id, agent_id=agent_id, archive_ids=ids, summary=summary),
             log.warn),
@@ -159,5 +173,6 @@ def build_processor(rt: Any, agent: AgentConfig, config: Config, home: Path,
         delegation_results=delegation_results,
         load_checkpoint=lambda task_id: rt.reads.run(latest_loop_checkpoint, task_id),
         save_checkpoint=lambda row: rt.store.call("save_loop_checkpoint", checkpoint=row),
+        profile=profile,
     )
     return BrainProcessor(deps)

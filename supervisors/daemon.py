@@ -55,7 +55,8 @@ class Daemon:
                                     environ=self.environ, config=b.config, home=b.home, audit=b.audit,
                                     cwd=self.cwd)
         rt.skills = start_skill_runtime(rt)
-        rt.app = build_app(DaemonGatewayContext(rt, b.token, b.home, HealthProbe(rt).health))
+        rt.gateway = DaemonGatewayContext(rt, b.token, b.home, HealthProbe(rt).health)
+        rt.app = build_app(rt.gateway)
         self.root = start_root(rt, self._on_escalate)
         self._wait_ready()
         host, port = b.listener.getsockname()[:2]

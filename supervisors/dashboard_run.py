@@ -84,7 +84,7 @@ def _session(endpoint: Endpoint, environ: dict[str, str], stdin: TextIO, stdout:
         if state.error:
             return _fail(state.error)
         load_approvals(api, state)
-        api.subscribe_session(state.session_for(state.active_agent))
+        api.subscribe_session(state.session)
         controller.load_history(state.active_agent)
     except (AcpError, ApiError) as exc:
         api.close()

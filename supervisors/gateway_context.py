@@ -12,6 +12,8 @@ import pykka
 from goclaw_actors.approval_flow import ApprovalPorts
 from goclaw_actors.broadcasts import BROADCAST_METHODS
 from goclaw_actors.config.model import Config
+from goclaw_actors.http.acp.dispatcher import Dispatcher
+from goclaw_actors.http.acp.routes import acp_methods
 from supervisors import agent_control, team_wiring
 from supervisors.runtime import Runtime
 from supervisors.supervisor import describe_tree
@@ -69,6 +71,7 @@ class DaemonGatewayContext:
         self.token = token
         self.home = home
         self._health = health
+        self._acp: Dispatcher | None = None
 
     def config(self) -> Config:
         """The Config in force (replaced by the config watcher on a valid edit of config.yaml)."""
@@ -94,6 +97,17 @@ class DaemonGatewayContext:
     def store(self, op: str, **kwargs: Any) -> Any:
         """One durable write through the store actor."""
         return self.runtime.store.call(op, **kwargs)
+
+    def audited_store(self, op: str, action: str, reason: str, subject: str | None = None,
+                      trace_id: str | None = None, **kwargs: Any) -> Any:
+        """A store write with its `allow` audit row in the same transaction, then the audit file line."""
+        return self.runtime.audited_write(op, action, reason, subject=subject, trace_id=trace_id, **kwargs)
+
+    def acp_dispatcher(self) -> Dispatcher:
+        """The ACP dispatcher of this daemon (built on first use)."""
+        if self._acp is None:
+            self._acp = Dispatcher(acp_methods())
+        return self._acp
 
     def read(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run `fn(conn, *args)` on a pooled read connection."""

@@ -23,6 +23,7 @@ from goclaw_actors.teams.team_run import TeamProcessor
 from goclaw_actors.store.sqlite_reads import active_agents
 from goclaw_actors.store.agent_reads import agent_row
 from goclaw_actors.store.read_pool import ReadPool
+from supervisors.command_wiring import with_commands
 from supervisors.registry import NameRegistry
 
 DEBUG_DELAY_ENV = "GOCLAW_DEBUG_TASK_DELAY_MS"
@@ -48,6 +49,7 @@ class Runtime:
     start_failure: Any = None  # the StartupError of a child that could not start: its reason code is the daemon's
     cwd: Path = field(default_factory=Path.cwd)  # relative skill roots (`skills.project_dir`) start here
     skills: Any = None  # supervisors.skill_runtime.SkillRuntime: the catalog, the WASM sandbox, the toolchain
+    gateway: Any = None  # the daemon's GatewayContext: chat commands call its ACP methods
 
     def __post_init__(self):
         self.store = StoreClient(self.registry.address("store"))
@@ -72,18 +74,34 @@ class Runtime:
         (SPEC §11.2); `trace_id` is the task id when a task made it. With `wait=False` the table row is
         queued behind the caller's later writes instead of awaited (the file line is written either way);
         a failure to store it is logged."""
-        policy_version = self.policy_version()
-        reason = redact_text(reason)
-        subject = redact_text(subject) if subject else subject
-        if self.audit is not None:
-            self.audit.write(decision, action, reason, policy_version, subject=subject, trace_id=trace_id)
-        fields = dict(action=action, decision=decision, reason=reason, policy_version=policy_version,
-                      subject=subject, trace_id=trace_id)
+        fields = self._audit_fields(decision, action, reason, subject, trace_id)
+        self._audit_file(fields)
         if wait:
             self.store.call("write_audit", **fields)
         else:
             self.store.send("write_audit", lambda exc: log.error("audit row not stored", error=str(exc),
                                                                  action=action, trace_id=trace_id), **fields)
+
+    def audited_write(self, op: str, action: str, reason: str, subject: str | None = None,
+                      trace_id: str | None = None, **kwargs: Any) -> Any:
+        """A store write that changes what a person owns (memories, pins, shares): its `audit_log` row (decision
+        `allow`, `action`) commits in the same transaction (the op takes `audit=`), then the audit file line is
+        written. Returns the op's result."""
+        fields = self._audit_fields("allow", action, reason, subject, trace_id)
+        result = self.store.call(op, audit=fields, **kwargs)
+        self._audit_file(fields)
+        return result
+
+    def _audit_fields(self, decision: str, action: str, reason: str, subject: str | None,
+                      trace_id: str | None) -> dict[str, Any]:
+        return dict(action=action, decision=decision, reason=redact_text(reason),
+                    policy_version=self.policy_version(), subject=redact_text(subject) if subject else subject,
+                    trace_id=trace_id)
+
+    def _audit_file(self, fields: dict[str, Any]) -> None:
+        if self.audit is not None:
+            self.audit.write(fields["decision"], fields["action"], fields["reason"], fields["policy_version"],
+                             subject=fields["subject"], trace_id=fields["trace_id"])
 
     def daemon_ports(self) -> DaemonPorts:
         """Routes to the store, reads, bus, audit and approval timeout for green threads working for the daemon."""
@@ -105,7 +123,8 @@ class Runtime:
 
     def processor_for(self, agent_id: str) -> Processor:
         """The processor an agent's lanes run: its brain (or the fallback reply without a provider), which also
-        runs team tasks (fan-out to the members, then a turn on their results)."""
+        runs team tasks (fan-out to the members, then a turn on their results); chat command tasks are answered
+        without either, and a random-number request by the `random` skill when there is one."""
         processor: Processor = FallbackProcessor()
         if self.config is not None and self.home is not None:
             from supervisors.brain_wiring import build_processor
@@ -114,6 +133,7 @@ class Runtime:
                                                       self.environ), agent_links(self))
         if self.skills is not None:
             processor = self.skills.fast_path(processor)
+        processor = with_commands(self, processor)
         delay_ms = self.environ.get(DEBUG_DELAY_ENV, "").strip()
         if delay_ms:
             processor = DelayedProcessor(processor, float(delay_ms) / 1000.0)

@@ -12,8 +12,9 @@ and how each part is restarted.
     │       ├── agent_actor:<id>  permanent
     │       └── lanes:<id> (one_for_one): dispatcher:<id> + worker:<id>:<n>   permanent
     ├── services (one_for_one)    plan_runner, cron_scheduler, heartbeat; embedded_model (when usable);
-    │                             config_watcher (config.yaml, SOUL.md), policy_watcher (policy.yaml) and
-    │                             skill_watcher (the skill roots, recursively); channels join here
+    │                             config_watcher (config.yaml, SOUL.md), policy_watcher (policy.yaml),
+    │                             skill_watcher (the skill roots, recursively) and pin_watcher (pinned files);
+    │                             channels join here
     └── gateway                   permanent, started last
 """
 
@@ -77,8 +78,8 @@ def retention_settings(rt: Runtime) -> RetentionSettings | None:
 
 def service_specs(rt: Runtime) -> list[ChildSpec]:
     """Services started with the daemon: the plan runner, the cron scheduler, the heartbeat, the embedded model
-    when it can be used (loaded on first use), and the file watchers applying edits of config.yaml, SOUL.md and
-    policy.yaml."""
+    when it can be used (loaded on first use), and the file watchers applying edits of config.yaml, SOUL.md,
+    policy.yaml and the skill directories and keeping pinned files current."""
     reg = rt.registry
     specs = [ChildSpec("plan_runner", lambda: start_plan_runner(rt), restart=PERMANENT),
              ChildSpec("cron_scheduler", lambda: start_cron_scheduler(rt), restart=PERMANENT)]

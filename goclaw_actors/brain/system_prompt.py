@@ -1,6 +1,7 @@
 """The system prompt of a turn: the agent's prompt, injected skills and context blocks (SPEC §4.6 step 6)."""
 
 from pathlib import Path
+from typing import Sequence
 
 from goclaw_actors.config.model import AgentConfig, Config
 
@@ -37,12 +38,20 @@ def agent_prompt(agent: AgentConfig, config: Config, home: Path) -> str:
     return default_soul(name or "GoClaw")
 
 
-def assemble(prompt: str, skills: list[tuple[str, str]] = (), core_memory: str = "", pinned: str = "",
+def tagged_block(tag: str, text: str) -> str:
+    """`<tag>\n<text>\n</tag>`, or "" for blank text."""
+    return f"<{tag}>\n{text.strip()}\n</{tag}>" if text.strip() else ""
+
+
+def skill_block(name: str, instructions: str) -> str:
+    """`# Skill: <name>` and its instructions."""
+    return f"# Skill: {name}\n\n{instructions}"
+
+
+def assemble(prompt: str, skills: Sequence[tuple[str, str]] = (), core_memory: str = "", pinned: str = "",
              shared: str = "") -> str:
     """Agent prompt, then `# Skill: <name>` blocks, then the memory, pin and shared-knowledge blocks."""
-    parts = [prompt]
-    parts += [f"# Skill: {name}\n\n{instructions}" for name, instructions in skills]
-    for tag, text in (("core_memory", core_memory), ("pinned_context", pinned), ("shared_knowledge", shared)):
-        if text.strip():
-            parts.append(f"<{tag}>\n{text.strip()}\n</{tag}>")
-    return "\n\n".join(parts)
+    parts = [prompt] + [skill_block(name, instructions) for name, instructions in skills]
+    parts += [tagged_block(tag, text) for tag, text in
+              (("core_memory", core_memory), ("pinned_context", pinned), ("shared_knowledge", shared))]
+    return "\n\n".join(part for part in parts if part)

@@ -52,6 +52,7 @@ class TurnDeps:
     load_checkpoint: Callable[[str], dict[str, Any] | None] = lambda task_id: None
     save_checkpoint: Callable[[dict[str, Any]], None] = lambda checkpoint: None
     clock: Callable[[], float] = time.time
+    profile: Any = None  # the agent's PromptProfile (its soul, model and context window), for context.show
 
 
 class BrainProcessor:
@@ -64,6 +65,7 @@ class BrainProcessor:
     def __init__(self, deps: TurnDeps):
         self.deps = deps
         self.name = deps.provider_name
+        self.profile = deps.profile
 
     def process(self, task: TaskRow, emit: Emit) -> dict[str, Any]:
         """One attempt of the task; any failure is raised as BrainError `brain respond: <error>`, with the
@@ -83,7 +85,8 @@ class BrainProcessor:
         deps.check_input(content)
         history = deps.prepare_history(task, deps.history(task.session_id, task.agent_id))
         delegated = deps.delegation_results(task)
-        request = self._request(task, content, history, delegated)
+        system = deps.system_prompt(task)  # once per attempt: it records the turn's use of the agent's memories
+        request = self._request(task, content, history, system, delegated)
         if deps.loop is not None and deps.loop.enabled:
             reply, usage = self._run_loop(task, request, emit)
             return {"reply": reply, "_usage": self._usage(usage, content, reply)}
@@ -96,7 +99,7 @@ class BrainProcessor:
             compacted = deps.prepare_history(task, history, overflowed=True)
             if len(compacted) >= len(history):
                 raise  # nothing left to compact: the overflow is the answer
-            request = self._request(task, content, compacted, delegated)
+            request = self._request(task, content, compacted, system, delegated)
             loop = self._turn(task, request, emit, structured)
         if loop.client_tool_calls:
             reply = loop.response.content or ""
@@ -153,9 +156,9 @@ class BrainProcessor:
             if agent_loop.checkpoint_due(state):
                 deps.save_checkpoint(agent_loop.snapshot(state))
 
-    def _request(self, task: TaskRow, content: str, history: list[dict[str, Any]],
+    def _request(self, task: TaskRow, content: str, history: list[dict[str, Any]], system: str,
                  delegated: list[str] = ()) -> ChatRequest:
-        messages = [{"role": "system", "content": self.deps.system_prompt(task)}]
+        messages = [{"role": "system", "content": system}]
         messages += [{k: v for k, v in m.items() if k in ("role", "content", "tool_calls", "tool_call_id")}
                      for m in with_results(history, list(delegated))]
         last = history[-1] if history else {}

@@ -1,14 +1,16 @@
-"""The optional steps of a turn, as TurnDeps hooks: safety filter, compaction, structured output.
+"""The optional steps of a turn, as TurnDeps hooks: safety filter, knowledge in the system prompt, compaction,
+structured output.
 
 Each returns a plain callable; supervisors/brain_wiring.py plugs in the daemon's store and logger.
 """
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
+from goclaw_actors.agent_memory.prompt_blocks import Knowledge, prompt_blocks
 from goclaw_actors.brain import compaction, safety_filter, structured_output
-from goclaw_actors.brain.context_limits import context_limit
+from goclaw_actors.brain.prompt_profile import PromptProfile
 from goclaw_actors.brain.providers.base import ChatRequest
 from goclaw_actors.brain.tool_loop import CallModel
 from goclaw_actors.store.task_row import TaskRow
@@ -26,12 +28,10 @@ def input_checker(warn: Log) -> Callable[[str], None]:
     return check
 
 
-def history_compactor(call_model: CallModel, model: str, provider: str, overrides: dict[str, Any] | None,
-                      embedded_context: int, save: Callable[[str, str, list[Any], str], Any],
+def history_compactor(call_model: CallModel, model: str, limit: int, save: Callable[[str, str, list[Any], str], Any],
                       warn: Log) -> Callable[[TaskRow, list[dict[str, Any]]], list[dict[str, Any]]]:
-    """Compacts a (session, agent) history near the context limit (harder after a reported overflow);
-    `save(session, agent, ids, summary)` archives what was summarised."""
-    limit = context_limit(model, provider, overrides, embedded_context)
+    """Compacts a (session, agent) history near the context `limit` (the agent's PromptProfile.context_limit;
+    harder after a reported overflow); `save(session, agent, ids, summary)` archives what was summarised."""
 
     def summarise(older: list[dict[str, Any]]) -> str:
         request = ChatRequest(model=model, messages=[{"role": "user", "content": compaction.summary_prompt(older)}])
@@ -48,6 +48,23 @@ def history_compactor(call_model: CallModel, model: str, provider: str, override
         return plan.messages
 
     return prepare
+
+
+def knowledge_prompt(profile: PromptProfile, read_knowledge: Callable[[str], Knowledge],
+                     record_turn: Callable[[str, list[str]], Any],
+                     skills_for: Callable[[TaskRow], Sequence[tuple[str, str]]] = lambda task: ()
+                     ) -> Callable[[TaskRow], str]:
+    """The system prompt of each turn (streaming or not): the profile's prompt with the skills the task names
+    (`skills_for`), the agent's core memory, pins and shared knowledge as read now; then, when the agent has
+    memories, one store write reinforces those injected and decays them all (SPEC §6)."""
+
+    def build(task: TaskRow) -> str:
+        blocks = prompt_blocks(read_knowledge(task.agent_id))
+        if blocks.has_memories:
+            record_turn(task.agent_id, list(blocks.injected_keys))
+        return profile.system_prompt(blocks, skills_for(task))
+
+    return build
 
 
 def structured_spec(task: TaskRow, agent_structured: dict[str, Any] | None,

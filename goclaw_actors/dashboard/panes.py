@@ -49,7 +49,7 @@ def header_rows(state: DashboardState, width: int) -> list[Row]:
     if state.error:
         second = Row(f"! {state.error}", "error")
     else:
-        session = state.session_for(state.active_agent)
+        session = state.session
         second = Row(f"agent @{state.active_agent} | model {model_of(state.agent(state.active_agent))} | "
                      f"session {session[:8]}", "subheader")
     return [Row(first, "header"), second]
@@ -134,7 +134,8 @@ def queue_rows(state: DashboardState, width: int, height: int) -> list[Row]:
     for task in state.tasks:
         retry = f" a{task['attempt']}" if task.get("attempt") else ""
         style = "error" if task["status"] in ("DEAD_LETTER", "FAILED") else ""
-        rows.append(Row(f"{task['id'][:8]} @{task.get('agent_id', '')} {task['status']}{retry}", style))
+        agent = f"@{task['agent_id']} " if task.get("agent_id") else ""  # known once the panes refresh
+        rows.append(Row(f"{task['id'][:8]} {agent}{task['status']}{retry}", style))
     return rows
 
 

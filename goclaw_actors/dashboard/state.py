@@ -69,7 +69,8 @@ class DashboardState:
     error: str = ""  # why the daemon cannot be reached right now ("" when it can)
     agents: list[dict[str, Any]] = field(default_factory=list)
     active_agent: str = DEFAULT_AGENT
-    sessions: dict[str, str] = field(default_factory=dict)  # agent -> chat session of this dashboard
+    # The dashboard's chat session (its conversations with every agent, kept across runs).
+    session: str = str(uuid.uuid5(uuid.NAMESPACE_URL, "goclaw:dashboard"))
     queue: dict[str, int] = field(default_factory=dict)
     retry_waiting: int = 0
     tasks: list[dict[str, Any]] = field(default_factory=list)  # recent tasks, newest first
@@ -91,7 +92,7 @@ class DashboardState:
         """Mark the state changed."""
         self.revision += 1
 
-    # --- agents and sessions ----------------------------------------------------------------
+    # --- agents -----------------------------------------------------------------------------
 
     def agent_ids(self) -> list[str]:
         """The agents, `default` first then by id (as the daemon lists them)."""
@@ -100,17 +101,6 @@ class DashboardState:
     def agent(self, agent_id: str) -> dict[str, Any] | None:
         """The entry of `agent_id`, if it is known."""
         return next((agent for agent in self.agents if agent["agent_id"] == agent_id), None)
-
-    def session_for(self, agent_id: str) -> str:
-        """This dashboard's chat session with `agent_id` (kept across runs until /clear)."""
-        if agent_id not in self.sessions:
-            self.sessions[agent_id] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"goclaw:dashboard:agent:{agent_id}"))
-        return self.sessions[agent_id]
-
-    def new_session(self, agent_id: str) -> str:
-        """Start a fresh session with `agent_id`."""
-        self.sessions[agent_id] = str(uuid.uuid4())
-        return self.sessions[agent_id]
 
     def set_agents(self, agents: list[dict[str, Any]]) -> None:
         """Replace the agent list (the active agent stays: a list read a moment ago may not hold it yet)."""
@@ -171,9 +161,8 @@ class DashboardState:
                 task["status"] = event.get("state_to") or task["status"]
                 self.touch()
                 return
-        if event.get("event_type") == "task.enqueued":
-            agent = next((a for a, s in self.sessions.items() if s == event.get("session_id")), "")
-            self.tasks.insert(0, {"id": event["task_id"], "agent_id": agent, "status": "QUEUED", "attempt": 0,
+        if event.get("event_type") == "task.enqueued":  # its agent comes with the next refresh
+            self.tasks.insert(0, {"id": event["task_id"], "agent_id": "", "status": "QUEUED", "attempt": 0,
                                   "type": "chat"})
             self.touch()
 

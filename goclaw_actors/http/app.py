@@ -15,6 +15,7 @@ from goclaw_actors.http.rest_routes import install_rest_routes
 from goclaw_actors.http.a2a_routes import install_a2a_routes
 from goclaw_actors.http.activity_routes import install_activity_routes
 from goclaw_actors.http.acp.routes import install_acp_routes
+from goclaw_actors.http.memory_routes import install_memory_routes
 from goclaw_actors.http.route_access import check_declared
 from goclaw_actors.http.security import SecuredApp
 
@@ -26,6 +27,7 @@ ROUTE_GROUPS = [
     install_sse_routes,
     install_rest_routes,
     install_activity_routes,
+    install_memory_routes,
     install_a2a_routes,
     install_acp_routes,
 ]

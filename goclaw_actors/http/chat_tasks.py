@@ -12,6 +12,7 @@ import gevent
 import gevent.queue
 
 from goclaw_actors.http.context import TERMINAL_STATES, GatewayContext, Watch
+from goclaw_actors.queue.states import NO_HISTORY_TYPES
 from goclaw_actors.store.sqlite_reads import get_task
 from goclaw_actors.store.task_row import TaskRow
 
@@ -32,6 +33,7 @@ class ChatRequest:
     extra: dict[str, Any] | None = None  # more payload fields (sampling, response_format, client_tools, …)
     idempotency_key: str | None = None
     history: list[dict[str, Any]] | None = None  # whole conversation incl. this turn; replaces the stored
+    sticky_agent: str | None = None  # becomes the session's @mention target (SPEC §7.1)
 
 
 def enqueue_chat(ctx: GatewayContext, request: ChatRequest, task_id: str | None = None) -> str:
@@ -47,6 +49,8 @@ def enqueue_chat(ctx: GatewayContext, request: ChatRequest, task_id: str | None 
                 task_id=task_id)
     if request.history is not None:
         result = ctx.store("enqueue_chat_with_history", messages=request.history, **args)
+    elif request.sticky_agent is not None or request.task_type in NO_HISTORY_TYPES:
+        result = ctx.store("enqueue_line", sticky_agent_id=request.sticky_agent, **args)
     else:
         result = ctx.store("enqueue", **args)
     return result["task_id"]

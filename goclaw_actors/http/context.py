@@ -41,6 +41,15 @@ class GatewayContext(Protocol):
               trace_id: str | None = None) -> None:
         """Record a security decision in logs/audit.jsonl and the audit_log table (SPEC §11.2)."""
 
+    def audited_store(self, op: str, action: str, reason: str, subject: str | None = None,
+                      trace_id: str | None = None, **kwargs: Any) -> Any:
+        """A store write changing what a person owns (memories, pins, shares), audited `allow` `action` in the
+        same transaction (SPEC §11.2); returns the op's result."""
+
+    def acp_dispatcher(self) -> Any:
+        """The daemon's ACP dispatcher (goclaw_actors.http.acp.dispatcher.Dispatcher): one per daemon, so that
+        chat commands and `/ws` run the same methods with the same locks."""
+
     def approvals(self) -> Any:
         """The approval flow's ports (goclaw_actors.approval_flow.ApprovalPorts)."""
 

@@ -30,6 +30,7 @@ class CompletionRequest:
     include_usage: bool = False
     has_tools: bool = False
     extra: dict[str, Any] = field(default_factory=dict)  # payload fields besides content and stream
+    user: str = ""  # the request's `user` ("" without one): the session is per (user, agent)
 
 
 def parse_completion_request(body: bytes) -> CompletionRequest:
@@ -65,7 +66,7 @@ def parse_completion_request(body: bytes) -> CompletionRequest:
         session_id=session_for_user(str(user), agent_id) if user else str(uuid.uuid4()),
         content=content, messages=messages, stream=request.get("stream") is True,
         include_usage=stream_options.get("include_usage") is True, has_tools=bool(tools),
-        extra=payload_fields(request, tools),
+        extra=payload_fields(request, tools), user=str(user) if user else "",
     )
 
 

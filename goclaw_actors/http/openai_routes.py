@@ -7,7 +7,8 @@ import bottle
 
 from goclaw_actors.config.defaults import DEFAULTS
 from goclaw_actors.errors import StoreError
-from goclaw_actors.http.chat_tasks import ChatRequest, enqueue_chat, stream_new_task
+from goclaw_actors.http.chat_routing import completion_chat_request
+from goclaw_actors.http.chat_tasks import enqueue_chat, stream_new_task
 from goclaw_actors.http.client_gone import client_socket, wait_terminal_unless_gone
 from goclaw_actors.http.context import GatewayContext
 from goclaw_actors.attempt_failure import AttemptFailure
@@ -55,10 +56,10 @@ def chat_completion(ctx: GatewayContext, environ: dict[str, Any]) -> bottle.HTTP
     then answer with the completion, or stream it."""
     sock = client_socket(environ)  # found only before the body is read
     request = parse_completion_request(bottle.request.body.read())
-    if not current_principal(environ).allows(request.agent_id):
+    principal = current_principal(environ)
+    if not principal.allows(request.agent_id):
         raise OpenAIError(403, f'API key not permitted for agent "{request.agent_id}"', "agent_not_permitted")
-    chat = ChatRequest(request.agent_id, request.session_id, request.content, stream=request.stream,
-                       extra=request.extra, history=request.messages)
+    chat = completion_chat_request(ctx, principal, request)  # @mentions and chat commands
     heartbeat = ctx.config().get("gateway.sse_heartbeat_seconds", DEFAULT_HEARTBEAT_SECONDS)
     try:
         if request.stream:  # subscribed before the enqueue: not one chunk can be missed

@@ -37,6 +37,20 @@ TOKEN = Principal("token")
 ANONYMOUS = Principal("anonymous")
 
 
+def scope_of(principal: Principal) -> list[str] | None:
+    """The caller's agent scope as task payloads keep it (a chat command runs later, as its sender): None when
+    unrestricted, else the sorted agent ids."""
+    scope = principal.agent_scope
+    return None if scope is None else sorted(scope)
+
+
+def principal_for(scope: list[str] | None) -> Principal:
+    """The caller a payload's `scope` (see scope_of) stands for."""
+    if scope is None:
+        return TOKEN
+    return Principal("api_key", agent_ids=frozenset(scope)) if scope else ANONYMOUS
+
+
 def current_principal(environ: Mapping[str, Any]) -> Principal:
     """The principal the auth middleware stored for this request; anonymous (no agent, nothing daemon-wide)
     when the middleware did not run, so a route reached some other way fails closed."""

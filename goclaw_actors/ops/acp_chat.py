@@ -76,10 +76,11 @@ class _Socket:
         self.ws.close()
 
 
-def chat_stream(base_url: str, token: str, agent_id: str, session_id: str, content: str,
+def chat_stream(base_url: str, token: str, agent_id: str | None, session_id: str, content: str,
                 on_chunk: Callable[[str], None]) -> ChatOutcome:
     """Run one streaming chat task and return its outcome; raises ChatRefused when it cannot be enqueued
-    (e.g. `agent "x" not found`) or the daemon goes away."""
+    (e.g. `agent "x" not found`) or the daemon goes away. Without `agent_id` the daemon picks the agent
+    (the session's @mention target, else `default`)."""
     connection = _Socket(base_url.replace("http", "ws", 1) + "/ws", token)
 
     def notified(method: str, params: dict[str, Any]) -> None:
@@ -88,8 +89,10 @@ def chat_stream(base_url: str, token: str, agent_id: str, session_id: str, conte
 
     try:
         connection.request("system.hello", {"client": "goclaw chat"})
-        result = connection.request(STREAM_METHOD, {"agent_id": agent_id, "session_id": session_id, "content": content},
-                                on_notification=notified)
+        params = {"session_id": session_id, "content": content}
+        if agent_id is not None:
+            params["agent_id"] = agent_id
+        result = connection.request(STREAM_METHOD, params, on_notification=notified)
     finally:
         connection.close()
     task_id = str((result or {}).get("task_id") or "")

@@ -49,7 +49,10 @@ DEAD_LETTER_POISON_PILL = "DEAD_LETTER_POISON_PILL"
 DEAD_LETTER_NON_RETRIABLE = "DEAD_LETTER_NON_RETRIABLE"  # a failure no retry can change (SPEC §9.4)
 ABORTED = "ABORTED"
 
-TASK_TYPES = frozenset({"chat", "subtask", "delegation", "agent_message", "schedule", "heartbeat", "plan_step"})
+COMMAND = "command"  # a chat command (SPEC §12): answered without the model
+TASK_TYPES = frozenset({"chat", "subtask", "delegation", "agent_message", "schedule", "heartbeat", "plan_step",
+                        COMMAND})
+NO_HISTORY_TYPES = frozenset({COMMAND})  # neither the line nor its answer joins the conversation history
 
 
 def is_legal(state_from: str | None, state_to: str) -> bool:

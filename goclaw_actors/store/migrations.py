@@ -8,8 +8,8 @@ function run on the open connection (for data normalisation).
 from dataclasses import dataclass, field
 from typing import Callable
 
-LATEST_VERSION = 16
-LATEST_CHECKSUM = "gc-v16-2026-03-09-agent-collaboration"
+LATEST_VERSION = 17
+LATEST_CHECKSUM = "gc-v17-2026-11-29-chat-targets-knowledge"
 
 
 @dataclass(frozen=True)
@@ -360,7 +360,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     )),
     # Delegations know their session, parent task and kind, and which task consumed an async result; inter-agent
     # messages are written once per call and read once per task; teams; plan steps whose enqueue was refused.
-    Migration(LATEST_VERSION, LATEST_CHECKSUM, (
+    Migration(16, "gc-v16-2026-03-09-agent-collaboration", (
         "ALTER TABLE delegations ADD COLUMN session_id TEXT",
         "ALTER TABLE delegations ADD COLUMN parent_task_id TEXT",
         "ALTER TABLE delegations ADD COLUMN mode TEXT NOT NULL DEFAULT 'async'",
@@ -386,6 +386,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             error TEXT NOT NULL,
             created_at TEXT NOT NULL,
             PRIMARY KEY (execution_id, step_index, attempt))""",
+    )),
+    # The sticky @mention target of a chat session (SPEC §7.1); shares looked up by their target agent
+    # for every prompt, file pins by the PinWatcher, memories in injection order.
+    Migration(LATEST_VERSION, LATEST_CHECKSUM, (
+        "ALTER TABLE sessions ADD COLUMN sticky_agent_id TEXT",
+        "CREATE INDEX IF NOT EXISTS idx_agent_shares_target ON agent_shares (target_agent_id, source_agent_id)",
+        "CREATE INDEX IF NOT EXISTS idx_agent_shares_source ON agent_shares (source_agent_id, target_agent_id)",
+        "CREATE INDEX IF NOT EXISTS idx_agent_pins_type ON agent_pins (pin_type, agent_id)",
+        "CREATE INDEX IF NOT EXISTS idx_agent_memories_rank ON agent_memories "
+        "(agent_id, relevance_score DESC, key)",
     )),
 )
 

@@ -24,6 +24,9 @@ WRITE_OPS = frozenset({
     "refuse_plan_step", "cancel_plan_execution",
     "start_delegation", "abort_delegation", "take_delegation_results",
     "send_agent_message", "read_agent_messages", "set_team",
+    "enqueue_line", "clear_history",
+    "memory_set", "memory_delete", "memory_clear", "memory_turn",
+    "pin_add", "pin_remove", "pin_refresh", "share_add", "share_remove",
 })
 
 

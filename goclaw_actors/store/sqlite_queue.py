@@ -5,9 +5,11 @@ from goclaw_actors.store.sqlite_agents import AgentSql
 from goclaw_actors.store.sqlite_alerts import AlertSql
 from goclaw_actors.store.sqlite_approvals import ApprovalSql
 from goclaw_actors.store.sqlite_chat_history import ChatHistorySql
+from goclaw_actors.store.sqlite_chat_lines import ChatLineSql
 from goclaw_actors.store.sqlite_dedup import DedupSql
 from goclaw_actors.store.sqlite_delegations import DelegationSql
 from goclaw_actors.store.sqlite_history import HistorySql
+from goclaw_actors.store.sqlite_knowledge import KnowledgeSql
 from goclaw_actors.store.sqlite_loops import LoopSql
 from goclaw_actors.store.sqlite_maintenance import MaintenanceSql
 from goclaw_actors.store.sqlite_plans import PlanSql
@@ -22,7 +24,7 @@ from goclaw_actors.store.sqlite_teams import TeamSql
 
 class SqliteQueue(TaskLifecycleSql, MaintenanceSql, DedupSql, AgentSql, PolicySql, HistorySql, LoopSql,
                   ChatHistorySql, SessionSql, ApprovalSql, ScheduleSql, SkillStateSql, PlanSql, RetentionSql,
-                  AlertSql, DelegationSql, AgentMessageSql, TeamSql):
+                  AlertSql, DelegationSql, AgentMessageSql, TeamSql, ChatLineSql, KnowledgeSql):
     """All store write operations against SQLite; methods run inside a transaction the caller opened.
 
     Usage (the store actor does this inside a group commit)::

@@ -165,7 +165,7 @@ class TaskLifecycleSql(SqliteTransitions):
             total_tokens=prompt + completion, estimated_cost_usd=cost,
         )
         reply = result.get("reply")
-        if store_reply and isinstance(reply, str):
+        if store_reply and isinstance(reply, str) and task.type not in st.NO_HISTORY_TYPES:
             tool_calls = result.get("tool_calls")
             self.conn.execute(
                 "INSERT INTO messages (session_id, agent_id, role, content, tokens, tool_calls_json, created_at) "

@@ -1,6 +1,8 @@
 """`goclaw chat [--agent ID] [--session UUID] "message"` (SPEC §12): one durable task through the running
 daemon's ACP, or through a daemon started in this process when none answers; the reply is streamed to
-stdout. Exit 0 when the task succeeds, 1 with its error on stderr when it does not (or the agent is
+stdout. The message may be an @mention or a chat command (the daemon parses it); without `--agent` it goes
+to the session's @mention target (set by an earlier `@id` in that session), else to `default`. Exit 0 when
+the task succeeds, 1 with its error on stderr when it does not (or the agent is
 unknown), 2 on a usage error. With no message (or `-`) the message is read from stdin.
 """
 
@@ -23,7 +25,8 @@ INTERRUPTED = 130
 def main(argv: list[str]) -> int:
     """Send one message and stream the reply."""
     cli = parser(COMMAND, "Send one message to an agent and print its reply as it streams.")
-    cli.add_argument("--agent", default="default", metavar="ID", help="agent to ask (default: default)")
+    cli.add_argument("--agent", metavar="ID",
+                     help="agent to ask (default: the session's @mention target, else default)")
     cli.add_argument("--session", metavar="UUID", help="session to continue (default: a new one)")
     cli.add_argument("message", nargs="*", help="the message; none or - reads it from stdin")
     args = cli.parse_args(argv)
@@ -33,13 +36,13 @@ def main(argv: list[str]) -> int:
             session_id = str(uuid.UUID(args.session))
         except ValueError:
             cli.error(f"--session must be a UUID, got {args.session!r}")
-    if not args.agent.strip():
+    if args.agent is not None and not args.agent.strip():
         cli.error("--agent must not be empty")
     message = " ".join(args.message) if args.message and args.message != ["-"] else _read_stdin()
     if not message.strip():
         cli.error("the message is empty")
     try:
-        return _chat(args.agent.strip(), session_id, message)
+        return _chat(args.agent.strip() if args.agent is not None else None, session_id, message)
     except KeyboardInterrupt:
         return fail(COMMAND, "interrupted (the task, if enqueued, keeps running in the daemon)", INTERRUPTED)
 
@@ -50,7 +53,7 @@ def _read_stdin() -> str:
     return sys.stdin.read()
 
 
-def _chat(agent_id: str, session_id: str, message: str) -> int:
+def _chat(agent_id: str | None, session_id: str, message: str) -> int:
     try:
         environ, home = cli_environment()
         config = load_config(home, environ)
@@ -70,7 +73,7 @@ def _chat(agent_id: str, session_id: str, message: str) -> int:
         return fail(COMMAND, f"no daemon answers at {config.bind_addr} and one could not be started: {exc}")
 
 
-def send(base_url: str, token: str, agent_id: str, session_id: str, message: str,
+def send(base_url: str, token: str, agent_id: str | None, session_id: str, message: str,
          stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     """Run the chat task at `base_url`, streaming its reply to stdout; returns the exit status."""
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr

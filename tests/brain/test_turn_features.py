@@ -36,7 +36,7 @@ def test_long_history_is_compacted_and_saved():
     history = [{"id": i, "role": "user" if i % 2 == 0 else "assistant", "content": "word " * 400, "tokens": 500}
                for i in range(40)] + [{"id": 40, "role": "user", "content": "hi", "tokens": 1}]
     model = ScriptedModel(ChatResponse("summary of it"), ChatResponse("answer"))
-    compactor = history_compactor(model, "m", "fake", {"m": 30_000}, 4096,
+    compactor = history_compactor(model, "m", 30_000,
                                   lambda *args: saved.append(args), lambda *a, **k: None)
     result = processor(model, history=history, prepare_history=compactor).process(make_task("hi"),
                                                                                   lambda chunk: None)
@@ -78,7 +78,7 @@ def test_context_overflow_compacts_harder_and_retries_once():
                for i in range(40)] + [{"id": 40, "role": "user", "content": "hi", "tokens": 1}]
     model = ScriptedModel(ProviderError("context window exceeded", CONTEXT_OVERFLOW, 400),
                           ChatResponse("the summary"), ChatResponse("answer after compaction"))
-    compactor = history_compactor(model, "m", "fake", {"m": 24_000}, 4096,
+    compactor = history_compactor(model, "m", 24_000,
                                   lambda *args: saved.append(args), lambda *a, **k: None)
     result = processor(model, history=history, prepare_history=compactor).process(make_task("hi"),
                                                                                   lambda chunk: None)
@@ -89,6 +89,6 @@ def test_context_overflow_compacts_harder_and_retries_once():
 def test_context_overflow_with_nothing_to_compact_fails():
     from goclaw_actors.brain.providers.base import CONTEXT_OVERFLOW, ProviderError
     model = ScriptedModel(ProviderError("context window exceeded", CONTEXT_OVERFLOW, 400))
-    compactor = history_compactor(model, "m", "fake", None, 4096, lambda *a: None, lambda *a, **k: None)
+    compactor = history_compactor(model, "m", 128_000, lambda *a: None, lambda *a, **k: None)
     with pytest.raises(BrainError, match="context window exceeded"):
         processor(model, prepare_history=compactor).process(make_task(), lambda chunk: None)

@@ -43,7 +43,7 @@ def texts(state, kind=None):
 
 def test_a_chat_streams_its_reply_with_task_status_lines(dash):
     state = dash.state
-    task_id = dash.chat("default", "hello")
+    task_id = dash.chat("default", "hello")["id"]
     assert texts(state, "user") == ["hello"]
     reply = next(entry for entry in state.chat if entry.kind == "reply")
     assert reply.text == "you said: hello" and reply.done
@@ -61,7 +61,10 @@ def test_a_chat_streams_its_reply_with_task_status_lines(dash):
 def test_mentions_switch_and_route(dash, api):
     state = dash.state
     dash.handle("/agent new scout You look around.")
-    assert state.active_agent == "scout" and texts(state, "info")[-1] == "Created agent @scout"
+    assert texts(state, "info")[-1] == "Created agent @scout. Talk to it with @scout."
+    assert state.active_agent == "default"
+    dash.handle("@scout")
+    assert state.active_agent == "scout" and texts(state, "info")[-1] == "Now talking to @scout."
     dash.handle("@default")
     assert state.active_agent == "default"
     dash.handle("@@scout hi there")
@@ -70,9 +73,14 @@ def test_mentions_switch_and_route(dash, api):
     tasks = api.get("/api/tasks?include=payload").json()["tasks"]
     assert tasks[0]["agent_id"] == "scout" and json.loads(tasks[0]["payload"])["content"] == "hi there"
     dash.handle("@ghost hi")
-    assert texts(state, "error")[-1] == "Unknown agent: @ghost. Available: @default, @scout"
+    assert texts(state, "info")[-1] == "Unknown agent: @ghost. Available: @default, @scout"
+    assert state.active_agent == "scout"
     dash.handle("/agent remove scout")
-    assert state.active_agent == "default" and "scout" not in state.agent_ids()
+    assert texts(state, "info")[-1] == "Cannot remove @scout while talking to it; switch to another agent first."
+    dash.handle("@default /agent remove scout")
+    assert texts(state, "info")[-1] == "Removed agent @scout." and state.active_agent == "default"
+    dash.refresh_agents()
+    assert "scout" not in state.agent_ids()
 
 
 def test_commands_go_through_the_daemon(dash, api):
@@ -82,7 +90,7 @@ def test_commands_go_through_the_daemon(dash, api):
     assert "example.com" in yaml.safe_load((home / "policy.yaml").read_text())["allow_domains"]
     dash.handle("/config set brave abcd-1234")
     dash.handle("/config list")
-    assert texts(state)[-1] == "API keys:\n  brave: abcd****"
+    assert texts(state)[-1] == "API keys:\n  • brave: abcd****"
     dash.handle("/model set openai/gpt-other")
     assert texts(state)[-1] == "Model set to openai/gpt-other (applied live)"
     assert yaml.safe_load((home / "config.yaml").read_text())["llm"]["provider"] == "openai"
@@ -91,18 +99,20 @@ def test_commands_go_through_the_daemon(dash, api):
     dash.handle("/skills")
     assert texts(state)[-1] == "No skills installed."
     dash.handle("/session")
-    assert texts(state)[-1] == f"Session with @default: {state.session_for('default')}"
+    assert texts(state)[-1] == f"Session: {state.session}"
     dash.handle("/frob")
     assert texts(state)[-1] == "Unknown command: /frob (type /help for available commands)"
     dash.handle("/allow")
-    assert texts(state)[-1] == "usage: /allow <domain>"
+    assert texts(state)[-1] == "Usage: /allow <domain>"
+    dash.handle("/remember editor vim")
+    assert texts(state)[-1] == "Remembered: editor = vim"
+    dash.handle("/help")
+    assert "/remember <key> <value>" in texts(state)[-2] and texts(state)[-1].startswith("Dashboard:")
+    assert not [entry for entry in state.chat if entry.kind == "reply"]  # no command reached the model
+    dash.handle("hello")
     dash.handle("/clear")
-    assert len(state.chat) == 1 and texts(state)[0].startswith("New session with @default: ")
-
-
-def test_commands_the_daemon_will_parse_are_sent_as_chat(dash, api):
-    dash.handle("/memory list")
-    assert texts(dash.state, "reply") == ["you said: /memory list"]
+    assert len(state.chat) == 1
+    assert texts(state)[0] == "Conversation history with @default cleared (2 messages archived)."
 
 
 def test_the_history_of_the_session_is_shown_again(dash, api):

@@ -23,7 +23,7 @@ def test_a_session_event_moves_the_task_row():
     state.apply_session_event(event("task.enqueued", "QUEUED"))
     state.apply_session_event(event("task.running", "RUNNING"))
     assert state.tasks[0]["status"] == "RUNNING"
-    assert [row.text for row in queue_rows(state, 40, 10)][-1] == "0b7f2c1e @ RUNNING"
+    assert [row.text for row in queue_rows(state, 40, 10)][-1] == "0b7f2c1e RUNNING"  # its agent comes later
     state.apply_events([event("task.running", "RUNNING", event_id=7), event("task.running", "RUNNING", event_id=7)])
     assert len(state.events) == 1 and state.activity[-1] == "03:04:05 0b7f2c1e @coder running"
 

@@ -122,7 +122,7 @@ def test_line_mode_streams_the_reply_to_stdout(home, daemons):
     assert "GoClaw v" in out and f"127.0.0.1:{daemon.port}" in out
     assert "@default: you said: hi there\n" in out
     assert re.search(r"\[task queued\] id=[0-9a-f-]{36} status=QUEUED", out)
-    assert "! Unknown agent: @nobody. Available: @default" in out
+    assert "\nUnknown agent: @nobody. Available: @default\n" in out  # the daemon answered the line
     assert daemon.terminate() == 0
 
 

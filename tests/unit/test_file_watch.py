@@ -7,7 +7,7 @@ import gevent
 import pytest
 
 from goclaw_actors.errors import StartupError
-from goclaw_actors.file_watch import DirectoryWatch
+from goclaw_actors.file_watch import DirectoryWatch, FilesWatch
 
 
 def changes(watch, timeout_ms=2000):
@@ -46,3 +46,27 @@ def test_a_directory_that_cannot_be_watched_is_a_watcher_start_failure(tmp_path)
     with pytest.raises(StartupError, match="cannot watch") as failure:
         DirectoryWatch(tmp_path / "missing", {"config.yaml"})
     assert failure.value.reason_code == "E_CONFIG_WATCHER_START"
+
+
+def test_files_watch_reports_paths_in_the_directories_it_is_given(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    watch = FilesWatch()
+    try:
+        assert changes(watch, 200) == frozenset()  # nothing watched yet: it just waits
+        watch.watch_directories({str(first), str(tmp_path / "missing")})
+        assert changes(watch, 200) == frozenset()  # the wait that takes the new directories
+        assert watch.unwatched == {str(tmp_path / "missing")}
+        (first / "pin.md").write_text("one")
+        assert str(first / "pin.md") in changes(watch)
+        watch.watch_directories({str(second)})
+        assert changes(watch, 200) == frozenset()
+        (first / "pin.md").write_text("two")
+        (second / "other.md").write_text("x")
+        assert changes(watch) == {str(second / "other.md")}
+        watch.stop()
+        assert changes(watch) is None
+    finally:
+        watch.stop()
+        watch.close()

@@ -38,6 +38,8 @@ class AcpConnection:
         self.principal = principal
         self.admit: Callable[[], bool] = admit or (lambda: True)  # one rate-limit token per request
         self.hello = False  # system.hello seen: mutating calls allowed
+        self.origin = "acp"  # the audit reason of changes made through this connection
+        self.trace_id: str | None = None  # audit rows of its calls belong to no task
         self._dispatch = dispatch
         self._inbox: gevent.queue.Queue = gevent.queue.Queue(INBOX_SIZE)
         self._order = gevent.lock.Semaphore()

@@ -97,7 +97,7 @@ class Dispatcher:
         answered = "id" in message
         call = Call(conn, message["method"], message.get("params") if isinstance(message.get("params"), dict) else {})
         try:
-            result = self._serve(call)
+            result = self.serve(call)
         except AcpError as exc:
             if answered:
                 conn.reply(_error(message["id"], exc.code, exc.message))
@@ -107,7 +107,8 @@ class Dispatcher:
         for then in call.after_response:
             then()
 
-    def _serve(self, call: Call) -> Any:
+    def serve(self, call: Call) -> Any:
+        """Check and run one call (the checks above after the framing ones); its result, or AcpError."""
         method = self.methods.get(call.method)
         if method is not None and method.mutating and not call.conn.hello:
             raise AcpError(INVALID_REQUEST, "system.hello required before mutating calls")

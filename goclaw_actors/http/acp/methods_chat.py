@@ -7,6 +7,7 @@ from goclaw_actors.errors import StoreError, TaskNotFound
 from goclaw_actors.http.acp.dispatcher import Call, Method
 from goclaw_actors.http.acp.errors import enqueue_error, invalid
 from goclaw_actors.http.acp.params import agent_id, as_uuid, check_agent_scope, integer, text
+from goclaw_actors.http.chat_routing import acp_chat_request
 from goclaw_actors.http.chat_tasks import ChatRequest, enqueue_chat, stream_new_task
 from goclaw_actors.http.route_access import Scope
 from goclaw_actors.http.task_abort import abort_task
@@ -20,12 +21,17 @@ SOURCE = "acp"
 
 
 def _chat_request(call: Call, stream: bool) -> ChatRequest:
+    """The task a chat line becomes: a turn or a command (SPEC §12) for the agent it mentions, else the named
+    `agent_id`, else the session's sticky target, else `default` (SPEC §7.1)."""
     session_id = as_uuid(call.params.get("session_id"))
     content = text(call.params, "content", "text")
     if session_id is None or not content:
         raise invalid(CHAT_PARAMS_ERROR)
-    return ChatRequest(agent_id=agent_id(call), session_id=session_id, content=content, stream=stream,
-                       priority=integer(call.params, "priority", 0), extra={"source": SOURCE})
+    explicit = agent_id(call) if text(call.params, "agent_id") else None
+    request = acp_chat_request(call.ctx, call.conn.principal, session_id, content, explicit, SOURCE, stream=stream,
+                               priority=integer(call.params, "priority", 0))
+    check_agent_scope(call, request.agent_id)
+    return request
 
 
 def _enqueue(call: Call, request: ChatRequest) -> str:

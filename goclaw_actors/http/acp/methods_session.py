@@ -23,12 +23,14 @@ def required_session(call: Call) -> str:
 
 
 def history(call: Call) -> dict[str, Any]:
-    """The latest non-archived messages of the session, oldest first (`limit` ≤0 or >100 ⇒ 100)."""
+    """The latest non-archived messages of the session, oldest first (`limit` ≤0 or >100 ⇒ 100); each item also
+    names the agent of its conversation (`agent_id`)."""
     session_id = required_session(call)
     limit = integer(call.params, "limit", MAX_LIMIT)
     limit = MAX_LIMIT if limit <= 0 or limit > MAX_LIMIT else limit
     rows = call.ctx.read(session_messages, session_id, limit, call.conn.principal.agent_scope)
-    return {"items": [{"id": row["id"], "session_id": row["session_id"], "role": row["role"],
+    return {"items": [{"id": row["id"], "session_id": row["session_id"], "agent_id": row["agent_id"],
+                       "role": row["role"],
                        "content": row["content"], "text": row["content"], "tokens": row["tokens"],
                        "created_at": rfc3339(row["created_at"])} for row in rows]}
 

@@ -3,11 +3,11 @@
 import bottle
 
 from goclaw_actors.http.acp import (
-    methods_agents, methods_approvals, methods_chat, methods_config, methods_cron, methods_session, methods_system,
-    methods_teams, replay,
+    methods_agents, methods_approvals, methods_chat, methods_config, methods_context, methods_cron, methods_memory,
+    methods_pins, methods_session, methods_system, methods_teams, replay,
 )
 from goclaw_actors.http.acp.connection import AcpConnection
-from goclaw_actors.http.acp.dispatcher import Dispatcher, Method
+from goclaw_actors.http.acp.dispatcher import Method
 from goclaw_actors.http.acp.upgrade import caller, origin_allowed
 from goclaw_actors.http.context import GatewayContext
 from goclaw_actors.http.rate_limit import ADMIT_KEY
@@ -17,7 +17,7 @@ from goclaw_actors.logs.system_log import get_logger
 
 TEXT_PLAIN = "text/plain; charset=utf-8"
 METHOD_GROUPS = (methods_system, methods_chat, methods_session, replay, methods_approvals, methods_cron,
-                 methods_agents, methods_config, methods_teams)
+                 methods_agents, methods_config, methods_teams, methods_memory, methods_pins, methods_context)
 
 log = get_logger("acp")
 
@@ -36,7 +36,7 @@ def _plain(status: int, body: str) -> bottle.HTTPResponse:
 
 def install_acp_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
     """Add GET /ws: the ACP WebSocket endpoint (SPEC §9.3)."""
-    dispatch = Dispatcher(acp_methods())
+    dispatch = ctx.acp_dispatcher()  # one per daemon: chat commands call the same methods (and locks)
 
     @app.get("/ws", access=AGENT_DATA)  # each ACP method declares its own scope
     def acp_socket():
