@@ -49,6 +49,7 @@ class TeamProcessor:
         self.inner = inner
         self.links = links
         self.name = getattr(inner, "name", "processor")
+        self.profile = getattr(inner, "profile", None)  # for context.show
 
     def process(self, task: TaskRow, emit: Emit) -> dict[str, Any]:
         """One attempt of the task."""

@@ -31,6 +31,7 @@ class RandomFastPath:
                  check_input: Callable[[str], None], warn: Callable[..., None]):
         self.inner = inner
         self.name = getattr(inner, "name", "processor")
+        self.profile = getattr(inner, "profile", None)  # for context.show
         self.loaded = loaded
         self.call = call
         self.check_input = check_input

@@ -104,7 +104,7 @@ def test_agent_help_and_settings_commands(daemon, chat):
     assert chat.reply("/agents").splitlines() == [
         "Agents (3, ▸ = this conversation's):", "  • ▸ @default  GoClaw  auto  workers 2  active 1",
         "  • @coder  auto  workers 4  active 0", "  • @writer  auto  workers 4  active 0"]
-    assert chat.reply("/agents team researcher writer") == "teams are not available yet"
+    assert chat.reply("/agents team researcher writer") == "Team of @default: @researcher, @writer\nCreated: @researcher"
     assert chat.reply("/agents frob x y") == ("Usage: /agents [list | new <id> [soul] | remove <id> | team <roles…> "
                                               "| <id>]")
     assert chat.reply("/agent remove default") == "Cannot remove @default while talking to it; switch to another " \
