@@ -114,6 +114,8 @@ class Daemon:
             self.root.stop(block=True, timeout=60)
         elif self.boot is not None:
             self.boot.listener.close()
+        if rt is not None and rt.mcp_loop is not None:
+            rt.mcp_loop.stop()
         if rt is not None and rt.reads is not None:
             rt.reads.close()
         log.info("shutdown complete", exit_code=self.exit_code)

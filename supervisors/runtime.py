@@ -45,6 +45,7 @@ class Runtime:
     home: Path | None = None
     audit: Any = None  # goclaw_actors.logs.audit_log.AuditLog
     start_failure: Any = None  # the StartupError of a child that could not start: its reason code is the daemon's
+    mcp_loop: Any = None  # goclaw_actors.mcp.asyncio_greenlet.AsyncioGreenlet, started with the first MCP server
 
     def __post_init__(self):
         self.store = StoreClient(self.registry.address("store"))

@@ -13,6 +13,7 @@ from goclaw_actors.store.sqlite_dedup import DedupDecision
 from goclaw_actors.tools.builtin import builtin_tools
 from goclaw_actors.tools.shell_env import env_allow_names, is_secret_name, refused_names
 from goclaw_actors.tools.tool_env import ToolEnv
+from supervisors.mcp_wiring import McpToolSource
 
 log = get_logger("tools")
 
@@ -48,7 +49,8 @@ def secret_values(config: Config, home: Path, environ: Mapping[str, str]) -> fro
 
 def agent_tools(rt: Any, agent: AgentConfig, config: Config, home: Path,
                 environ: Mapping[str, str]) -> ToolRegistry:
-    """Every built-in tool for `agent` (offered and allowed per the policy in force at each call)."""
+    """Every built-in tool for `agent` and the tools of its MCP servers and the global ones (offered and
+    allowed per the policy in force at each call)."""
     refused = refused_names(env_allow_names(config.get("tools.shell.env_allow", None)))
     if refused:
         log.warn("tools.shell.env_allow names secret-looking variables; they are never passed",
@@ -56,7 +58,7 @@ def agent_tools(rt: Any, agent: AgentConfig, config: Config, home: Path,
     env = ToolEnv(home=home, agent_id=agent.agent_id, policy=rt.current_policy, config=config.get,
                   store=rt.store.call, environ=environ, secrets=secret_values(config, home, environ),
                   preferred_search=agent.preferred_search or str(config.get("preferred_search", "") or ""))
-    return builtin_tools(env)
+    return builtin_tools(env, sources=[McpToolSource(rt, agent.agent_id)])
 
 
 def policy_allows(rt: Any) -> Callable[[str], bool]:

@@ -10,9 +10,11 @@ and how each part is restarted.
     ├── agents (one_for_one)
     │   └── agent:<id> (rest_for_one)
     │       ├── agent_actor:<id>  permanent
+    │       ├── mcp:<id>:<server> transient: one McpClient per enabled server of the agent's mcp_servers
     │       └── lanes:<id> (one_for_one): dispatcher:<id> + worker:<id>:<n>   permanent
     ├── services (one_for_one)    plan_runner, cron_scheduler; embedded_model (when usable); config_watcher
-    │                             (config.yaml, SOUL.md) and policy_watcher (policy.yaml); channels join here
+    │                             (config.yaml, SOUL.md) and policy_watcher (policy.yaml); mcp_global:<server>
+    │                             (transient) per enabled server of mcp.servers; channels join here
     └── gateway                   permanent, started last
 """
 
@@ -33,6 +35,7 @@ from goclaw_actors.store.retention import RetentionSettings
 from supervisors.brain_wiring import embedded_available
 from supervisors.child_spec import PERMANENT, ChildSpec
 from supervisors.cron_wiring import start_cron_scheduler
+from supervisors.mcp_wiring import agent_mcp_specs, global_mcp_specs
 from supervisors.plan_wiring import start_plan_runner
 from supervisors.runtime import Runtime
 from supervisors.supervisor import Supervisor
@@ -75,7 +78,8 @@ def retention_settings(rt: Runtime) -> RetentionSettings | None:
 
 def service_specs(rt: Runtime) -> list[ChildSpec]:
     """Services started with the daemon: the plan runner, the cron scheduler, the embedded model when it can
-    be used (loaded on first use), and the file watchers applying edits of config.yaml, SOUL.md and policy.yaml."""
+    be used (loaded on first use), the file watchers applying edits of config.yaml, SOUL.md and policy.yaml,
+    and the McpClients of the global MCP servers."""
     reg = rt.registry
     specs = [ChildSpec("plan_runner", lambda: start_plan_runner(rt), restart=PERMANENT),
              ChildSpec("cron_scheduler", lambda: start_cron_scheduler(rt), restart=PERMANENT)]
@@ -84,7 +88,7 @@ def service_specs(rt: Runtime) -> list[ChildSpec]:
     if embedded_available(rt.config, rt.home):
         specs.append(ChildSpec("embedded_model", lambda: reg.register("embedded_model", EmbeddedModel.start(
             rt.config.get("llm.embedded_model"), rt.home)), shutdown_timeout=EMBEDDED_SHUTDOWN_SECONDS))
-    return specs + watcher_specs(rt)
+    return specs + watcher_specs(rt) + global_mcp_specs(rt)
 
 
 def start_root(rt: Runtime, on_escalate: Callable[[str, str], None]):
@@ -94,13 +98,14 @@ def start_root(rt: Runtime, on_escalate: Callable[[str, str], None]):
 
 
 def agent_spec(rt: Runtime, settings: LaneSettings) -> ChildSpec:
-    """The sub-tree of one agent: its AgentActor, then its lanes."""
+    """The sub-tree of one agent: its AgentActor, its MCP servers' McpClients, then its lanes."""
     agent_id = settings.agent_id
     reg = rt.registry
     name = f"agent:{agent_id}"
     children = [
         ChildSpec(f"agent_actor:{agent_id}", lambda: reg.register(
             f"agent_actor:{agent_id}", AgentActor.start(agent_id, rt.processor_for(agent_id)))),
+        *agent_mcp_specs(rt, agent_id),
         ChildSpec(f"lanes:{agent_id}", lambda: reg.register(f"lanes:{agent_id}", Supervisor.start(
             f"lanes:{agent_id}", lane_specs(rt, settings), strategy="one_for_one", on_escalate=None))),
     ]
