@@ -14,6 +14,7 @@ from goclaw_actors.approval_flow import ApprovalPorts
 from goclaw_actors.broadcasts import BROADCAST_METHODS
 from goclaw_actors.config.model import Config
 from supervisors import agent_control
+from supervisors.mcp_wiring import mcp_status
 from supervisors.runtime import Runtime
 from supervisors.supervisor import describe_tree
 
@@ -111,6 +112,10 @@ class DaemonGatewayContext:
         if root is None:
             raise pykka.ActorDeadError("root supervisor is not running")
         return describe_tree(root)
+
+    def mcp_servers(self) -> list[dict[str, Any]]:
+        """The states of the running MCP servers' McpClients."""
+        return mcp_status(self.runtime)
 
     def ask(self, actor_name: str, method: str, *args: Any, **kwargs: Any) -> Any:
         """Call a method of a named actor and wait for the answer."""

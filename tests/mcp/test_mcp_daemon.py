@@ -36,7 +36,7 @@ def daemon(tmp_path_factory):
     home = tmp_path_factory.mktemp("mcp") / "home"
     home.mkdir()
     with FakeServer(handler=tool_model) as model, python_server("sse") as py:
-        config = {"mcp": {"servers": [everything_stdio()]},
+        config = {"mcp": {"servers": [everything_stdio(), {"name": "broken", "command": "/nonexistent/mcp-server"}]},
                   "agents": [{"agent_id": "default", "mcp_servers": [
                       {"name": "py", "url": py.url, "transport": "sse", "timeout": 5}]}]}
         env = write_tool_home(home, model.url, mcp_policy(), config)
@@ -66,6 +66,21 @@ def test_mcp_tools_are_offered_with_their_schemas_and_rules(daemon):
     assert echo["description"].startswith("[MCP everything] ")
     assert echo["parameters"]["properties"]["message"]["type"] == "string"
     assert offered_tool(daemon, "mcp_py_add")["parameters"]["required"] == ["a", "b"]
+
+
+def test_system_status_reports_each_server_and_a_broken_one_leaves_the_agent_running(daemon):
+    client = AcpClient(daemon.port, token=AUTH_TOKEN)
+    try:
+        servers = {(s["scope"], s["name"]): s for s in client.call("system.status")["mcp_servers"]}
+    finally:
+        client.close()
+    everything, py, broken = servers["global", "everything"], servers["default", "py"], servers["global", "broken"]
+    assert (everything["state"], everything["transport"], everything["server"]) == ("up", "stdio",
+                                                                                  "mcp-servers/everything")
+    assert everything["protocol_version"] in ("2025-06-18", "2025-11-25") and everything["tools"] >= 10
+    assert (py["state"], py["transport"], py["protocol_version"]) == ("up", "sse", "2026-07-28")
+    assert broken["state"] in ("connecting", "retrying", "down") and broken["tools"] == 0
+    assert run_tool_task(daemon.db_path, "mcp_py_add", {"a": 1, "b": 1})["reply"] == "tool said: 2"
 
 
 def test_a_call_goes_to_the_server_and_is_audited_and_recorded_once(daemon):
