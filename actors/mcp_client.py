@@ -20,7 +20,7 @@ import pykka
 from goclaw_actors.logs.system_log import get_logger
 from goclaw_actors.mcp.asyncio_greenlet import AsyncioGreenlet
 from goclaw_actors.mcp.reconnect import retry_after
-from goclaw_actors.mcp.server_config import McpServerConfig
+from goclaw_actors.mcp.server_config import STDIO, McpServerConfig
 from goclaw_actors.mcp.session import CONNECT_SECONDS, Handshake, McpSession, ToolInfo, describe
 
 CLOSE_SECONDS = 10.0  # closing a connection on stop (a stdio server gets SIGTERM, then SIGKILL)
@@ -38,6 +38,8 @@ class _Attempt:
 
 @dataclass(frozen=True)
 class _Connected:
+    """The session is open: its handshake."""
+
     generation: int
     session: McpSession
     handshake: Handshake
@@ -53,6 +55,8 @@ class _Failed:
 
 @dataclass(frozen=True)
 class _Tools:
+    """The server listed its tools again."""
+
     generation: int
     tools: tuple[ToolInfo, ...]
 
@@ -141,7 +145,7 @@ class McpClient(pykka.ThreadingActor):
     def _connect(self, generation: int) -> None:
         """Open a session on the loop (a green thread: the actor keeps answering meanwhile)."""
         me = self.actor_ref
-        session = McpSession(self.server, self.environ, self._stderr(),
+        session = McpSession(self.server, self.environ, self._stderr() if self.server.transport == STDIO else None,
                              on_tools=lambda tools: _tell(me, _Tools(generation, tools)),
                              on_closed=lambda reason: _tell(me, _Failed(generation, reason)))
         try:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from goclaw_actors.config.bounds import Bound, number
+from goclaw_actors.config.bounds import MCP_TIMEOUT, number
 from goclaw_actors.config.text_values import ENV_VAR_RE, check_text, field_label
 from goclaw_actors.errors import ConfigError
 
@@ -24,7 +24,6 @@ STREAMABLE_HTTP = "streamable-http"
 SSE = "sse"
 TRANSPORTS = (STDIO, STREAMABLE_HTTP, SSE)
 DEFAULT_TIMEOUT_SECONDS = 30.0
-TIMEOUT = Bound(0.1, 3600, whole=False)
 MAX_SERVERS = 64
 MAX_ARGS = 256
 SERVER_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -101,7 +100,7 @@ def parse_server(entry: Any, where: str) -> McpServerConfig:
     return McpServerConfig(
         name=name, transport=transport, command=command, args=_args(entry.get("args"), f"{where}.args"),
         env=_env(entry.get("env"), f"{where}.env"), url=url, enabled=enabled,
-        timeout=DEFAULT_TIMEOUT_SECONDS if timeout is None else float(number(timeout, f"{where}.timeout", TIMEOUT)))
+        timeout=DEFAULT_TIMEOUT_SECONDS if timeout is None else float(number(timeout, f"{where}.timeout", MCP_TIMEOUT)))
 
 
 def _check_url(url: str, key: str) -> None:

@@ -17,6 +17,7 @@ Every coroutine here runs on the loop; the callbacks run there too and must not 
 """
 
 import asyncio
+import sys
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import IO, Any, AsyncIterator, Callable, Mapping
@@ -70,7 +71,7 @@ class Handshake:
 class McpSession:
     """One connection's lifetime on the asyncio loop (see the module docstring)."""
 
-    def __init__(self, server: McpServerConfig, environ: Mapping[str, str], errlog: IO[str],
+    def __init__(self, server: McpServerConfig, environ: Mapping[str, str], errlog: IO[str] | None,
                  on_tools: Callable[[tuple[ToolInfo, ...]], None], on_closed: Callable[[str], None]):
         self.server = server
         self._environ = environ
@@ -180,7 +181,7 @@ class McpSession:
         if server.transport == STDIO:
             transport = stdio_client(StdioServerParameters(command=server.command, args=list(server.args),
                                                            env=server.environment(self._environ)),
-                                     errlog=self._errlog)
+                                     errlog=self._errlog or sys.stderr)
         elif server.transport == SSE:
             transport = sse_client(server.url, timeout=LIST_SECONDS, httpx_client_factory=self._versioned_http)
         else:
