@@ -73,8 +73,10 @@ class McpClient(pykka.ThreadingActor):
     """
 
     def __init__(self, server: McpServerConfig, scope: str, loop: AsyncioGreenlet, environ: Mapping[str, str],
-                 logs_dir: Path | None, on_tools_changed: Callable[[McpServerConfig, str], None]):
+                 logs_dir: Path | None, on_tools_changed: Callable[[McpServerConfig, str], None],
+                 retry: Callable[[int], tuple[float, bool]] = retry_after):
         super().__init__()
+        self.retry = retry
         self.server = server
         self.scope = scope
         self.loop = loop
@@ -174,7 +176,7 @@ class McpClient(pykka.ThreadingActor):
         self.generation += 1
         self.failures += 1
         self.last_error = error
-        delay, down = retry_after(self.failures)
+        delay, down = self.retry(self.failures)
         self.state = "down" if down else "retrying"
         log.warn("MCP server unavailable; retrying", server=self.server.name, scope=self.scope or "global",
                  error=error, state=self.state, retry_in_seconds=delay, failures=self.failures)

@@ -30,6 +30,7 @@ import gevent
 from gevent.event import AsyncResult
 
 from goclaw_actors.logs.system_log import get_logger
+from goclaw_actors.mcp.sdk_logs import loop_exception, route_sdk_logs
 
 STOP_SECONDS = 10.0  # cancelling every task (closing connections, stopping server processes) on stop
 
@@ -62,7 +63,9 @@ class AsyncioGreenlet:
     def start(self) -> "AsyncioGreenlet":
         """Start the loop's greenlet (once); returns self."""
         if self._greenlet is None:
+            route_sdk_logs()
             self._loop = asyncio.new_event_loop()
+            self._loop.set_exception_handler(loop_exception)
             self._greenlet = gevent.spawn(self._run, self._loop)
             gevent.sleep(0)  # let it enter run_forever
         return self
