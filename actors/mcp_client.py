@@ -68,7 +68,7 @@ class McpClient(pykka.ThreadingActor):
 
         client = McpClient.start(server, "", loop, environ, logs_dir, on_tools_changed).proxy()
         client.status().get()    # {"name", "scope", "state", "protocol_version", "tools", ...}
-        client.snapshot().get()  # (revision, tools) for the tools offered to models
+        client.snapshot().get()  # (revision, tools, session) for the tools offered to models
         client.session().get()   # the live McpSession, or None
     """
 
@@ -121,9 +121,9 @@ class McpClient(pykka.ThreadingActor):
                 "server": handshake.server_name if handshake else "", "tools": len(self.tools),
                 "connects": self.connects, "last_error": self.last_error}
 
-    def snapshot(self) -> tuple[int, tuple[ToolInfo, ...]]:
-        """(revision, tools): the revision changes whenever the offered tools do."""
-        return self.revision, self.tools
+    def snapshot(self) -> tuple[int, tuple[ToolInfo, ...], McpSession | None]:
+        """(revision, tools, live session or None): the revision changes whenever the offered tools do."""
+        return self.revision, self.tools, self.live
 
     def session(self) -> McpSession | None:
         """The live connection for a tool call, or None while the server is not connected."""

@@ -2,7 +2,9 @@
 the bare `mcp` SDK in plain asyncio, in the same run, over stdio and streamable HTTP.
 
 The server is the real @modelcontextprotocol/server-everything (`echo`). The bare SDK runs in a child process
-without gevent (`Client(..., mode="auto")`, one loop, calls awaited back to back). The daemon runs in this
+without gevent (`Client(..., mode="auto")`, one loop, calls awaited back to back). For stdio, a second child
+speaks newline-delimited JSON-RPC to the server's pipes directly on gevent: what a hand-written client
+without the SDK could reach. The daemon runs in this
 process (real store, policy, McpClient actor, asyncio greenlet); **client** is the MCP tool an agent gets
 (`McpToolSource`: the McpClient's live session, the call submitted to the asyncio greenlet, the result as
 text); **tool path** is the same call the way an agent's turn makes it (`guarded_call`: capability and MCP
@@ -13,7 +15,7 @@ late the hub ran it while idle (the machine's own noise), during client calls an
 import sys
 
 BARE = "--bare" in sys.argv
-if not BARE:
+if not BARE or "--jsonrpc" in sys.argv:
     from gevent import monkey
 
     monkey.patch_all()
@@ -65,10 +67,40 @@ def bare(transport: str, url: str, calls: int) -> None:
     print(json.dumps(asyncio.run(run())))
 
 
-def run_bare(transport: str, url: str, calls: int) -> list[float]:
-    """The bare SDK's per-call seconds, measured in a child process without gevent."""
+def bare_jsonrpc(calls: int) -> None:
+    """No SDK: newline-delimited JSON-RPC written to the stdio server's pipes by gevent (the floor a hand-written
+    client could reach); prints the per-call seconds as JSON."""
+    entry = server_entry("stdio", "")
+    server = subprocess.Popen([entry["command"], *entry["args"]], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL)
+
+    def rpc(request_id: int, method: str, params: dict) -> dict:
+        server.stdin.write((json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method,
+                                        "params": params}) + "\n").encode())
+        server.stdin.flush()
+        while True:
+            message = json.loads(server.stdout.readline())
+            if message.get("id") == request_id:
+                return message
+
+    rpc(0, "initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
+                          "clientInfo": {"name": "bench", "version": "1"}})
+    server.stdin.write(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
+    times = []
+    for index in range(1, WARMUP + calls + 1):
+        started = time.perf_counter()
+        rpc(index, "tools/call", {"name": "echo", "arguments": {"message": f"m{index}"}})
+        times.append(time.perf_counter() - started)
+    server.kill()
+    print(json.dumps(times[WARMUP:]))
+
+
+def run_bare(transport: str, url: str, calls: int, jsonrpc: bool = False) -> list[float]:
+    """The bare SDK's per-call seconds (or, with `jsonrpc`, hand-written JSON-RPC's), measured in a child
+    process (the SDK one without gevent)."""
     out = subprocess.run([sys.executable, __file__, "--bare", "--transport", transport, "--url", url,
-                          "--calls", str(calls)], capture_output=True, text=True, check=True)
+                          "--calls", str(calls), *(["--jsonrpc"] if jsonrpc else [])],
+                         capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -164,6 +196,7 @@ def measure(transport: str, calls: int, workdir: Path) -> None:
         time.sleep(1.0)
     try:
         base = statistics.median(run_bare(transport, url, calls))
+        floor = statistics.median(run_bare(transport, url, calls, jsonrpc=True)) if transport == "stdio" else None
         daemon = start_daemon(workdir / transport, server_entry(transport, url))
         try:
             result = run_daemon(daemon, calls)
@@ -176,6 +209,8 @@ def measure(transport: str, calls: int, workdir: Path) -> None:
     client, path = statistics.median(result["client"]), statistics.median(result["path"])
     print(f"{transport:<15}: bare SDK {base * 1000:6.3f} ms, daemon's MCP client {client * 1000:6.3f} ms per call "
           f"(medians): {(client - base) * 1000:6.3f} ms added (target <= 2 ms)")
+    if floor is not None:
+        print(f"{'':<15}  hand-written JSON-RPC on gevent pipes, no SDK: {floor * 1000:6.3f} ms")
     print(f"{'':<15}  tool path (policy, MCP rule, schema, dedup, audit) {path * 1000:6.3f} ms: "
           f"{(path - base) * 1000:6.3f} ms added")
     print(f"{'':<15}  a 1 ms ticker greenlet ran late by (p99 / max): " + ", ".join(
@@ -193,11 +228,12 @@ def main() -> int:
                         help="measure only this transport (repeatable; default both)")
     parser.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--jsonrpc", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not EVERYTHING_JS.exists():
         raise SystemExit(f"{EVERYTHING_JS} is missing: run ./scripts/bench_mcp (it installs it)")
     if args.bare:
-        bare(args.transport[0], args.url, args.calls)
+        (bare_jsonrpc(args.calls) if args.jsonrpc else bare(args.transport[0], args.url, args.calls))
         return 0
     with tempfile.TemporaryDirectory(prefix="bench_mcp-", dir=os.environ.get("BENCH_DIR")) as tmp:
         for transport in args.transport or ["stdio", "streamable-http"]:

@@ -100,12 +100,14 @@ def _broadcast(rt: Any, name: str) -> None:
 
 class McpToolSource:
     """An agent's MCP tools right now: its own servers', then the global ones (an agent's server shadows a
-    global one of the same name). Tools are rebuilt only when a server's list changes."""
+    global one of the same name). Tools are rebuilt only when a server's list changes; each listing also
+    takes the server's live session, which the tools got from this listing then call."""
 
     def __init__(self, rt: Any, agent_id: str):
         self.rt = rt
         self.agent_id = agent_id
         self._built: dict[str, tuple[pykka.ActorRef, int, list[Tool]]] = {}
+        self._sessions: dict[str, McpSession | None] = {}
 
     def __call__(self) -> list[Tool]:
         registry = self.rt.registry
@@ -122,27 +124,25 @@ class McpToolSource:
 
     def _server_tools(self, name: str, ref: pykka.ActorRef) -> list[Tool]:
         proxy = self.rt.registry.proxy(name)
-        revision, listed = proxy.snapshot().get(timeout=ASK_SECONDS)
+        revision, listed, self._sessions[name] = proxy.snapshot().get(timeout=ASK_SECONDS)
         built = self._built.get(name)
         if built is not None and built[0] is ref and built[1] == revision:
             return built[2]
         server = proxy.server.get(timeout=ASK_SECONDS)
-        tools = server_tools(server.name, listed, _caller(self.rt, name, server), self.rt.current_policy, log.warn)
+        tools = server_tools(server.name, listed, self._caller(name, server), self.rt.current_policy, log.warn)
         self._built[name] = (ref, revision, tools)
         return tools
 
+    def _caller(self, name: str, server: McpServerConfig) -> Callable[[str, dict[str, Any]], str]:
+        """`call(tool, arguments)` on the server's session of the latest listing, within its timeout."""
+        def call(tool: str, arguments: dict[str, Any]) -> str:
+            session = self._sessions.get(name)
+            if session is None:
+                raise ConnectionError(f'MCP server "{server.name}" is not connected; try again later')
+            return result_text(mcp_loop(self.rt).submit(session.call_tool(tool, arguments),
+                                                        timeout=server.timeout + CALL_MARGIN_SECONDS))
 
-def _caller(rt: Any, name: str, server: McpServerConfig) -> Callable[[str, dict[str, Any]], str]:
-    """`call(tool, arguments)` on the server's live session, within its timeout."""
-    def call(tool: str, arguments: dict[str, Any]) -> str:
-        proxy = rt.registry.proxy(name)
-        session: McpSession | None = proxy.session().get(timeout=ASK_SECONDS) if proxy is not None else None
-        if session is None:
-            raise ConnectionError(f'MCP server "{server.name}" is not connected; try again later')
-        return result_text(mcp_loop(rt).submit(session.call_tool(tool, arguments),
-                                               timeout=server.timeout + CALL_MARGIN_SECONDS))
-
-    return call
+        return call
 
 
 def mcp_status(rt: Any) -> list[dict[str, Any]]:
