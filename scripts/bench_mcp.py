@@ -113,7 +113,8 @@ def start_daemon(workdir: Path, entry: dict):
 
     home = workdir / "home"
     home.mkdir(parents=True)
-    config = {"agents": [], "worker_count": 1, "delegation_max_hops": 0, "bind_addr": "127.0.0.1:0", "log_level": "warn",
+    config = {"agents": [], "worker_count": 1, "delegation_max_hops": 0, "bind_addr": "127.0.0.1:0",
+              "log_level": "warn",
               "mcp": {"servers": [entry]}}
     (home / "config.yaml").write_text(yaml.safe_dump(config))
     (home / "policy.yaml").write_text("allow_capabilities: [tools.mcp]\nmcp: {default: allow}\n")

@@ -6,21 +6,23 @@ blocking the hub. Under `monkey.patch_all()` asyncio's selector is gevent's, so 
 I/O the hub runs every other greenlet, and subprocesses, sockets and timers of the SDK work unchanged.
 
 Why this design, measured with the real `@modelcontextprotocol/server-everything` over stdio (`echo` round
-trips, see BENCHMARKS.md, "MCP client"):
+trips; BENCHMARKS.md, "MCP client", has the figures and `./scripts/bench_mcp` the comparison):
 
-* the SDK in plain asyncio (no gevent): ~0.45-0.50 ms per call;
-* the SDK in this greenlet, called from other greenlets: ~0.6-0.9 ms per call, and a 1 ms ticker greenlet
-  kept ticking throughout (the hub is never blocked for longer than one message's parsing);
+* the SDK in plain asyncio (no gevent): 0.45-0.50 ms per call;
+* the SDK in this greenlet, called from other greenlets: 0.85-0.97 ms per call, while a 1 ms ticker
+  greenlet kept ticking (the hub is never held longer than one message's parsing); handing a coroutine
+  over and its result back costs about 50 µs;
 * the SDK on its own OS thread bridged to gevent: with `selectors`, `socket` and `threading` patched the
-  loop needs the unpatched selector and a child watcher of its own, and Python 3.11 refuses to spawn
+  loop needs the unpatched selector and a child watcher of its own, and Python 3.11 then refuses to spawn
   the stdio server from that thread ("child watchers are only available on the default loop"); each call
-  also crosses threads twice. Fragile under monkey patching for no gain;
-* a hand-written JSON-RPC client on gevent pipes: ~0.2 ms per call, but three transports (stdio, streamable
-  HTTP with sessions and resumption, legacy SSE), version negotiation and the 2026-07-28 stateless revision
-  would be ours to write and keep current.
+  would also cross threads twice. Fragile under monkey patching for no gain;
+* a hand-written JSON-RPC client on gevent pipes: 0.15-0.19 ms per call, but three transports (stdio,
+  streamable HTTP with sessions and resumption, legacy SSE), version negotiation and the stateless 2026-07-28
+  revision would be ours to write and keep current.
 
-The greenlet adds well under the 2 ms budget and keeps the SDK as its authors test it, so it is the design.
-One loop serves every server: never one loop per call, never the threadpool.
+The greenlet adds well under the 2 ms budget on a machine that is not saturated and keeps the SDK as its
+authors test it, so it is the design. One loop serves every server: never one loop per call, never the
+threadpool.
 """
 
 import asyncio

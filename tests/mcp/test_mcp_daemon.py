@@ -139,7 +139,8 @@ def test_a_killed_server_is_restarted_while_the_agent_keeps_answering(daemon):
     lines = daemon.json_lines()
     assert any(line.get("msg") == "MCP server unavailable; retrying" and line.get("server") == "everything"
                for line in lines)
-    connected = [line for line in lines if line.get("msg") == "MCP server connected" and line.get("server") == "everything"]
+    connected = [line for line in lines
+                 if line.get("msg") == "MCP server connected" and line.get("server") == "everything"]
     assert len(connected) >= 2 and connected[-1]["protocol_version"].startswith("20")
 
 
