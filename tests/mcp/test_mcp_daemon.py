@@ -1,9 +1,11 @@
 """MCP tools in a running daemon (SPEC §8.4, §5.1, §3.10): a fake model calls `mcp_<server>_<tool>` of the real
 server-everything (global, stdio) and of the SDK's Python server (the agent's own, SSE); policy denials by
-capability and by MCP rule, audit and dedup rows, a killed server restarted while the agent keeps answering,
-tools/list_changed, `tools.updated` to ACP clients, and servers added by a config.yaml edit."""
+capability and by MCP rule, `require_approval`, audit and dedup rows, a killed server restarted while the agent
+keeps answering, a server that cannot start, tools/list_changed, `tools.updated` to ACP clients, and servers
+added and removed by a config.yaml edit."""
 
 import json
+import sqlite3
 
 import psutil
 import pytest
@@ -11,9 +13,9 @@ import yaml
 
 from tests.brain.fake_server import FakeServer
 from tests.e2e.tool_fixtures import (AUTH_TOKEN, all_tools_policy, audit_rows, dedup_rows, run_tool_task,
-                                     tool_model, write_tool_home)
+                                     tool_model, wait_task, write_tool_home)
 from tests.gateway.acp_client import AcpClient
-from tests.helpers import DaemonProcess, wait_until
+from tests.helpers import DaemonProcess, insert_task, wait_until
 from tests.mcp.servers import everything_http, everything_stdio, python_server
 
 RULES = {"default": "deny", "rules": [
@@ -176,3 +178,31 @@ def test_a_config_edit_starts_and_stops_servers(daemon):
         wait_until(lambda: "mcp_web_echo" not in offered(daemon), timeout=20, interval=0.2,
                    what="the removed server's tools to go")
     assert "mcp_everything_echo" in offered(daemon)  # the others were not touched
+
+
+def reloads(daemon) -> int:
+    return sum(1 for line in daemon.json_lines() if line.get("msg") == "policy reloaded")
+
+
+def test_require_approval_holds_an_mcp_tool_until_approved(daemon):
+    policy_path = daemon.home / "policy.yaml"
+    original, before = policy_path.read_text(), reloads(daemon)
+    # another domain too, so that the policy version changes and its reload is logged
+    policy_path.write_text(yaml.safe_dump(mcp_policy(require_approval=["mcp_py_add"],
+                                                     allow_domains=["localhost", "approval.test"])))
+    acp = AcpClient(daemon.port, token=AUTH_TOKEN).hello()
+    try:
+        wait_until(lambda: reloads(daemon) > before, timeout=10, interval=0.05, what="the policy reload")
+        with sqlite3.connect(daemon.db_path) as conn:
+            task_id = insert_task(conn, json.dumps({"tool": "mcp_py_add", "arguments": {"a": 20, "b": 3}}))
+        approval = wait_until(lambda: next((item for item in acp.call("approval.list")["items"]
+                                            if task_id in item["details"]), None), timeout=15, interval=0.05,
+                              what="the approval")
+        assert approval["action"] == "tool.mcp_py_add" and approval["status"] == "PENDING"
+        acp.call("approval.respond", {"approval_id": approval["approval_id"], "decision": "approve"})
+        assert wait_task(daemon.db_path, task_id)["reply"] == "tool said: 23"
+        assert audit_rows(daemon.db_path, task_id)[-1] == ("allow", "tools.mcp", "tool_call")
+    finally:
+        acp.close()
+        policy_path.write_text(original)
+    wait_until(lambda: reloads(daemon) > before + 1, timeout=10, interval=0.05, what="the policy restored")
