@@ -102,15 +102,18 @@ def agent_spec(rt: Runtime, settings: LaneSettings) -> ChildSpec:
     agent_id = settings.agent_id
     reg = rt.registry
     name = f"agent:{agent_id}"
-    children = [
-        ChildSpec(f"agent_actor:{agent_id}", lambda: reg.register(
-            f"agent_actor:{agent_id}", AgentActor.start(agent_id, rt.processor_for(agent_id)))),
-        *agent_mcp_specs(rt, agent_id),
-        ChildSpec(f"lanes:{agent_id}", lambda: reg.register(f"lanes:{agent_id}", Supervisor.start(
-            f"lanes:{agent_id}", lane_specs(rt, settings), strategy="one_for_one", on_escalate=None))),
-    ]
+
+    def children() -> list[ChildSpec]:  # at each start: the MCP servers configured then
+        return [
+            ChildSpec(f"agent_actor:{agent_id}", lambda: reg.register(
+                f"agent_actor:{agent_id}", AgentActor.start(agent_id, rt.processor_for(agent_id)))),
+            *agent_mcp_specs(rt, agent_id),
+            ChildSpec(f"lanes:{agent_id}", lambda: reg.register(f"lanes:{agent_id}", Supervisor.start(
+                f"lanes:{agent_id}", lane_specs(rt, settings), strategy="one_for_one", on_escalate=None))),
+        ]
+
     return ChildSpec(name, lambda: reg.register(name, Supervisor.start(
-        name, children, strategy="rest_for_one", on_escalate=None)), restart=PERMANENT)
+        name, children(), strategy="rest_for_one", on_escalate=None)), restart=PERMANENT)
 
 
 def lane_specs(rt: Runtime, settings: LaneSettings) -> list[ChildSpec]:
