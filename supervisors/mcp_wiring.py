@@ -101,18 +101,24 @@ def _broadcast(rt: Any, name: str) -> None:
 class McpToolSource:
     """An agent's MCP tools right now: its own servers', then the global ones (an agent's server shadows a
     global one of the same name). Tools are rebuilt only when a server's list changes; each listing also
-    takes the server's live session, which the tools got from this listing then call."""
+    takes the server's live session and the policy in force, which the tools got from this listing then use
+    (one policy lookup per listing, not one per tool)."""
 
     def __init__(self, rt: Any, agent_id: str):
         self.rt = rt
         self.agent_id = agent_id
         self._built: dict[str, tuple[pykka.ActorRef, int, list[Tool]]] = {}
         self._sessions: dict[str, McpSession | None] = {}
+        self._policy: Any = None
 
     def __call__(self) -> list[Tool]:
         registry = self.rt.registry
         tools: list[Tool] = []
-        for name in registry.names(client_name(self.agent_id, "")) + registry.names(GLOBAL_PREFIX):
+        names = registry.names(client_name(self.agent_id, "")) + registry.names(GLOBAL_PREFIX)
+        if not names:
+            return tools
+        self._policy = self.rt.current_policy()
+        for name in names:
             ref = registry.lookup(name)
             if ref is None:
                 continue
@@ -129,7 +135,7 @@ class McpToolSource:
         if built is not None and built[0] is ref and built[1] == revision:
             return built[2]
         server = proxy.server.get(timeout=ASK_SECONDS)
-        tools = server_tools(server.name, listed, self._caller(name, server), self.rt.current_policy, log.warn)
+        tools = server_tools(server.name, listed, self._caller(name, server), lambda: self._policy, log.warn)
         self._built[name] = (ref, revision, tools)
         return tools
 
