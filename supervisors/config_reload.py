@@ -4,7 +4,8 @@ A valid edit becomes the configuration in force: everything read through `Runtim
 gateway's security settings, the approval timeout, hop limits, replay window) takes it at its next use,
 the log level changes at once, and the agents are reconciled: new ones start, removed ones are drained and
 stopped, an agent whose lanes change (worker count, timeouts) is drained and restarted, and every other
-agent whose settings or inherited LLM settings changed gets a new brain for its next attempt. Agents that
+agent whose settings or inherited LLM settings changed gets a new brain for its next attempt; MCP servers
+added to, removed from or changed in `mcp.servers` or an agent's `mcp_servers` start, stop or restart. Agents that
 did not change, and their running tasks, are not touched; `default` is reconfigured, never removed.
 An invalid edit keeps the running configuration (logged); so does one whose `delegation_max_hops` an agent
 created at runtime has too few lanes for. `bind_addr` needs a restart (logged).
@@ -23,6 +24,7 @@ from goclaw_actors.startup import lane_settings
 from goclaw_actors.store.agent_reads import agent_row
 from goclaw_actors.store.sqlite_reads import active_agents
 from supervisors.agent_control import remove_agent, restart_agent, start_agent
+from supervisors.mcp_wiring import reconcile_mcp
 from supervisors.runtime import Runtime
 
 log = get_logger("config")
@@ -53,6 +55,7 @@ def reload_config(rt: Runtime) -> bool:
         rt.skills.reload()  # other skill roots or legacy mode (WASM limits apply at the next call anyway)
     if changes.agents_touched:
         _reconcile_agents(rt, config, changes)
+        reconcile_mcp(rt, config)
     log.info("config reloaded", config_hash=config.config_hash, added=[a.agent_id for a in changes.added],
              removed=list(changes.removed), changed=[a.agent_id for a in changes.changed],
              brains_changed=changes.brains_changed)

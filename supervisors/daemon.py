@@ -121,6 +121,8 @@ class Daemon:
             self.boot.listener.close()
         if rt is not None and rt.skills is not None:
             rt.skills.close()
+        if rt is not None and rt.mcp_loop is not None:
+            rt.mcp_loop.stop()
         if rt is not None and rt.reads is not None:
             rt.reads.close()
         log.info("shutdown complete", exit_code=self.exit_code)

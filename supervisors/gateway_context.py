@@ -15,6 +15,7 @@ from goclaw_actors.config.model import Config
 from goclaw_actors.http.acp.dispatcher import Dispatcher
 from goclaw_actors.http.acp.routes import acp_methods
 from supervisors import agent_control, team_wiring
+from supervisors.mcp_wiring import mcp_status
 from supervisors.runtime import Runtime
 from supervisors.supervisor import describe_tree
 from supervisors.tool_wiring import interrupt_task
@@ -129,6 +130,10 @@ class DaemonGatewayContext:
         if root is None:
             raise pykka.ActorDeadError("root supervisor is not running")
         return describe_tree(root)
+
+    def mcp_servers(self) -> list[dict[str, Any]]:
+        """The states of the running MCP servers' McpClients."""
+        return mcp_status(self.runtime)
 
     def ask(self, actor_name: str, method: str, *args: Any, **kwargs: Any) -> Any:
         """Call a method of a named actor and wait for the answer."""

@@ -50,6 +50,7 @@ class Runtime:
     cwd: Path = field(default_factory=Path.cwd)  # relative skill roots (`skills.project_dir`) start here
     skills: Any = None  # supervisors.skill_runtime.SkillRuntime: the catalog, the WASM sandbox, the toolchain
     gateway: Any = None  # the daemon's GatewayContext: chat commands call its ACP methods
+    mcp_loop: Any = None  # goclaw_actors.mcp.asyncio_greenlet.AsyncioGreenlet, started with the first MCP server
 
     def __post_init__(self):
         self.store = StoreClient(self.registry.address("store"))

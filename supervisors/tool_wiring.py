@@ -17,6 +17,7 @@ from goclaw_actors.store.sqlite_dedup import DedupDecision
 from goclaw_actors.tools.builtin import builtin_tools
 from goclaw_actors.tools.shell_env import env_allow_names, is_secret_name, refused_names
 from goclaw_actors.tools.tool_env import ToolEnv
+from supervisors.mcp_wiring import McpToolSource
 
 log = get_logger("tools")
 
@@ -52,7 +53,8 @@ def secret_values(config: Config, home: Path, environ: Mapping[str, str]) -> fro
 
 def agent_tools(rt: Any, agent: AgentConfig, config: Config, home: Path,
                 environ: Mapping[str, str]) -> ToolRegistry:
-    """Every built-in tool for `agent` (offered and allowed per the policy in force at each call)."""
+    """Every built-in tool for `agent` and the tools of its MCP servers and the global ones (offered and
+    allowed per the policy in force at each call)."""
     refused = refused_names(env_allow_names(config.get("tools.shell.env_allow", None)))
     if refused:
         log.warn("tools.shell.env_allow names secret-looking variables; they are never passed",
@@ -62,7 +64,7 @@ def agent_tools(rt: Any, agent: AgentConfig, config: Config, home: Path,
                   preferred_search=agent.preferred_search or str(config.get("preferred_search", "") or ""),
                   skills=rt.skills.agent_skills(agent.skills_filter) if getattr(rt, "skills", None) else None,
                   links=agent_links(rt))
-    return builtin_tools(env)
+    return builtin_tools(env, sources=[McpToolSource(rt, agent.agent_id)])
 
 
 def agent_links(rt: Any) -> AgentLinks:

@@ -10,11 +10,13 @@ and how each part is restarted.
     ├── agents (one_for_one)
     │   └── agent:<id> (rest_for_one)
     │       ├── agent_actor:<id>  permanent
+    │       ├── mcp:<id>:<server> transient: one McpClient per enabled server of the agent's mcp_servers
     │       └── lanes:<id> (one_for_one): dispatcher:<id> + worker:<id>:<n>   permanent
     ├── services (one_for_one)    plan_runner, cron_scheduler, heartbeat; embedded_model (when usable);
     │                             config_watcher (config.yaml, SOUL.md), policy_watcher (policy.yaml),
     │                             skill_watcher (the skill roots, recursively) and pin_watcher (pinned files);
-    │                             channels join here
+    │                             mcp_global:<server> (transient) per enabled server of mcp.servers; channels
+    │                             join here
     └── gateway                   permanent, started last
 """
 
@@ -36,6 +38,7 @@ from supervisors.brain_wiring import embedded_available
 from supervisors.child_spec import PERMANENT, ChildSpec
 from supervisors.cron_wiring import start_cron_scheduler
 from supervisors.heartbeat_wiring import start_heartbeat
+from supervisors.mcp_wiring import agent_mcp_specs, global_mcp_specs
 from supervisors.plan_wiring import start_plan_runner
 from supervisors.runtime import Runtime
 from supervisors.supervisor import Supervisor
@@ -78,8 +81,9 @@ def retention_settings(rt: Runtime) -> RetentionSettings | None:
 
 def service_specs(rt: Runtime) -> list[ChildSpec]:
     """Services started with the daemon: the plan runner, the cron scheduler, the heartbeat, the embedded model
-    when it can be used (loaded on first use), and the file watchers applying edits of config.yaml, SOUL.md,
-    policy.yaml and the skill directories and keeping pinned files current."""
+    when it can be used (loaded on first use), the file watchers applying edits of config.yaml, SOUL.md,
+    policy.yaml and the skill directories and keeping pinned files current, and the McpClients of the global
+    MCP servers."""
     reg = rt.registry
     specs = [ChildSpec("plan_runner", lambda: start_plan_runner(rt), restart=PERMANENT),
              ChildSpec("cron_scheduler", lambda: start_cron_scheduler(rt), restart=PERMANENT)]
@@ -89,7 +93,7 @@ def service_specs(rt: Runtime) -> list[ChildSpec]:
     if embedded_available(rt.config, rt.home):
         specs.append(ChildSpec("embedded_model", lambda: reg.register("embedded_model", EmbeddedModel.start(
             rt.config.get("llm.embedded_model"), rt.home)), shutdown_timeout=EMBEDDED_SHUTDOWN_SECONDS))
-    return specs + watcher_specs(rt)
+    return specs + watcher_specs(rt) + global_mcp_specs(rt)
 
 
 def start_root(rt: Runtime, on_escalate: Callable[[str, str], None]):
@@ -99,18 +103,22 @@ def start_root(rt: Runtime, on_escalate: Callable[[str, str], None]):
 
 
 def agent_spec(rt: Runtime, settings: LaneSettings) -> ChildSpec:
-    """The sub-tree of one agent: its AgentActor, then its lanes."""
+    """The sub-tree of one agent: its AgentActor, its MCP servers' McpClients, then its lanes."""
     agent_id = settings.agent_id
     reg = rt.registry
     name = f"agent:{agent_id}"
-    children = [
-        ChildSpec(f"agent_actor:{agent_id}", lambda: reg.register(
-            f"agent_actor:{agent_id}", AgentActor.start(agent_id, rt.processor_for(agent_id)))),
-        ChildSpec(f"lanes:{agent_id}", lambda: reg.register(f"lanes:{agent_id}", Supervisor.start(
-            f"lanes:{agent_id}", lane_specs(rt, settings), strategy="one_for_one", on_escalate=None))),
-    ]
+
+    def children() -> list[ChildSpec]:  # at each start: the MCP servers configured then
+        return [
+            ChildSpec(f"agent_actor:{agent_id}", lambda: reg.register(
+                f"agent_actor:{agent_id}", AgentActor.start(agent_id, rt.processor_for(agent_id)))),
+            *agent_mcp_specs(rt, agent_id),
+            ChildSpec(f"lanes:{agent_id}", lambda: reg.register(f"lanes:{agent_id}", Supervisor.start(
+                f"lanes:{agent_id}", lane_specs(rt, settings), strategy="one_for_one", on_escalate=None))),
+        ]
+
     return ChildSpec(name, lambda: reg.register(name, Supervisor.start(
-        name, children, strategy="rest_for_one", on_escalate=None)), restart=PERMANENT)
+        name, children(), strategy="rest_for_one", on_escalate=None)), restart=PERMANENT)
 
 
 def lane_specs(rt: Runtime, settings: LaneSettings) -> list[ChildSpec]:

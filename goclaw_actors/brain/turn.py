@@ -168,7 +168,8 @@ class BrainProcessor:
         sampling = task.payload.get("sampling") or {}
         client = client_tool_specs(task.payload.get("client_tools") or [])
         shadowed = {spec.name for spec in client}  # a client's tool shadows the agent's tool of that name
-        tools = client + [spec for spec in self.deps.tools.specs(self.deps.allows) if spec.name not in shadowed]
+        tools = client + [spec for spec in self.deps.tools.specs(self.deps.allows, task.agent_id)
+                                if spec.name not in shadowed]
         return ChatRequest(model=self.deps.model, messages=messages, tools=tools,
                            tool_choice=task.payload.get("tool_choice"),
                            sampling={k: sampling[k] for k in SAMPLING_FIELDS if sampling.get(k) is not None},

@@ -19,6 +19,7 @@ from goclaw_actors.config.provider_names import check_provider_name
 from goclaw_actors.config.text_values import (MAX_NAME, MAX_PROMPT, check_env_var_name, check_model_name,
                                               check_text, field_label)
 from goclaw_actors.errors import ConfigError
+from goclaw_actors.mcp.server_config import parse_servers
 
 AGENT_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 NEW_AGENT_ID_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?")  # SPEC: not ending in "-"
@@ -84,8 +85,7 @@ def apply_entry(agent: AgentConfig, entry: Mapping[str, Any], where: str) -> Age
         _check_loop(entry["loop"], _at(where, "loop"))
     if entry.get("structured_output") is not None:
         _check_structured_output(entry["structured_output"], _at(where, "structured_output"))
-    if entry.get("mcp_servers") is not None and not isinstance(entry["mcp_servers"], list):
-        raise ConfigError(f"{_at(where, 'mcp_servers')} must be a list")
+    parse_servers(entry.get("mcp_servers"), _at(where, "mcp_servers"))
     agent.extra = {str(k): v for k, v in entry.items() if k not in vars(agent)}
     return agent
 

@@ -48,6 +48,7 @@ LOOP_BOUNDS = {
 MAX_LOOP_DURATION_SECONDS = 7 * 86_400
 STRUCTURED_OUTPUT_RETRIES = Bound(0, 10)
 CONTEXT_LIMIT = Bound(1, 100_000_000)
+MCP_TIMEOUT = Bound(0.1, 3600, whole=False)  # `timeout` of an MCP server entry (mcp.servers[], agents[].mcp_servers[])
 
 # Global settings by dotted key. `worker_count` keeps SPEC §2.3's rule that ≤ 0 means 4, so only its top is
 # bounded; `delegation_max_hops` is also held to every agent's worker_count − 1 by the loader.

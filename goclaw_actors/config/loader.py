@@ -22,6 +22,7 @@ from goclaw_actors.config.starter_agents import STARTER_AGENTS
 from goclaw_actors.config.text_values import (MAX_NAME, check_model_name, check_text, field_label,
                                               unencodable_path)
 from goclaw_actors.errors import ConfigError
+from goclaw_actors.mcp.server_config import parse_servers
 
 CONFIG_FILE = "config.yaml"
 MAX_CONFIG_BYTES = 4 * 2**20
@@ -134,6 +135,7 @@ def _validate(raw: dict[str, Any], agents_given: bool, warnings: list[str], sour
     origins = [check_text(item, f"allow_origins[{index}]", 300) for index, item in enumerate(origins)]
     _check_llm(raw.get("llm") or {}, sources)
     _check_named_values(raw)
+    parse_servers((raw.get("mcp") or {}).get("servers"), "mcp.servers")
     agents = _agents(raw, agents_given, worker_count, warnings)
     return Config(worker_count=worker_count, task_timeout_seconds=raw["task_timeout_seconds"], bind_addr=bind_addr,
                   log_level=log_level, max_queue_depth=raw["max_queue_depth"],

@@ -71,6 +71,10 @@ class GatewayContext(Protocol):
     def supervision_tree(self) -> dict[str, Any]:
         """The running supervision tree: supervisors, children, liveness and restart counts."""
 
+    def mcp_servers(self) -> list[dict[str, Any]]:
+        """The MCP servers' states: `{name, scope ("global" or the agent id), transport, state, protocol_version,
+        server, tools, connects, last_error}`."""
+
     def cast(self, actor_name: str, method: str, *args: Any) -> None:
         """Call a method of a named actor without waiting (nothing happens if it is not running)."""
 

@@ -77,9 +77,33 @@ class Policy:
         """Whether `capability` is granted."""
         return capability in self.capabilities
 
+    def mcp_allows(self, agent_id: str, server: str, tool: str) -> bool:
+        """Whether `agent_id` may call `tool` of MCP server `server` under `mcp.rules` (SPEC §8.4): the
+        matching rule with the highest score decides (exact agent 4, `*` agent 1, plus 2 for the exact server;
+        ties go to the first in the file); it allows iff its `tools` names the tool (as the server names it
+        or as `mcp_<server>_<tool>`) or `*`. With no matching rule, `mcp.default` decides. The capability
+        `tools.mcp` is checked separately."""
+        best, best_score = None, 0
+        for rule in self.mcp_rules:
+            score = _mcp_rule_score(rule, agent_id, server)
+            if score > best_score:
+                best, best_score = rule, score
+        if best is None:
+            return self.mcp_default == "allow"
+        names = best.get("tools") or []
+        return "*" in names or tool in names or any(name == f"mcp_{server}_{tool}" for name in names)
+
     def requires_approval(self, tool_name: str, capability: str) -> bool:
         """Whether a call of `tool_name` (needing `capability`) waits for an approval (`require_approval`)."""
         return tool_name in self.approval_required or capability in self.approval_required
+
+
+def _mcp_rule_score(rule: dict[str, Any], agent_id: str, server: str) -> int:
+    """A rule's score for (agent, server), 0 when it does not match; `agent`/`server` absent means `*`."""
+    rule_agent, rule_server = rule["agent"], rule["server"]
+    if rule_agent not in ("*", agent_id) or rule_server not in ("*", server):
+        return 0
+    return (4 if rule_agent == agent_id else 1) + (2 if rule_server == server else 0)
 
 
 def _string_list(data: dict[str, Any], key: str, max_length: int = 4096, where: str = "") -> list[str]:
@@ -114,14 +138,20 @@ def _load_mapping(text: str) -> dict[str, Any]:
 
 
 def _mcp_rules(rules: Any) -> tuple[dict[str, Any], ...]:
+    """The rules as `{agent, server, tools}` with names stripped (`agent`/`server` absent: `*`)."""
     if not isinstance(rules, list) or not all(isinstance(rule, dict) for rule in rules):
         raise PolicyError("mcp.rules must be a list of {agent, server, tools} mappings")
+    parsed = []
     for index, rule in enumerate(rules):
+        where = f"mcp.rules[{index}]."
+        names = {}
         for key in ("agent", "server"):
             if rule.get(key) is not None and not isinstance(rule[key], str):
-                raise PolicyError(f"mcp.rules[{index}].{key} must be a string")
-        _string_list(rule, "tools", 256, f"mcp.rules[{index}].")
-    return tuple(rules)
+                raise PolicyError(f"{where}{key} must be a string")
+            names[key] = (_string_list({key: [rule[key]]}, key, 256, where)[0]
+                          if isinstance(rule.get(key), str) and rule[key].strip() else "*")
+        parsed.append({**names, "tools": _string_list(rule, "tools", 256, where)})
+    return tuple(parsed)
 
 
 def parse_policy(text: str) -> Policy:

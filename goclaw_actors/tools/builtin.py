@@ -4,7 +4,7 @@ from functools import partial
 from typing import Any, Callable
 
 from goclaw_actors.brain.providers.base import ToolSpec
-from goclaw_actors.brain.tools import Tool, ToolRegistry
+from goclaw_actors.brain.tools import Tool, ToolRegistry, ToolSource
 from goclaw_actors.tools import (agent_messages, delegate_task, exec_tool, file_tools, memory_tools,
                                  price_comparison, read_url, send_alert, spawn_task, use_skill, web_search)
 from goclaw_actors.tools.catalog import TOOL_CAPABILITIES
@@ -58,7 +58,8 @@ IMPLEMENTATIONS: dict[str, tuple[dict[str, Any], Callable[..., str]]] = {
 }
 
 
-def builtin_tools(env: ToolEnv) -> ToolRegistry:
-    """The registry of every built-in tool for one agent (filtered by policy when offered and when called)."""
+def builtin_tools(env: ToolEnv, sources: list[ToolSource] = ()) -> ToolRegistry:
+    """The registry of every built-in tool for one agent, then the tools of `sources` (MCP servers'), filtered
+    by policy when offered and when called."""
     return ToolRegistry([Tool(ToolSpec(name, DESCRIPTIONS[name], schema), TOOL_CAPABILITIES[name], partial(run, env))
-                         for name, (schema, run) in IMPLEMENTATIONS.items()])
+                         for name, (schema, run) in IMPLEMENTATIONS.items()], sources)

@@ -1,6 +1,7 @@
 """The path every tool call takes (SPEC §4.7, §3.10, §5.5, §11.2).
 
-capability check (deny ⇒ `policy denied capability "<cap>"`, audited `missing_capability`) ⇒ argument
+capability check (deny ⇒ `policy denied capability "<cap>"`, audited `missing_capability`) ⇒ the tool's own
+rule (an MCP tool's `mcp.rules`; deny audited `rule_denied`) ⇒ argument
 schema ⇒ idempotency for side-effecting tools (a recorded result is returned, audited `deduped`; a key
 reused with other input is `idempotency conflict`) ⇒ approval when the policy requires one ⇒ audit
 `allow` ⇒ run. Denials inside a tool (`url_denied`, `path_denied`, `command_denied`) are audited too.
@@ -68,6 +69,10 @@ def guarded_call(call: ToolCall, tools: ToolRegistry, guard: ToolGuard, context:
     if not guard.allows(capability):
         guard.audit("deny", capability, "missing_capability")
         return error_text(f'policy denied capability "{capability}"')
+    refused = tool.refusal(context.agent_id) if tool.refusal is not None else None
+    if refused is not None:
+        guard.audit("deny", capability, "rule_denied")
+        return error_text(refused)
     invalid = tool.argument_errors(call.arguments)
     if invalid is not None:
         return error_text(f"invalid arguments for {call.name}: {invalid}")

@@ -29,8 +29,9 @@ def _status_reads(conn, scope: frozenset[str] | None
 
 
 def status(call: Call) -> dict[str, Any]:
-    """Health, queue counts, configuration fingerprint, toolchain and the agents the caller may see; a key
-    scoped to some agents sees the counts and last error of those agents only."""
+    """Health, queue counts, configuration fingerprint, toolchain, the agents and MCP servers the caller may
+    see; a key scoped to some agents sees the counts, last error and MCP servers of those agents only (and
+    the global servers)."""
     health = call.ctx.health()
     counts, agents, active, error = call.ctx.read(_status_reads, call.conn.principal.agent_scope)
     visible = [agent_entry(row, active.get(row["agent_id"], 0)) for row in agents
@@ -53,6 +54,8 @@ def status(call: Call) -> dict[str, Any]:
         "last_error": error,
         "agent_count": len(visible),
         "agents": visible,
+        "mcp_servers": [server for server in call.ctx.mcp_servers()
+                        if server["scope"] == "global" or call.conn.principal.allows(server["scope"])],
         "time_unix": int(time.time()),
     }
 
