@@ -2,8 +2,9 @@
 
 A valid edit becomes the configuration in force: everything read through `Runtime.config` (plans, the
 gateway's security settings, the approval timeout, hop limits, replay window) takes it at its next use,
-the log level changes at once, and the agents are reconciled: new ones start, removed ones are drained and
-stopped, an agent whose lanes change (worker count, timeouts) is drained and restarted, and every other
+the log level and the `telemetry.*` settings change at once (spans still open under the previous
+telemetry settings are dropped), and the agents are reconciled: new ones start, removed ones are drained
+and stopped, an agent whose lanes change (worker count, timeouts) is drained and restarted, and every other
 agent whose settings or inherited LLM settings changed gets a new brain for its next attempt. Agents that
 did not change, and their running tasks, are not touched; `default` is reconfigured, never removed.
 An invalid edit keeps the running configuration (logged). `bind_addr` needs a restart (logged).
@@ -18,6 +19,8 @@ from goclaw_actors.errors import ConfigError
 from goclaw_actors.http.security_settings import security_settings
 from goclaw_actors.logs.system_log import get_logger, set_log_level
 from goclaw_actors.startup import lane_settings
+from goclaw_actors.telemetry import lifecycle as telemetry_lifecycle
+from goclaw_actors.telemetry.settings import telemetry_settings
 from goclaw_actors.store.agent_reads import agent_row
 from supervisors.agent_control import remove_agent, restart_agent, start_agent
 from supervisors.runtime import Runtime
@@ -31,6 +34,7 @@ def reload_config(rt: Runtime) -> bool:
     try:
         config = load_config(rt.home, rt.environ)
         security_settings(config)  # bad gateway keys reject the whole edit, not only the gateway's part
+        telemetry_settings(config)  # and so do bad telemetry settings
     except ConfigError as exc:
         log.warn("config.yaml not applied; the running configuration stays", config_hash=running.config_hash,
                  error=str(exc))
@@ -45,6 +49,7 @@ def reload_config(rt: Runtime) -> bool:
                  configured=getattr(config, key))
     rt.config = config
     set_log_level(config.log_level)
+    telemetry_lifecycle.apply(config)
     if changes.agents_touched:
         _reconcile_agents(rt, config, changes)
     log.info("config reloaded", config_hash=config.config_hash, added=[a.agent_id for a in changes.added],

@@ -8,8 +8,8 @@ function run on the open connection (for data normalisation).
 from dataclasses import dataclass, field
 from typing import Callable
 
-LATEST_VERSION = 15
-LATEST_CHECKSUM = "gc-v15-2026-03-02-task-listing-indexes"
+LATEST_VERSION = 16
+LATEST_CHECKSUM = "gc-v16-2026-11-29-task-traceparent"
 
 
 @dataclass(frozen=True)
@@ -352,11 +352,15 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE INDEX IF NOT EXISTS idx_loop_task ON loop_checkpoints (task_id)",
     )),
     # Task listings (REST, A2A) page newest first without sorting the table (nor reading its payloads).
-    Migration(LATEST_VERSION, LATEST_CHECKSUM, (
+    Migration(15, "gc-v15-2026-03-02-task-listing-indexes", (
         "CREATE INDEX IF NOT EXISTS idx_tasks_created ON tasks (created_at, id)",
         "CREATE INDEX IF NOT EXISTS idx_tasks_status_created ON tasks (status, created_at, id)",
         "CREATE INDEX IF NOT EXISTS idx_tasks_session_created ON tasks (session_id, created_at, id)",
         "CREATE INDEX IF NOT EXISTS idx_tasks_agent_created ON tasks (agent_id, created_at, id)",
+    )),
+    # The W3C trace context of whatever enqueued the task (SPEC §11.3): its attempts continue that trace.
+    Migration(LATEST_VERSION, LATEST_CHECKSUM, (
+        "ALTER TABLE tasks ADD COLUMN traceparent TEXT",
     )),
 )
 
