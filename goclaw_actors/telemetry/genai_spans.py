@@ -111,12 +111,14 @@ def _llm_done(backend: Any, span: Any, started: float, attributes: dict[str, Any
     instruments = backend.instruments
     if response is not None:
         attributes[GEN_AI_RESPONSE_MODEL] = response.model or attributes[GEN_AI_REQUEST_MODEL]
-        span.set_attribute(GEN_AI_RESPONSE_MODEL, attributes[GEN_AI_RESPONSE_MODEL])
-        span.set_attribute(GEN_AI_RESPONSE_FINISH_REASONS, [response.finish_reason or "stop"])
         usage = response.usage
+        ended = {GEN_AI_RESPONSE_MODEL: attributes[GEN_AI_RESPONSE_MODEL],
+                 GEN_AI_RESPONSE_FINISH_REASONS: [response.finish_reason or "stop"]}
         if usage.reported:
-            span.set_attribute(GEN_AI_USAGE_INPUT_TOKENS, usage.prompt_tokens)
-            span.set_attribute(GEN_AI_USAGE_OUTPUT_TOKENS, usage.completion_tokens)
+            ended[GEN_AI_USAGE_INPUT_TOKENS] = usage.prompt_tokens
+            ended[GEN_AI_USAGE_OUTPUT_TOKENS] = usage.completion_tokens
+        span.set_attributes(ended)
+        if usage.reported:
             for kind, count in (("input", usage.prompt_tokens), ("output", usage.completion_tokens)):
                 instruments.token_usage.record(count, {**attributes, GEN_AI_TOKEN_TYPE: kind})
                 instruments.llm_tokens.add(count, {**ours, GEN_AI_TOKEN_TYPE: kind})

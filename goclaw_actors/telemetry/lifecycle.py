@@ -58,7 +58,7 @@ def apply(config: Any) -> bool:
         log.error("telemetry settings not applied; the previous ones stay", error=f"{type(exc).__name__}: {exc}")
         return False
     _replace(backend, wait=False)
-    _log_settings("telemetry reconfigured", settings)
+    _log_settings("telemetry reconfigured" if current is not None else "telemetry started", settings)
     return True
 
 

@@ -44,14 +44,12 @@ def serve_request(backend: Any, app: Callable, environ: dict[str, Any], start_re
         rule = getattr(environ.get("bottle.route"), "rule", None)
         if rule:
             span.update_name(f"{method} {rule}")
-            span.set_attribute("http.route", rule)
             metric_attributes["http.route"] = rule
         if statuses and statuses[-1][:3].isdigit():
-            code = int(statuses[-1][:3])
-            span.set_attribute("http.response.status_code", code)
-            metric_attributes["http.response.status_code"] = code
+            metric_attributes["http.response.status_code"] = code = int(statuses[-1][:3])
             if code >= 500:
                 fail_span(span, str(code), statuses[-1])
+        span.set_attributes(metric_attributes)
         span.end()
         backend.instruments.request_duration.record(perf_counter() - started, metric_attributes)
 
