@@ -17,11 +17,10 @@ from opentelemetry.metrics import NoOpMeter
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace import get_current_span
 
 from goclaw_actors.logs.system_log import get_logger
-from goclaw_actors.telemetry import exporters, genai_spans, server_spans
+from goclaw_actors.telemetry import exporters, genai_spans, server_spans, task_traces
 from goclaw_actors.telemetry.instruments import create_instruments
 from goclaw_actors.telemetry.semconv import AGENT_ID
 from goclaw_actors.telemetry.settings import TelemetrySettings
@@ -44,8 +43,8 @@ class Backend:
         self.pool = ThreadPool(1)  # the exporters' native thread
         resource = Resource.create({"service.name": settings.service_name, "service.version": __version__})
         self.tracer_provider = TracerProvider(
-            resource=resource, sampler=ParentBased(TraceIdRatioBased(settings.sample_rate)),
-            id_generator=genai_spans.TaskTraceIds(), shutdown_on_exit=False)
+            resource=resource, sampler=task_traces.sampler(settings.sample_rate),
+            id_generator=task_traces.TaskTraceIds(), shutdown_on_exit=False)
         processors = exporters.span_processors(settings, self.pool) if span_processors is None else span_processors
         for processor in processors:
             self.tracer_provider.add_span_processor(processor)

@@ -6,12 +6,10 @@ call that spawned it); a task enqueued outside any trace is traced under its own
 a task is one trace. Spans carry no prompt, reply or tool argument.
 """
 
-import contextvars
 from time import perf_counter
 from typing import Any, Callable
 
 from opentelemetry.context import Context, attach, detach, get_value, set_value
-from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.trace import SpanKind, set_span_in_context
 
 from goclaw_actors.telemetry.semconv import (
@@ -21,18 +19,10 @@ from goclaw_actors.telemetry.semconv import (
     GEN_AI_TOOL_TYPE, GEN_AI_USAGE_INPUT_TOKENS, GEN_AI_USAGE_OUTPUT_TOKENS, INVOKE_AGENT, LLM_MODEL, LLM_PROVIDER,
     OUTCOME, RUN_ID, SESSION_ID, TASK_ATTEMPT, TASK_ID, TASK_TYPE, TOOL_NAME, gen_ai_provider)
 from goclaw_actors.telemetry.span_tools import TASK_KEY, fail_span, mark_error, remote_parent
+from goclaw_actors.telemetry.task_traces import forced_trace_id
 from goclaw_actors.telemetry.trace_context import task_trace_id
 
 TOOL_ERROR_PREFIX = "error: "  # how a guarded tool call answers a failure (goclaw_actors/tools/guarded_call.py)
-_FORCED_TRACE_ID: contextvars.ContextVar[int] = contextvars.ContextVar("goclaw_forced_trace_id", default=0)
-
-
-class TaskTraceIds(RandomIdGenerator):
-    """Random ids, except the trace id of an attempt span that starts a task's own trace: the task's id."""
-
-    def generate_trace_id(self) -> int:
-        """The forced trace id when one is set, else a random one."""
-        return _FORCED_TRACE_ID.get() or super().generate_trace_id()
 
 
 class AttemptSpan:
@@ -50,7 +40,7 @@ class AttemptSpan:
         common = {AGENT_ID: task.agent_id, TASK_ID: task.id, SESSION_ID: task.session_id,
                   GEN_AI_CONVERSATION_ID: task.session_id}
         parent = remote_parent(getattr(task, "traceparent", None))
-        forced = _FORCED_TRACE_ID.set(0 if parent is not None else task_trace_id(task.id))
+        forced = forced_trace_id.set(0 if parent is not None else task_trace_id(task.id))
         parent = parent or Context()
         try:
             self.span = self.backend.tracer.start_span(
@@ -59,7 +49,7 @@ class AttemptSpan:
                             GEN_AI_AGENT_NAME: task.agent_id, TASK_ATTEMPT: task.attempt + 1, TASK_TYPE: task.type,
                             RUN_ID: task.run_id or ""})
         finally:
-            _FORCED_TRACE_ID.reset(forced)
+            forced_trace_id.reset(forced)
         self.token = attach(set_value(TASK_KEY, common, set_span_in_context(self.span, parent)))
         self.started = perf_counter()
         return self

@@ -1,12 +1,16 @@
 """`telemetry.*` settings, the traceparent a task row carries, and the names the spans use (SPEC §2.3, §11.3)."""
 
+import uuid
+
 import pytest
+from opentelemetry.sdk.trace.sampling import Decision, TraceIdRatioBased
 
 from goclaw_actors.config.loader import config_from_data
 from goclaw_actors.errors import ConfigError
 from goclaw_actors.telemetry.genai_spans import TOOL_ERROR_PREFIX
 from goclaw_actors.telemetry.semconv import gen_ai_provider
 from goclaw_actors.telemetry.settings import TelemetrySettings, telemetry_settings
+from goclaw_actors.telemetry.task_traces import TaskIdRatio
 from goclaw_actors.telemetry.trace_context import (format_traceparent, parse_traceparent, task_trace_id,
                                                    trace_id_of)
 from goclaw_actors.tools.guarded_call import error_text
@@ -67,6 +71,18 @@ def test_traceparent_round_trip_and_refusals():
 def test_a_task_outside_any_trace_is_traced_under_its_own_id():
     assert task_trace_id("6f1c1f0e-8c1d-4f43-9f3e-2b0c3b1f9a10") == 0x6F1C1F0E8C1D4F439F3E2B0C3B1F9A10
     assert task_trace_id("not-a-uuid") == 0
+
+
+def test_ratio_sampling_keeps_its_share_of_task_ids_and_random_ids():
+    def kept(sampler, ids):
+        return sum(sampler.should_sample(None, trace_id, "x").decision == Decision.RECORD_AND_SAMPLE
+                   for trace_id in ids)
+    task_ids = [uuid.uuid4().int for _ in range(4000)]
+    random_ids = [int.from_bytes(uuid.uuid4().bytes[::-1], "big") for _ in range(4000)]
+    assert kept(TraceIdRatioBased(0.5), task_ids) == 0  # the skew of a UUID's fixed variant bits
+    for ids in (task_ids, random_ids):
+        assert 1700 < kept(TaskIdRatio(0.5), ids) < 2300
+        assert kept(TaskIdRatio(0.0), ids) == 0 and kept(TaskIdRatio(1.0), ids) == 4000
 
 
 def test_names_the_spans_rely_on():

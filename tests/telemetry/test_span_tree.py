@@ -4,6 +4,7 @@ calls a tool and answers; a task enqueued outside any trace; a subtask spawned b
 
 import json
 import sqlite3
+import uuid
 
 import pykka
 import pytest
@@ -19,6 +20,7 @@ from goclaw_actors.telemetry.settings import TelemetrySettings
 from supervisors.daemon import Daemon
 from tests.brain.fake_server import FakeServer, json_reply
 from tests.e2e.tool_fixtures import AUTH_TOKEN, all_tools_policy, query, tool_model, wait_task, write_tool_home
+from tests.gateway.acp_client import AcpClient
 from tests.helpers import insert_task, wait_until
 
 SETTINGS = TelemetrySettings(enabled=True, exporter="none", service_name="goclaw-test")
@@ -188,6 +190,27 @@ def test_a_subtask_continues_the_trace_of_the_tool_call_that_spawned_it(traced):
     [request] = [s for s in exporter.get_finished_spans()
                  if s.context.trace_id == spawn.context.trace_id and s.parent is None]
     assert request.name == "POST /v1/chat/completions"
+
+
+def test_an_acp_call_is_the_parent_of_the_task_it_enqueues(traced):
+    daemon, exporter, _, _ = traced
+    client = AcpClient(daemon.port, token=AUTH_TOKEN)
+    try:
+        client.call("system.hello", {})
+        task_id = client.call("agent.chat", {"session_id": str(uuid.uuid4()), "content": "over acp"})["task_id"]
+    finally:
+        client.close()
+    assert wait_task(daemon.boot.db_path, task_id)["status"] == "SUCCEEDED"
+
+    def attempt_span():
+        return next((s for s in exporter.get_finished_spans()
+                     if s.name == "invoke_agent default" and s.attributes["goclaw.task.id"] == task_id), None)
+    attempt = wait_until(attempt_span, timeout=10, what="the attempt span")
+    [call] = [s for s in exporter.get_finished_spans() if s.context.span_id == attempt.parent.span_id]
+    assert (call.name, call.kind, call.parent) == ("agent.chat", SpanKind.SERVER, None)
+    assert (call.attributes["rpc.system"], call.attributes["rpc.method"]) == ("jsonrpc", "agent.chat")
+    assert not any(s.name.startswith("GET") and s.attributes.get("url.path") == "/ws"
+                   for s in exporter.get_finished_spans())  # the socket itself has no span
 
 
 def test_requests_without_telemetry_record_nothing(traced):
