@@ -15,9 +15,12 @@ from opentelemetry.sdk.metrics.export import MetricExporter, MetricExportResult,
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
+from goclaw_actors.logs.system_log import get_logger, writes_to_stdout
 from goclaw_actors.telemetry.settings import TelemetrySettings
 
 EXPORT_TIMEOUT_SECONDS = 5.0  # one OTLP request, its retries included
+
+log = get_logger("telemetry")
 
 
 class OffHubSpanExporter(SpanExporter):
@@ -63,8 +66,9 @@ class OffHubMetricExporter(MetricExporter):
 
 
 def span_processors(settings: TelemetrySettings, pool: ThreadPool) -> list[Any]:
-    """The span processors of `settings.exporter` (none for `none`)."""
-    if settings.exporter == "none":
+    """The span processors of `settings.exporter` (none for `none`, nor for `stdout` while the daemon does not
+    own stdout: under the dashboard the terminal is its screen)."""
+    if settings.exporter == "none" or not _may_print(settings):
         return []
     if settings.exporter == "stdout":
         from opentelemetry.sdk.trace.export import ConsoleSpanExporter
@@ -80,7 +84,7 @@ def span_processors(settings: TelemetrySettings, pool: ThreadPool) -> list[Any]:
 
 def metric_readers(settings: TelemetrySettings, pool: ThreadPool) -> list[Any]:
     """The metric readers of `settings` (none when metrics are off or the exporter is `none`)."""
-    if not settings.metrics_enabled or settings.exporter == "none":
+    if not settings.metrics_enabled or settings.exporter == "none" or not _may_print(settings):
         return []
     if settings.exporter == "stdout":
         from opentelemetry.sdk.metrics.export import ConsoleMetricExporter
@@ -92,3 +96,11 @@ def metric_readers(settings: TelemetrySettings, pool: ThreadPool) -> list[Any]:
 
         exporter = OTLPMetricExporter(endpoint=settings.signal_url("metrics"), timeout=EXPORT_TIMEOUT_SECONDS)
     return [PeriodicExportingMetricReader(OffHubMetricExporter(exporter, pool))]
+
+
+def _may_print(settings: TelemetrySettings) -> bool:
+    """False (logged) for the `stdout` exporter when stdout is not the daemon's."""
+    if settings.exporter != "stdout" or writes_to_stdout():
+        return True
+    log.warn("telemetry.exporter stdout: stdout is not the daemon's (the dashboard's screen); nothing is printed")
+    return False

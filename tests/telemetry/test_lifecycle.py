@@ -4,8 +4,13 @@
 import subprocess
 import sys
 import textwrap
+import uuid
 
 from goclaw_actors import telemetry
+from goclaw_actors.http.chat_tasks import ChatRequest, enqueue_chat, wait_terminal
+from supervisors.daemon import Daemon
+from supervisors.gateway_context import DaemonGatewayContext
+from supervisors.health import HealthProbe
 from tests.actors.daemon_fixture import daemon  # noqa: F401  (fixture)
 from tests.helpers import ROOT, wait_until
 
@@ -64,3 +69,21 @@ def test_telemetry_settings_apply_live_and_bad_ones_are_refused(daemon):  # noqa
     (home / "config.yaml").write_text(base)
     wait_until(lambda: telemetry.installed() is None, APPLY_SECONDS, what="telemetry switched off")
     assert '"msg": "telemetry stopped"' in log.read_text()
+
+
+def test_under_the_dashboard_the_stdout_exporter_prints_nothing(tmp_path, capsys):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.yaml").write_text("agents: []\nworker_count: 1\ndelegation_max_hops: 0\nbind_addr: 127.0.0.1:0\n"
+                                      "telemetry: {enabled: true, exporter: stdout}\n")
+    daemon = Daemon(home, {"GOCLAW_HOME": str(home), "GOCLAW_AUTH_TOKEN": "t"}, tmp_path, log_to_stdout=False)
+    daemon.start()
+    try:
+        ctx = DaemonGatewayContext(daemon.runtime, "t", home, HealthProbe(daemon.runtime).health)
+        task_id = enqueue_chat(ctx, ChatRequest("default", str(uuid.uuid4()), "hi"))
+        assert wait_terminal(ctx, task_id, timeout=10).status == "SUCCEEDED"
+        assert telemetry.installed() is not None  # spans are made (the task has a trace), not printed
+    finally:
+        daemon.shutdown()
+    assert capsys.readouterr().out == ""
+    assert "stdout is not the daemon's" in (home / "logs" / "system.jsonl").read_text()
