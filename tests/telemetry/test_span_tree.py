@@ -22,6 +22,7 @@ from tests.brain.fake_server import FakeServer, json_reply
 from tests.e2e.tool_fixtures import AUTH_TOKEN, all_tools_policy, query, tool_model, wait_task, write_tool_home
 from tests.gateway.acp_client import AcpClient
 from tests.helpers import insert_task, wait_until
+from tests.telemetry.otel_fixtures import collected
 
 SETTINGS = TelemetrySettings(enabled=True, exporter="none", service_name="goclaw-test")
 
@@ -149,16 +150,6 @@ def test_a_retried_chat_task_with_a_tool_call_is_one_span_tree(traced):
     assert [p.attributes["goclaw.tool.name"] for p in points["goclaw.tool.duration"]] == ["read_file"]
     assert sum(p.value for p in points["goclaw.llm.tokens"]) == 16
     assert any(p.attributes.get("http.route") == "/v1/chat/completions" for p in points["goclaw.request.duration"])
-
-
-def collected(reader) -> dict:
-    """metric name -> its data points."""
-    points = {}
-    for resource in reader.get_metrics_data().resource_metrics:
-        for scope in resource.scope_metrics:
-            for metric in scope.metrics:
-                points.setdefault(metric.name, []).extend(metric.data.data_points)
-    return points
 
 
 def test_a_task_enqueued_outside_a_trace_keeps_its_own_trace_across_attempts(traced):
