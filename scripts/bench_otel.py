@@ -46,6 +46,7 @@ from bench_daemon import free_port, spawn_daemon  # noqa: E402  (scripts/ is on 
 
 TOKEN = "bench-otel-token"
 STORE_WRITES = 6  # writes on a chat task's path whose request captures the trace context
+SPANS_PER_TASK = 5  # request, attempt, two chat calls, one tool call
 
 
 # 1. hooks ------------------------------------------------------------------------------------------------
@@ -86,13 +87,17 @@ def one_task_hooked(task, provider, request, call, environ) -> None:
         telemetry.llm_call(provider, request, None)
 
 
+TASK_ARGS = (TaskRow("6f1c1f0e-8c1d-4f43-9f3e-2b0c3b1f9a10", "1b4e28ba-2fa1-11d2-883f-0016d3cca427", "default", "chat",
+                     "RUNNING", 0, 0, 3, {"content": "x"}, None, None, "lease", None, "run", None, "", "", "", None,
+                     None, 0, False, None),
+             _Provider(), ChatRequest(model="gpt-bench", messages=[]), ToolCall("call_0", "read_file", {}),
+             {"REQUEST_METHOD": "POST", "PATH_INFO": "/v1/chat/completions", "wsgi.url_scheme": "http"})
+
+
 def per_task_us(fn, count: int) -> float:
     """Median over 5 runs of the CPU microseconds (this process, all threads) `fn` takes per task, yielding to
     the hub between tasks. CPU time, not wall time: the figure holds on a machine busy with other work."""
-    task = TaskRow("6f1c1f0e-8c1d-4f43-9f3e-2b0c3b1f9a10", "s-1", "default", "chat", "RUNNING", 0, 0, 3,
-                   {"content": "x"}, None, None, "lease", None, "run", None, "", "", "", None, None, 0, False, None)
-    args = (task, _Provider(), ChatRequest(model="gpt-bench", messages=[]), ToolCall("call_0", "read_file", {}),
-            {"REQUEST_METHOD": "POST", "PATH_INFO": "/v1/chat/completions", "wsgi.url_scheme": "http"})
+    args = TASK_ARGS
     runs = []
     for _ in range(5):
         started = time.process_time()
@@ -105,8 +110,8 @@ def per_task_us(fn, count: int) -> float:
 
 
 def hooks(count: int) -> dict[str, float]:
-    """CPU µs per task: bare, hooks with telemetry off, with tracing on (metrics off), with tracing and metrics
-    (the SDK's batch processor pinned to a no-op exporter, metrics into an in-memory reader)."""
+    """CPU µs per task: bare, hooks with telemetry off, with tracing on (metrics off), tracing at sample_rate 0.1,
+    tracing and metrics (the SDK's batch processor pinned to a no-op exporter, metrics into an in-memory reader)."""
     from opentelemetry.sdk.metrics.export import InMemoryMetricReader
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
@@ -116,8 +121,9 @@ def hooks(count: int) -> dict[str, float]:
 
     telemetry.install(None)
     found = {"bare": per_task_us(one_task_bare, count), "off": per_task_us(one_task_hooked, count)}
-    for mode, metrics in (("tracing", False), ("metrics", True)):
-        backend = lifecycle.build(TelemetrySettings(enabled=True, exporter="none", metrics_enabled=metrics),
+    for mode, metrics, rate in (("tracing", False, 1.0), ("sampled", False, 0.1), ("metrics", True, 1.0)):
+        backend = lifecycle.build(TelemetrySettings(enabled=True, exporter="none", metrics_enabled=metrics,
+                                                    sample_rate=rate),
                                   span_processors=[BatchSpanProcessor(Discard())],
                                   metric_readers=[InMemoryMetricReader()])
         telemetry.install(backend)
@@ -185,11 +191,11 @@ SWITCH_LOG = {"off": "telemetry stopped", "tracing": "telemetry started", "metri
 
 
 def daemon_rounds(rounds: int, per_round: int) -> dict[str, dict[str, float]]:
-    """Latency p50 (ms) and daemon CPU ms per task with telemetry off, tracing on, tracing and metrics on
-    (OTLP/HTTP to a collector in this process), in rounds that cycle through the three."""
+    """Latency p50 (ms) and daemon CPU ms per task (median of the rounds) with telemetry off, tracing on,
+    tracing and metrics on (OTLP/HTTP to a collector in this process), in rounds that cycle through the three."""
     model, model_url = serve(fake_model)
     collector, collector_url = serve(fake_collector)
-    results = {mode: {"latencies": [], "cpu": 0.0, "tasks": 0} for mode in MODES}
+    results = {mode: {"latencies": [], "cpu": []} for mode in MODES}
     try:
         with tempfile.TemporaryDirectory(prefix="bench_otel-") as tmp:
             home = Path(tmp) / "home"
@@ -223,15 +229,14 @@ def daemon_rounds(rounds: int, per_round: int) -> dict[str, dict[str, float]]:
                         results[mode]["latencies"].append((time.perf_counter() - started) * 1000)
                         if response.json()["choices"][0]["message"]["content"] != "done":
                             raise RuntimeError(f"unexpected reply: {response.text[:200]}")
-                    results[mode]["cpu"] += sum(daemon.cpu_times()[:2]) - cpu
-                    results[mode]["tasks"] += per_round
+                    results[mode]["cpu"].append((sum(daemon.cpu_times()[:2]) - cpu) / per_round)
             finally:
                 proc.terminate()
                 proc.wait(timeout=60)
     finally:
         model.stop()
         collector.stop()
-    return {mode: {"p50": statistics.median(r["latencies"]), "cpu_ms": r["cpu"] / r["tasks"] * 1000}
+    return {mode: {"p50": statistics.median(r["latencies"]), "cpu_ms": statistics.median(r["cpu"]) * 1000}
             for mode, r in results.items()}
 
 
@@ -266,6 +271,29 @@ def hub_lag_during_export(collector_url: str, off_hub: bool, spans: int = 2048) 
     return worst * 1000
 
 
+def encoding_us_per_span(spans: int = 512) -> float:
+    """CPU µs the OTLP exporter spends encoding one span of a task (attributes as the daemon sets them)."""
+    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    memory = InMemorySpanExporter()
+    backend = lifecycle.build(TelemetrySettings(enabled=True, exporter="none", metrics_enabled=False),
+                              span_processors=[SimpleSpanProcessor(memory)])
+    telemetry.install(backend)
+    try:
+        for _ in range(spans // 5):
+            one_task_hooked(*TASK_ARGS)
+    finally:
+        telemetry.install(None)
+        backend.shutdown()
+    finished = memory.get_finished_spans()
+    started = time.process_time()
+    for _ in range(5):
+        encode_spans(finished).SerializeToString()
+    return (time.process_time() - started) / 5 / len(finished) * 1e6
+
+
 # 4. start and memory -------------------------------------------------------------------------------------
 
 
@@ -294,15 +322,16 @@ def start_and_memory(workdir: Path, collector_url: str, runs: int) -> dict[str, 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hook-tasks", type=int, default=3000, help="tasks per hooks measurement (default 3000)")
-    parser.add_argument("--rounds", type=int, default=3, help="daemon rounds per mode (default 3)")
-    parser.add_argument("--requests", type=int, default=150, help="requests per daemon round (default 150)")
+    parser.add_argument("--rounds", type=int, default=8, help="daemon rounds per mode (default 8)")
+    parser.add_argument("--requests", type=int, default=80, help="requests per daemon round (default 80)")
     parser.add_argument("--starts", type=int, default=3, help="daemon starts per mode (default 3)")
     args = parser.parse_args()
     print(f"machine   {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
     cost = hooks(args.hook_tasks)
     print(f"hooks     CPU per task: bare {cost['bare']:.1f} us; telemetry off {cost['off']:.1f} us "
           f"(+{cost['off'] - cost['bare']:.1f} us); tracing on +{(cost['tracing'] - cost['bare']) / 1000:.3f} ms "
-          f"(target <= 0.3 ms); tracing and metrics on +{(cost['metrics'] - cost['bare']) / 1000:.3f} ms")
+          f"(target <= 0.3 ms); at sample_rate 0.1 +{(cost['sampled'] - cost['bare']) / 1000:.3f} ms; "
+          f"tracing and metrics on +{(cost['metrics'] - cost['bare']) / 1000:.3f} ms")
     rounds = daemon_rounds(args.rounds, args.requests)
     off = rounds["off"]
     print(f"daemon    chat + tool call, {args.rounds} x {args.requests} requests per mode: p50 latency off "
@@ -313,9 +342,15 @@ def main() -> int:
               f"CPU per task {on['cpu_ms'] - off['cpu_ms']:+.2f} ms")
     collector, collector_url = serve(fake_collector)
     try:
-        on_hub, off_hub = hub_lag_during_export(collector_url, False), hub_lag_during_export(collector_url, True)
-        print(f"export    2048 spans: longest hub stall {off_hub:.1f} ms on the exporters' thread "
-              f"vs {on_hub:.1f} ms when exported on the hub")
+        stalls: dict[bool, list[float]] = {False: [], True: []}
+        for _ in range(5):
+            for off_hub in (False, True):
+                stalls[off_hub].append(hub_lag_during_export(collector_url, off_hub))
+        encoding = encoding_us_per_span()
+        print(f"export    OTLP encoding on the exporters' thread: {encoding:.1f} us CPU per span, "
+              f"{encoding * SPANS_PER_TASK / 1000:.3f} ms per task")
+        print(f"export    2048 spans: longest hub stall (median of 5) {statistics.median(stalls[True]):.1f} ms on the "
+              f"exporters' thread vs {statistics.median(stalls[False]):.1f} ms when exported on the hub")
         with tempfile.TemporaryDirectory(prefix="bench_otel-start-") as tmp:
             started = start_and_memory(Path(tmp), collector_url, args.starts)
     finally:

@@ -13,7 +13,6 @@ from typing import Any, Callable, Sequence
 import gevent
 from gevent.threadpool import ThreadPool
 from opentelemetry.context import get_value
-from opentelemetry.metrics import NoOpMeter
 from opentelemetry.sdk.metrics import AlwaysOffExemplarFilter, MeterProvider
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -53,8 +52,9 @@ class Backend:
         self.meter_provider = (MeterProvider(resource=resource, metric_readers=list(readers), shutdown_on_exit=False,
                                              exemplar_filter=AlwaysOffExemplarFilter())  # a tenth of a record's cost
                                if readers and settings.metrics_enabled else None)
-        meter = self.meter_provider.get_meter(SCOPE, __version__) if self.meter_provider else NoOpMeter(SCOPE)
-        self.instruments = create_instruments(meter)
+        # None while metrics are off: the hooks then skip every metric
+        self.instruments = create_instruments(self.meter_provider.get_meter(SCOPE, __version__)) \
+            if self.meter_provider else None
 
     def traceparent(self) -> str | None:
         """The W3C traceparent of the current span, or None."""
@@ -85,20 +85,25 @@ class Backend:
 
     def agent_loop(self, run: Callable[..., Any], *args: Any) -> Any:
         """`run(*args)` counted in goclaw.loop.active."""
+        instruments = self.instruments
+        if instruments is None:
+            return run(*args)
         attributes = _agent_attributes()
-        self.instruments.loop_active.add(1, attributes)
+        instruments.loop_active.add(1, attributes)
         try:
             return run(*args)
         finally:
-            self.instruments.loop_active.add(-1, attributes)
+            instruments.loop_active.add(-1, attributes)
 
     def loop_step(self) -> None:
         """One agent loop step."""
-        self.instruments.loop_steps.add(1, _agent_attributes())
+        if self.instruments is not None:
+            self.instruments.loop_steps.add(1, _agent_attributes())
 
     def rate_limited(self, surface: str) -> None:
         """One rate-limited request (`surface`: http or acp)."""
-        self.instruments.ratelimit_rejects.add(1, {"goclaw.surface": surface})
+        if self.instruments is not None:
+            self.instruments.ratelimit_rejects.add(1, {"goclaw.surface": surface})
 
     def shutdown(self) -> None:
         """Export what is pending (within SHUTDOWN_SECONDS) and stop; spans ended later are dropped."""

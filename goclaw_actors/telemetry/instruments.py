@@ -1,7 +1,7 @@
 """The metric instruments of SPEC §11.3: the GenAI client metrics and the daemon's `goclaw.*` instruments.
 
-Imported only when telemetry is enabled. With `metrics_enabled: false` (or no metric exporter) they are
-created on a no-op meter, so recording costs next to nothing and nothing is kept.
+Imported only when telemetry is enabled, and created only when metrics are (`metrics_enabled` and an
+exporter that sends them); otherwise the hooks record nothing.
 """
 
 from dataclasses import dataclass

@@ -24,7 +24,7 @@ def serve_request(backend: Any, app: Callable, environ: dict[str, Any], start_re
     parent = remote_parent(environ.get("HTTP_TRACEPARENT")) or Context()
     span = backend.tracer.start_span(method, context=parent, kind=SpanKind.SERVER, attributes={
         "http.request.method": method, "url.path": environ.get("PATH_INFO") or "/",
-        "url.scheme": environ.get("wsgi.url_scheme", "http"), "client.address": environ.get("REMOTE_ADDR", "")})
+        "client.address": environ.get("REMOTE_ADDR", "")})
     statuses: list[str] = []
 
     def recording_start_response(status: str, headers: list, exc_info: Any = None) -> Any:
@@ -51,7 +51,8 @@ def serve_request(backend: Any, app: Callable, environ: dict[str, Any], start_re
                 fail_span(span, str(code), statuses[-1])
         span.set_attributes(metric_attributes)
         span.end()
-        backend.instruments.request_duration.record(perf_counter() - started, metric_attributes)
+        if backend.instruments is not None:
+            backend.instruments.request_duration.record(perf_counter() - started, metric_attributes)
 
 
 def acp_call(backend: Any, method: str, serve: Callable[[Any], Any], call: Any) -> Any:
@@ -76,4 +77,5 @@ def acp_call(backend: Any, method: str, serve: Callable[[Any], Any], call: Any) 
     finally:
         detach(token)
         span.end()
-        backend.instruments.request_duration.record(perf_counter() - started, metric_attributes)
+        if backend.instruments is not None:
+            backend.instruments.request_duration.record(perf_counter() - started, metric_attributes)

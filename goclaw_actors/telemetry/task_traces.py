@@ -10,7 +10,7 @@ import contextvars
 from typing import Any
 
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
-from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, SamplingResult, TraceIdRatioBased
+from opentelemetry.sdk.trace.sampling import ALWAYS_ON, ParentBased, Sampler, SamplingResult, TraceIdRatioBased
 
 forced_trace_id: contextvars.ContextVar[int] = contextvars.ContextVar("goclaw_forced_trace_id", default=0)
 
@@ -36,5 +36,6 @@ class TaskIdRatio(TraceIdRatioBased):
 
 
 def sampler(rate: float) -> Sampler:
-    """Ratio sampling of new traces at `rate`; spans with a parent follow the parent's decision."""
-    return ParentBased(TaskIdRatio(rate))
+    """Ratio sampling of new traces at `rate`; spans with a parent follow the parent's decision (at rate 1 the
+    SDK's static sampler takes every new trace, without the ratio's arithmetic)."""
+    return ParentBased(ALWAYS_ON if rate >= 1.0 else TaskIdRatio(rate))

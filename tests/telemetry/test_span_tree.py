@@ -108,7 +108,7 @@ def test_a_retried_chat_task_with_a_tool_call_is_one_span_tree(traced):
         assert {k: v for k, v in span.attributes.items() if k != "error.type"} == {
             "goclaw.agent.id": "default", "goclaw.task.id": task_id, "goclaw.session.id": session_id,
             "gen_ai.conversation.id": session_id, "gen_ai.operation.name": "invoke_agent",
-            "gen_ai.agent.id": "default", "gen_ai.agent.name": "default", "goclaw.task.attempt": attempt,
+            "gen_ai.agent.id": "default", "goclaw.task.attempt": attempt,
             "goclaw.task.type": "chat", "goclaw.run.id": span.attributes["goclaw.run.id"]}
     assert first.status.status_code == StatusCode.ERROR and "HTTP 500" in first.status.description
     assert first.attributes["error.type"] == "UNKNOWN"  # the provider's error class (SPEC §4.5)
