@@ -6,6 +6,7 @@ import gevent
 import pykka
 
 from actors.address import Address
+from goclaw_actors import telemetry
 from goclaw_actors.errors import StoreError
 from goclaw_actors.store.group_commit import WriteRequest
 
@@ -40,7 +41,7 @@ class StoreClient:
     def submit(self, op: str, **kwargs: Any) -> pykka.Future:
         """Queue one write; the returned future yields a WriteResult after the commit."""
         future = pykka.ThreadingFuture()
-        envelope = WriteEnvelope(WriteRequest(op, kwargs), future)
+        envelope = WriteEnvelope(WriteRequest(op, kwargs, telemetry.traceparent()), future)
         deadline = gevent.get_hub().loop.now() + self.timeout
         while True:
             if self.address.tell(envelope):

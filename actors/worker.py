@@ -19,6 +19,7 @@ import pykka
 from actors.address import Address
 from actors.store_client import StoreClient
 from actors.task_streams import StreamChunk, StreamEnd
+from goclaw_actors import telemetry
 from goclaw_actors.attempt_failure import TASK_TIMEOUT, AttemptFailure, failure_of
 from goclaw_actors.errors import GoclawError, IllegalTransition
 from goclaw_actors.processor import Processor
@@ -268,7 +269,7 @@ class WorkerActor(pykka.ThreadingActor):
 
     def _run_attempt(self, token: int, task: TaskRow, processor: Processor, emit: _Emitter) -> None:
         try:
-            with gevent.Timeout(self.settings.task_timeout_seconds, TaskTimedOut):
+            with telemetry.task_attempt(task), gevent.Timeout(self.settings.task_timeout_seconds, TaskTimedOut):
                 result = processor.process(task, emit)
             kind, value = "ok", result
         except TaskTimedOut:

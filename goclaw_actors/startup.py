@@ -30,6 +30,7 @@ from goclaw_actors.store.database import open_database
 from goclaw_actors.store.group_commit import WriteRequest, run_batch
 from goclaw_actors.store.kv_reads import kv_with_prefix
 from goclaw_actors.store.sqlite_queue import SqliteQueue
+from goclaw_actors.telemetry import lifecycle as telemetry_lifecycle
 
 DB_FILE = "goclaw.db"
 DEBUG_DELAY_ENV = "GOCLAW_DEBUG_TASK_DELAY_MS"
@@ -76,6 +77,7 @@ def boot(home: Path, environ: dict[str, str], cwd: Path, log_to_stdout: bool = T
     for warning in config.warnings:
         log.warn(warning)
     log.info("startup phase", phase="config_loaded", home=str(home), config_hash=config.config_hash)
+    telemetry_lifecycle.start(config)
     audit = AuditLog(home / "logs" / "audit.jsonl")
     db_path = home / DB_FILE
     recovered, lanes = _open_and_recover(db_path, config, home)

@@ -2,8 +2,9 @@
 
 A valid edit becomes the configuration in force: everything read through `Runtime.config` (plans, the
 gateway's security settings, the approval timeout, hop limits, replay window) takes it at its next use,
-the log level changes at once, and the agents are reconciled: new ones start, removed ones are drained and
-stopped, an agent whose lanes change (worker count, timeouts) is drained and restarted, and every other
+the log level and the `telemetry.*` settings change at once (spans still open under the previous
+telemetry settings are dropped), and the agents are reconciled: new ones start, removed ones are drained
+and stopped, an agent whose lanes change (worker count, timeouts) is drained and restarted, and every other
 agent whose settings or inherited LLM settings changed gets a new brain for its next attempt; MCP servers
 added to, removed from or changed in `mcp.servers` or an agent's `mcp_servers` start, stop or restart. Agents that
 did not change, and their running tasks, are not touched; `default` is reconfigured, never removed.
@@ -21,6 +22,8 @@ from goclaw_actors.errors import ConfigError
 from goclaw_actors.http.security_settings import security_settings
 from goclaw_actors.logs.system_log import get_logger, set_log_level
 from goclaw_actors.startup import lane_settings
+from goclaw_actors.telemetry import lifecycle as telemetry_lifecycle
+from goclaw_actors.telemetry.settings import telemetry_settings
 from goclaw_actors.store.agent_reads import agent_row
 from goclaw_actors.store.sqlite_reads import active_agents
 from supervisors.agent_control import remove_agent, restart_agent, start_agent
@@ -37,6 +40,7 @@ def reload_config(rt: Runtime) -> bool:
         config = load_config(rt.home, rt.environ)
         security_settings(config)  # bad gateway keys reject the whole edit, not only the gateway's part
         _check_runtime_agents(rt, config)
+        telemetry_settings(config)  # and so do bad telemetry settings
     except ConfigError as exc:
         log.warn("config.yaml not applied; the running configuration stays", config_hash=running.config_hash,
                  error=str(exc))
@@ -53,6 +57,7 @@ def reload_config(rt: Runtime) -> bool:
     set_log_level(config.log_level)
     if rt.skills is not None and running.raw.get("skills") != config.raw.get("skills"):
         rt.skills.reload()  # other skill roots or legacy mode (WASM limits apply at the next call anyway)
+    telemetry_lifecycle.apply(config)
     if changes.agents_touched:
         _reconcile_agents(rt, config, changes)
         reconcile_mcp(rt, config)

@@ -16,6 +16,7 @@ from goclaw_actors.http.server import bind_listener
 from goclaw_actors.logs.system_log import get_logger, write_startup_failure
 from goclaw_actors.startup import Boot, boot
 from goclaw_actors.store.read_pool import ReadPool
+from goclaw_actors.telemetry import lifecycle as telemetry_lifecycle
 from supervisors.agent_control import drain_workers
 from supervisors.gateway_context import DaemonGatewayContext
 from supervisors.health import HealthProbe
@@ -125,6 +126,7 @@ class Daemon:
             rt.mcp_loop.stop()
         if rt is not None and rt.reads is not None:
             rt.reads.close()
+        telemetry_lifecycle.stop()
         log.info("shutdown complete", exit_code=self.exit_code)
 
     def _ask(self, supervisor: str, method: str, *args):

@@ -5,25 +5,26 @@ they offer an agent; `tools.updated` broadcasts; and applying edits of those lis
 Registry names: `mcp:<agent_id>:<server>` for an agent's server, `mcp_global:<server>` for a global one.
 """
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import gevent
 import pykka
 
-from actors.mcp_client import CLOSE_SECONDS, McpClient
 from goclaw_actors.broadcasts import TOOLS_UPDATED
 from goclaw_actors.brain.tools import Tool
 from goclaw_actors.config.model import AgentConfig, Config
 from goclaw_actors.logs.system_log import get_logger
-from goclaw_actors.mcp.asyncio_greenlet import AsyncioGreenlet
 from goclaw_actors.mcp.server_config import McpServerConfig, parse_servers
-from goclaw_actors.mcp.session import McpSession
-from goclaw_actors.mcp.tool_output import result_text
 from goclaw_actors.tools.mcp_tools import server_tools
 from supervisors.child_spec import TRANSIENT, ChildSpec
 
+if TYPE_CHECKING:  # the SDK (and the OpenTelemetry API it imports) loads only when a server is configured
+    from goclaw_actors.mcp.asyncio_greenlet import AsyncioGreenlet
+    from goclaw_actors.mcp.session import McpSession
+
 GLOBAL_PREFIX = "mcp_global:"
 ASK_SECONDS = 5.0
+STOP_SECONDS = 10.0  # a McpClient's close (CLOSE_SECONDS) and a margin
 CALL_MARGIN_SECONDS = 2.0  # beyond the server's timeout, for the SDK's own timeout to answer first
 
 log = get_logger("mcp")
@@ -47,9 +48,10 @@ def agent_servers(agent: AgentConfig) -> tuple[McpServerConfig, ...]:
                  if s.enabled)
 
 
-def mcp_loop(rt: Any) -> AsyncioGreenlet:
+def mcp_loop(rt: Any) -> "AsyncioGreenlet":
     """The daemon's asyncio greenlet, started with the first MCP server."""
     if rt.mcp_loop is None or not rt.mcp_loop.running:
+        from goclaw_actors.mcp.asyncio_greenlet import AsyncioGreenlet
         rt.mcp_loop = AsyncioGreenlet().start()
     return rt.mcp_loop
 
@@ -58,6 +60,8 @@ def client_spec(rt: Any, server: McpServerConfig, scope: str) -> ChildSpec:
     """The child spec of one server's McpClient (transient: restarted only after a crash of the actor)."""
     name = client_name(scope, server.name)
     logs_dir = rt.home / "logs" if rt.home is not None else None
+
+    from actors.mcp_client import CLOSE_SECONDS, McpClient
 
     def start() -> pykka.ActorRef:
         return rt.registry.register(name, McpClient.start(server, scope, mcp_loop(rt), rt.environ, logs_dir,
@@ -108,7 +112,7 @@ class McpToolSource:
         self.rt = rt
         self.agent_id = agent_id
         self._built: dict[str, tuple[pykka.ActorRef, int, list[Tool]]] = {}
-        self._sessions: dict[str, McpSession | None] = {}
+        self._sessions: dict[str, "McpSession | None"] = {}
         self._policy: Any = None
 
     def __call__(self) -> list[Tool]:
@@ -145,6 +149,7 @@ class McpToolSource:
             session = self._sessions.get(name)
             if session is None:
                 raise ConnectionError(f'MCP server "{server.name}" is not connected; try again later')
+            from goclaw_actors.mcp.tool_output import result_text
             return result_text(mcp_loop(self.rt).submit(session.call_tool(tool, arguments),
                                                         timeout=server.timeout + CALL_MARGIN_SECONDS))
 
@@ -193,7 +198,7 @@ def _reconcile(rt: Any, supervisor_name: str, prefix: str,
         server = wanted.get(name, (None, ""))[0]
         if server is not None and _running_server(rt, name) == server:
             continue
-        _step(name, "stop", lambda name=name: supervisor.terminate_child(name).get(timeout=CLOSE_SECONDS + 5))
+        _step(name, "stop", lambda name=name: supervisor.terminate_child(name).get(timeout=STOP_SECONDS))
         if server is None:
             log.info("MCP server stopped", client=name)
     for name, (server, scope) in wanted.items():

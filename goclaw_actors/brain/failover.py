@@ -3,6 +3,7 @@
 from dataclasses import replace
 from typing import Sequence
 
+from goclaw_actors import telemetry
 from goclaw_actors.brain.circuit_breaker import CircuitBreaker, CircuitBreakers
 from goclaw_actors.brain.providers.base import (CONTEXT_OVERFLOW, UNKNOWN, ChatRequest, ChatResponse, OnToken,
                                                 Provider, ProviderError)
@@ -72,7 +73,7 @@ class FailoverProvider:
 
             model = request.model if index == 0 and request.model else provider.model
             try:
-                response = provider.chat(replace(request, model=model), relay if on_token else None)
+                response = telemetry.llm_call(provider, replace(request, model=model), relay if on_token else None)
             except ProviderError as exc:
                 error = exc
             except Exception as exc:  # a provider bug fails over like any UNKNOWN error, and is logged

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
+from goclaw_actors import telemetry
 from goclaw_actors.brain.providers.base import (AUTH, BILLING, CONTEXT_OVERFLOW, ChatRequest, ChatResponse,
                                                 OnToken, ProviderError, ToolCall, ToolSpec, Usage)
 from goclaw_actors.brain.tools import ToolContext, ToolRegistry
@@ -51,7 +52,7 @@ def run_tool_loop(request: ChatRequest, call_model: CallModel, tools: ToolRegist
                          "tool_calls": [c.as_message_dict() for c in response.tool_calls]})
         for tool_call in response.tool_calls:
             context.emit({"type": "tool_call", "tool_name": tool_call.name})
-            output = guarded_call(tool_call, tools, guard, context)
+            output = telemetry.tool_call(guarded_call, tool_call, tools, guard, context)
             messages.append({"role": "tool", "tool_call_id": tool_call.id, "name": tool_call.name,
                              "content": output})
     return result

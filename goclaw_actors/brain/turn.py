@@ -5,6 +5,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
+from goclaw_actors import telemetry
 from goclaw_actors.attempt_failure import AttemptFailed
 from goclaw_actors.brain import agent_loop
 from goclaw_actors.brain.error_classes import attempt_failure
@@ -88,7 +89,7 @@ class BrainProcessor:
         system = deps.system_prompt(task)  # once per attempt: it records the turn's use of the agent's memories
         request = self._request(task, content, history, system, delegated)
         if deps.loop is not None and deps.loop.enabled:
-            reply, usage = self._run_loop(task, request, emit)
+            reply, usage = telemetry.agent_loop(self._run_loop, task, request, emit)
             return {"reply": reply, "_usage": self._usage(usage, content, reply)}
         structured = deps.structured(task)
         try:
@@ -153,6 +154,7 @@ class BrainProcessor:
             usage.prompt_tokens += turn.usage.prompt_tokens
             usage.completion_tokens += turn.usage.completion_tokens or estimate_tokens(turn.response.content or "")
             agent_loop.record_turn(state, action.prompt, turn.response.content or "", tokens)
+            telemetry.loop_step()
             if agent_loop.checkpoint_due(state):
                 deps.save_checkpoint(agent_loop.snapshot(state))
 

@@ -10,6 +10,7 @@ at line speed.
 
 from typing import Any, Callable
 
+from goclaw_actors import telemetry
 from goclaw_actors.http.principal import Principal, current_principal
 from goclaw_actors.http.route_access import request_access
 from goclaw_actors.http.security_settings import SecuritySettings
@@ -63,6 +64,7 @@ class Limiter:
 
 def too_many(start_response: Callable) -> list[bytes]:
     """The 429 answer (`Retry-After: 1`, `{"error": "rate limit exceeded"}`)."""
+    telemetry.rate_limited("http")
     return respond_json(start_response, 429, RATE_LIMITED, headers=RETRY_AFTER)
 
 

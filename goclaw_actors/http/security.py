@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 import bottle
 
+from goclaw_actors import telemetry
 from goclaw_actors.errors import ConfigError, StartupError
 from goclaw_actors.http.auth import Auth
 from goclaw_actors.http.body_limit import BodyLimit, RequestBody
@@ -39,7 +40,7 @@ class SecuredApp:
         self.app: Callable = BodyLimit(Cors(Routing(self.auth, routes), self.settings), self.settings)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable):
-        return self.app(environ, start_response)
+        return telemetry.serve_request(self.app, environ, start_response)
 
 
 def _denial_recorder(ctx: GatewayContext) -> Callable[[str, dict[str, Any]], None]:

@@ -115,6 +115,11 @@ def set_log_level(level: str) -> None:
     logging.getLogger(ROOT_LOGGER).setLevel(LEVELS.get(level, logging.INFO))
 
 
+def writes_to_stdout() -> bool:
+    """Whether the system log goes to stdout (the daemon owns it; not under the dashboard)."""
+    return any(getattr(handler, "stream", None) is sys.stdout for handler in logging.getLogger(ROOT_LOGGER).handlers)
+
+
 def is_configured() -> bool:
     """Whether configure_logging has installed handlers."""
     return bool(logging.getLogger(ROOT_LOGGER).handlers)

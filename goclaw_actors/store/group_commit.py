@@ -12,10 +12,12 @@ MAX_BATCH = 128  # write requests folded into one transaction
 
 @dataclass
 class WriteRequest:
-    """One caller's write: a backend operation name and its keyword arguments."""
+    """One caller's write: a backend operation name, its keyword arguments, and the caller's trace context
+    (a W3C traceparent; tasks the operation creates continue that trace)."""
 
     op: str
     kwargs: dict[str, Any] = field(default_factory=dict)
+    traceparent: str | None = None
 
 
 @dataclass
@@ -86,7 +88,7 @@ def _run_plain(backend: QueueBackend, request: WriteRequest) -> WriteResult | No
         return None
     mark = len(backend.committed_events)
     try:
-        value = getattr(backend, request.op)(**request.kwargs)
+        value = _apply(backend, request)
     except Exception:  # noqa: BLE001 - redone with savepoints, where the error is reported
         return None
     return WriteResult(value=value, events=backend.committed_events[mark:])
@@ -99,7 +101,7 @@ def _run_isolated(conn: sqlite3.Connection, backend: QueueBackend, request: Writ
     mark = len(backend.committed_events)
     conn.execute("SAVEPOINT request")
     try:
-        value = getattr(backend, request.op)(**request.kwargs)
+        value = _apply(backend, request)
     except Exception as exc:  # the request's own failure: undo it, keep the batch
         conn.execute("ROLLBACK TO request")
         conn.execute("RELEASE request")
@@ -107,3 +109,9 @@ def _run_isolated(conn: sqlite3.Connection, backend: QueueBackend, request: Writ
         return WriteResult(error=exc)
     conn.execute("RELEASE request")
     return WriteResult(value=value, events=backend.committed_events[mark:])
+
+
+def _apply(backend: QueueBackend, request: WriteRequest) -> Any:
+    """Run one request's operation on the backend, under the request's trace context."""
+    backend.traceparent = request.traceparent
+    return getattr(backend, request.op)(**request.kwargs)

@@ -8,8 +8,8 @@ function run on the open connection (for data normalisation).
 from dataclasses import dataclass, field
 from typing import Callable
 
-LATEST_VERSION = 17
-LATEST_CHECKSUM = "gc-v17-2026-11-29-chat-targets-knowledge"
+LATEST_VERSION = 18
+LATEST_CHECKSUM = "gc-v18-2026-11-29-task-traceparent"
 
 
 @dataclass(frozen=True)
@@ -389,13 +389,17 @@ MIGRATIONS: tuple[Migration, ...] = (
     )),
     # The sticky @mention target of a chat session (SPEC §7.1); shares looked up by their target agent
     # for every prompt, file pins by the PinWatcher, memories in injection order.
-    Migration(LATEST_VERSION, LATEST_CHECKSUM, (
+    Migration(17, "gc-v17-2026-11-29-chat-targets-knowledge", (
         "ALTER TABLE sessions ADD COLUMN sticky_agent_id TEXT",
         "CREATE INDEX IF NOT EXISTS idx_agent_shares_target ON agent_shares (target_agent_id, source_agent_id)",
         "CREATE INDEX IF NOT EXISTS idx_agent_shares_source ON agent_shares (source_agent_id, target_agent_id)",
         "CREATE INDEX IF NOT EXISTS idx_agent_pins_type ON agent_pins (pin_type, agent_id)",
         "CREATE INDEX IF NOT EXISTS idx_agent_memories_rank ON agent_memories "
         "(agent_id, relevance_score DESC, key)",
+    )),
+    # The W3C trace context of whatever enqueued the task (SPEC §11.3): its attempts continue that trace.
+    Migration(LATEST_VERSION, LATEST_CHECKSUM, (
+        "ALTER TABLE tasks ADD COLUMN traceparent TEXT",
     )),
 )
 

@@ -34,6 +34,7 @@ class QueueBackend(Protocol):
     """Durable queue operations; each runs inside one transaction opened by the store."""
 
     committed_events: list[dict[str, Any]]
+    traceparent: str | None  # the trace context of the request being run; tasks it creates keep it
 
     def enqueue(self, session_id: str, payload: dict[str, Any], agent_id: str = "default",
                 task_type: str = "chat", priority: int = 0, max_attempts: int = 3,

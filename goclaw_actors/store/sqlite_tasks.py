@@ -76,14 +76,14 @@ class TaskLifecycleSql(SqliteTransitions):
         payload_json = json.dumps(payload, separators=(",", ":"))
         self.conn.execute(
             "INSERT INTO tasks (id, session_id, agent_id, type, status, priority, attempt, max_attempts, "
-            "available_at, payload, parent_task_id, idempotency_key, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, 'QUEUED', ?, 0, ?, ?, ?, ?, ?, ?, ?)",
+            "available_at, payload, parent_task_id, idempotency_key, created_at, updated_at, traceparent) "
+            "VALUES (?, ?, ?, ?, 'QUEUED', ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)",
             (task_id, session_id, agent_id, task_type, priority, max_attempts, now, payload_json,
-             parent_task_id, idempotency_key, now, now),
+             parent_task_id, idempotency_key, now, now, self.traceparent),
         )
         task = TaskRow(task_id, session_id, agent_id, task_type, st.QUEUED, priority, 0, max_attempts,
                        payload, None, None, None, None, "", parent_task_id, now, now, now, None, None,
-                       0, False, None)
+                       0, False, None, traceparent=self.traceparent)
         self.event(task, st.EV_ENQUEUED, None, st.QUEUED, {"reason": "create_task"}, now)
         return {"task_id": task_id, "created": True}
 

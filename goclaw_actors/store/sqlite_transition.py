@@ -20,6 +20,7 @@ class SqliteTransitions:
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
         self.committed_events: list[dict[str, Any]] = []
+        self.traceparent: str | None = None  # the trace context of the request being run (tasks it creates keep it)
 
     def get_task(self, task_id: str) -> TaskRow:
         """The task with `task_id`, or TaskNotFound."""
@@ -82,7 +83,7 @@ class SqliteTransitions:
         """Append one `task_events` row for `task` and remember it for publication."""
         now = now or db_now()
         payload_json = json.dumps(payload, separators=(",", ":"))
-        trace_id = task.session_id
+        trace_id = task.trace_id
         cursor = self.conn.execute(
             "INSERT INTO task_events (task_id, session_id, run_id, trace_id, event_type, state_from, "
             "state_to, payload_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -4,11 +4,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from goclaw_actors.telemetry.trace_context import trace_id_of
+
 TASK_COLUMNS = (
     "id, session_id, agent_id, type, status, priority, attempt, max_attempts, payload, result, "
     "error, lease_owner, lease_expires_at, run_id, parent_task_id, available_at, created_at, "
     "updated_at, last_error_code, last_error_fingerprint, poison_count, cancel_requested, "
-    "policy_version, prompt_tokens, completion_tokens, total_tokens, estimated_cost_usd"
+    "policy_version, prompt_tokens, completion_tokens, total_tokens, estimated_cost_usd, traceparent"
 )
 
 
@@ -43,7 +45,13 @@ class TaskRow:
     completion_tokens: int = 0
     total_tokens: int = 0
     estimated_cost_usd: float = 0.0
+    traceparent: str | None = None  # W3C trace context of what enqueued it (SPEC §11.3)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def trace_id(self) -> str:
+        """The `trace_id` of the task's events: its trace's id, else its session id (SPEC §3.3)."""
+        return trace_id_of(self.traceparent) or self.session_id
 
     @classmethod
     def from_row(cls, row: tuple) -> "TaskRow":

@@ -6,12 +6,14 @@ side-effecting tools, `require_approval`).
     tools = server_tools("github", listed, call, policy)   # [Tool, ...]
 """
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from goclaw_actors.brain.providers.base import ToolSpec
 from goclaw_actors.brain.tools import Tool, ToolContext
-from goclaw_actors.mcp.session import ToolInfo
 from goclaw_actors.mcp.tool_names import exposed_names
+
+if TYPE_CHECKING:  # the MCP SDK loads only when a server is configured
+    from goclaw_actors.mcp.session import ToolInfo
 
 CAPABILITY = "tools.mcp"
 MAX_DESCRIPTION = 1024
@@ -21,7 +23,7 @@ CallTool = Callable[[str, dict[str, Any]], str]
 """`call(tool_name, arguments)`: the server's answer as text for the model, or an exception."""
 
 
-def server_tools(server: str, listed: tuple[ToolInfo, ...], call: CallTool, policy: Callable[[], Any],
+def server_tools(server: str, listed: "tuple[ToolInfo, ...]", call: CallTool, policy: Callable[[], Any],
                  warn: Callable[..., None] = lambda msg, **attrs: None) -> list[Tool]:
     """The Tools of one server's listing; `policy()` is the Policy in force at each call."""
     by_name = {info.name: info for info in listed}

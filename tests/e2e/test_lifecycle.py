@@ -92,6 +92,7 @@ CASES = {
     "E_WORKSPACE_CREATE": lambda home: (home / "workspace").write_text("not a dir"),
     "E_SKILL_DIR_CREATE": lambda home: (home / "skills").write_text("not a dir"),
     "E_LOGGER_INIT": lambda home: (home / "logs").write_text("not a dir"),
+    "E_OTEL_INIT": lambda home: (home / "config.yaml").write_text("telemetry: {enabled: true, exporter: kafka}\n"),
 }
 
 

@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from goclaw_actors import telemetry
 from goclaw_actors.errors import StoreError
 from goclaw_actors.http.acp.connection import AcpConnection
 from goclaw_actors.http.acp.errors import (
@@ -82,6 +83,7 @@ class Dispatcher:
         except InvalidJson as exc:
             message, refusal = _unacceptable(raw), exc
         if not conn.admit():  # every message counts, answerable or not
+            telemetry.rate_limited("acp")
             conn.reply(_error(_request_id(message), RATE_LIMITED, "rate limit exceeded"))
             return
         if refusal is not None:
@@ -97,7 +99,7 @@ class Dispatcher:
         answered = "id" in message
         call = Call(conn, message["method"], message.get("params") if isinstance(message.get("params"), dict) else {})
         try:
-            result = self.serve(call)
+            result = telemetry.acp_call(call.method if call.method in self.methods else "_OTHER", self.serve, call)
         except AcpError as exc:
             if answered:
                 conn.reply(_error(message["id"], exc.code, exc.message))
