@@ -16,6 +16,27 @@ class CurrentPolicyVersion:
     """Ask: the current policy version string (cheaper than a proxy call on hot paths)."""
 
 
+@dataclass(frozen=True)
+class WatchPolicyVersion:
+    """Ask: the current policy version; every later version is told to `target` as a PolicyVersion."""
+
+    target: Any  # pykka.ActorRef
+
+
+@dataclass(frozen=True)
+class UnwatchPolicyVersion:
+    """Tell: stop telling `target` new versions."""
+
+    target: Any
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    """Told to watchers: the policy version now in force."""
+
+    version: str
+
+
 class PolicyActor(pykka.ThreadingActor):
     """Holds the loaded policy; records each distinct version in `policy_versions` on load."""
 
@@ -24,6 +45,7 @@ class PolicyActor(pykka.ThreadingActor):
         self.policy = policy
         self.source = source
         self.store = store
+        self.watchers: dict[str, Any] = {}  # actor urn -> ref of the actors told each new version
 
     def on_start(self) -> None:
         self._record()
@@ -31,6 +53,11 @@ class PolicyActor(pykka.ThreadingActor):
     def on_receive(self, message: Any) -> Any:
         if isinstance(message, CurrentPolicyVersion):
             return self.policy.version
+        if isinstance(message, WatchPolicyVersion):
+            self.watchers[message.target.actor_urn] = message.target
+            return self.policy.version
+        if isinstance(message, UnwatchPolicyVersion):
+            self.watchers.pop(message.target.actor_urn, None)
         return None
 
     def version(self) -> str:
@@ -48,6 +75,11 @@ class PolicyActor(pykka.ThreadingActor):
         if source is not None:
             self.source = source
         self._record()
+        for urn, target in list(self.watchers.items()):
+            try:
+                target.tell(PolicyVersion(policy.version))
+            except pykka.ActorDeadError:
+                del self.watchers[urn]
         return policy.version
 
     def _record(self) -> None:

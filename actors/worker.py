@@ -1,19 +1,24 @@
-"""WorkerActor: one lane of an agent. Claims a task, runs it through the processor, records the outcome."""
+"""WorkerActor: one lane of an agent. Claims tasks, runs them through the processor, records the outcomes."""
 
 import logging
 import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import gevent
 import pykka
+from gevent.event import AsyncResult
 
 from actors.address import Address
+from actors.agent_actor import UseProcessor
+from actors.policy_actor import PolicyVersion, UnwatchPolicyVersion, WatchPolicyVersion
 from actors.store_client import StoreClient
 from actors.task_streams import StreamChunk, StreamEnd
 from goclaw_actors.attempt_failure import TASK_TIMEOUT, AttemptFailure, failure_of
 from goclaw_actors.errors import GoclawError, IllegalTransition
 from goclaw_actors.processor import Processor
+from goclaw_actors.queue import outcomes
 from goclaw_actors.queue.lane_settings import LaneSettings
 from goclaw_actors.store.sqlite_tasks import TIMEOUT_ERROR
 from goclaw_actors.store.task_row import TaskRow
@@ -21,10 +26,12 @@ from goclaw_actors.timeutil import parse_db, utc_now
 
 log = logging.getLogger("goclaw.worker")
 
+OUTCOME_HOLD_SECONDS = 0.002  # outcomes of fast attempts wait at most this long to be written together
+
 
 @dataclass(frozen=True)
 class ClaimNext:
-    """Wake-up: claim the next due task if this lane is free."""
+    """Wake-up: claim the next due tasks if this lane is free."""
 
 
 @dataclass(frozen=True)
@@ -36,24 +43,29 @@ class WorkerIdle:
 
 @dataclass(frozen=True)
 class CancelTask:
-    """Interrupt the attempt of `task_id` if this lane runs it (the store already canceled the row)."""
+    """Interrupt or drop `task_id` if this lane runs or holds it (the store already canceled the row)."""
 
     task_id: str
 
 
 @dataclass(frozen=True)
 class Drain:
-    """Stop claiming; finish the current attempt."""
+    """Stop claiming; release the started tasks not run yet; finish the current attempt."""
 
 
 @dataclass(frozen=True)
 class LaneStatus:
-    """Ask: what is this lane doing? Answers `{"index", "busy", "task_id", "draining"}`."""
+    """Ask: what is this lane doing? Answers `{"index", "busy", "task_id", "draining", "completed"}`."""
 
 
 @dataclass(frozen=True)
 class _Tick:
-    token: int
+    """Timer: renew the leases of the tasks this lane holds and check for cancellation."""
+
+
+@dataclass(frozen=True)
+class _WriteOutcomes:
+    """Timer: write the outcomes held back while the next attempt runs."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +86,6 @@ class _Run:
     token: int
     task: TaskRow
     greenlet: gevent.Greenlet
-    ticker: gevent.Greenlet
     started: float
     queue_wait_ms: int
     lost: bool = False
@@ -102,12 +113,16 @@ class _Emitter:
 
 
 class WorkerActor(pykka.ThreadingActor):
-    """A lane: claims with one store write, runs the attempt in a child greenlet so it stays responsive
-    to cancel, heartbeat and drain, and writes the outcome (pipelined with its next claim).
+    """A lane: claims and starts tasks with one store write (several at once while its attempts are fast),
+    runs each attempt in a child greenlet so it stays responsive to cancel, heartbeat and drain, and
+    writes the outcomes together with its next claim.
+
+    The processor and the policy version are told to the lane when they change (UseProcessor,
+    PolicyVersion); an attempt never waits on another actor to begin.
     """
 
     def __init__(self, settings: LaneSettings, index: int, store: StoreClient, dispatcher: Address,
-                 processor: Callable[[], Processor], policy_version: Callable[[], str],
+                 processor: Callable[[], Processor], policy: Address | None = None,
                  streams: Address | None = None):
         super().__init__()
         self.streams = streams
@@ -115,14 +130,25 @@ class WorkerActor(pykka.ThreadingActor):
         self.index = index
         self.store = store
         self.dispatcher = dispatcher
-        self.processor = processor
-        self.policy_version = policy_version
+        self.initial_processor = processor
+        self.policy = policy
+        self.processor: Processor | None = None
+        self.policy_version = ""
         self.current: _Run | None = None
+        self.ready: deque[TaskRow] = deque()  # started by the last claim, to run after the current attempt
+        self.held: list[dict[str, Any]] = []  # outcomes not written yet (record_outcomes entries)
+        self.hold_timer: gevent.Greenlet | None = None
+        self.ticker: gevent.Greenlet | None = None
+        self.last_run_seconds: float | None = None
         self.draining = False
         self.tokens = 0
         self.completed = 0
 
     def on_start(self) -> None:
+        self.processor = self.initial_processor()
+        if self.policy is not None:
+            self.policy_version = self.policy.ask(WatchPolicyVersion(self.actor_ref))
+        self.ticker = gevent.spawn(self._every_tick)
         self.actor_ref.tell(ClaimNext())
 
     def on_receive(self, message: Any) -> Any:
@@ -135,49 +161,56 @@ class WorkerActor(pykka.ThreadingActor):
 
     def _dispatch(self, message: Any) -> Any:
         if isinstance(message, ClaimNext):
-            self._claim_and_start(None)
+            if self.current is None and not self.ready and not self.draining:
+                self._claim()
         elif isinstance(message, _Finished):
             self._finish(message)
+        elif isinstance(message, _WriteOutcomes):
+            written = self._submit_held()
+            if written is not None:
+                gevent.spawn(self._check_written, *written)
         elif isinstance(message, _Tick):
-            self._heartbeat(message.token)
+            self._heartbeat()
         elif isinstance(message, CancelTask):
-            if self.current is not None and self.current.task.id == message.task_id:
-                self.current.greenlet.kill(block=False)
+            self._cancel(message.task_id)
+        elif isinstance(message, UseProcessor):
+            self.processor = message.processor
+        elif isinstance(message, PolicyVersion):
+            self.policy_version = message.version
         elif isinstance(message, Drain):
             self.draining = True
+            self._release_ready()
         elif isinstance(message, LaneStatus):
-            return {"index": self.index, "busy": self.current is not None, "draining": self.draining,
-                    "task_id": self.current.task.id if self.current else None, "completed": self.completed}
+            return {"index": self.index, "busy": self.current is not None or bool(self.ready),
+                    "draining": self.draining, "task_id": self.current.task.id if self.current else None,
+                    "completed": self.completed}
         return None
 
-    def _claim_and_start(self, claim_future: pykka.Future | None) -> None:
-        if self.current is not None or self.draining:
-            return
-        if claim_future is None:
-            claim_future = self._submit_claim()
+    def _claim(self) -> None:
+        """Write the held outcomes and claim the next tasks in the same batch; run the first of them."""
+        written = self._submit_held()  # commits in the same batch as the claim
+        claim = self.store.submit("claim_batch", agent_id=self.settings.agent_id,
+                                  lease_seconds=self.settings.lease_seconds, policy_version=self.policy_version,
+                                  limit=outcomes.claim_limit(self.last_run_seconds, self.settings.lease_seconds))
+        if written is not None:
+            self._check_written(*written)
         try:
-            task = self.store.result(claim_future)
+            tasks = self.store.result(claim)
         except IllegalTransition:  # canceled between claim and start inside the same batch: try again
             self.actor_ref.tell(ClaimNext())
             return
-        if task is None:
+        if not tasks:
             self.dispatcher.tell(WorkerIdle(self.index))
             return
-        self._launch(task)
+        self.ready.extend(tasks)
+        self._launch_next()
 
-    def _submit_claim(self) -> pykka.Future:
-        """Claim and start the next task in one store request (it joins the batch of any pending write)."""
-        return self.store.submit("claim_and_start", agent_id=self.settings.agent_id,
-                                 lease_seconds=self.settings.lease_seconds, policy_version=self.policy_version())
-
-    def _launch(self, task: TaskRow) -> None:
+    def _launch_next(self) -> None:
+        task = self.ready.popleft()
         self.tokens += 1
-        token = self.tokens
-        processor = self.processor()
-        greenlet = gevent.spawn(self._run_attempt, token, task, processor)
-        ticker = gevent.spawn(self._tick_loop, token)
+        greenlet = gevent.spawn(self._run_attempt, self.tokens, task, self.processor)
         wait_ms = max(0, int((utc_now() - parse_db(task.created_at)).total_seconds() * 1000))
-        self.current = _Run(token, task, greenlet, ticker, time.monotonic(), wait_ms)
+        self.current = _Run(self.tokens, task, greenlet, time.monotonic(), wait_ms)
 
     def _run_attempt(self, token: int, task: TaskRow, processor: Processor) -> None:
         emit = _Emitter(self.streams, task)
@@ -197,68 +230,118 @@ class WorkerActor(pykka.ThreadingActor):
         except pykka.ActorDeadError:
             pass  # the lane died; the lease expires and the reaper requeues the task
 
-    def _tick_loop(self, token: int) -> None:
-        while True:
-            gevent.sleep(self.settings.tick_seconds)
-            try:
-                self.actor_ref.tell(_Tick(token))
-            except pykka.ActorDeadError:
-                return
-
-    def _heartbeat(self, token: int) -> None:
-        run = self.current
-        if run is None or run.token != token:
-            return
-        try:
-            cancel = self.store.call("heartbeat", task_id=run.task.id, lease_owner=run.task.lease_owner,
-                                     lease_seconds=self.settings.lease_seconds)
-        except IllegalTransition:
-            run.lost = True
-            cancel = True
-        if cancel:
-            run.greenlet.kill(block=False)
-
     def _finish(self, message: _Finished) -> None:
         run = self.current
         if run is None or run.token != message.token:
             return
         self.current = None
-        run.ticker.kill(block=False)
         self.completed += 1
-        write = self._outcome_write(run, message)
-        claim = None
-        if not self.draining:
-            claim = self._submit_claim()
-        if write is not None:
-            try:
-                self.store.result(write)
-            except IllegalTransition:
-                log.info("task outcome not recorded: lease lost or canceled",
-                         extra={"task_id": run.task.id, "agent_id": self.settings.agent_id})
-        if claim is not None:
-            self._claim_and_start(claim)
+        self.last_run_seconds = time.monotonic() - run.started
+        outcome = self._outcome(run, message)
+        if outcome is not None:
+            self.held.append(outcome)
+        if self.ready and not self.draining:
+            self._launch_next()  # the outcomes wait for the next claim (at most OUTCOME_HOLD_SECONDS)
+            if self.held and self.hold_timer is None:
+                self.hold_timer = gevent.spawn_later(OUTCOME_HOLD_SECONDS, self._tell_self, _WriteOutcomes())
+        elif self.draining:
+            self._write_held()
+        else:
+            self._claim()
 
-    def _outcome_write(self, run: _Run, message: _Finished) -> pykka.Future | None:
-        task = run.task
+    def _outcome(self, run: _Run, message: _Finished) -> dict[str, Any] | None:
+        """The record_outcomes entry of a finished attempt; None when it has nothing to write (canceled,
+        or its lease was lost)."""
         if message.kind == "canceled" or run.lost:
             return None
         if message.kind == "ok":
-            result, error = _checked_result(message.value)
-            if error is None:
-                run_ms = int((time.monotonic() - run.started) * 1000)
-                return self.store.submit(
-                    "succeed", task_id=task.id, lease_owner=task.lease_owner, result=result,
-                    usage=result.pop("_usage", None), metrics={"queue_wait_ms": run.queue_wait_ms, "run_ms": run_ms})
-            return self.store.submit("fail", task_id=task.id, lease_owner=task.lease_owner, error=error)
+            run_ms = int((time.monotonic() - run.started) * 1000)
+            return outcomes.succeeded(run.task, message.value, run.queue_wait_ms, run_ms)
         error, failure = message.value
-        return self.store.submit("fail", task_id=task.id, lease_owner=task.lease_owner, error=error,
-                                 failure=failure.as_dict())
+        return outcomes.failed(run.task, error, failure)
+
+    def _submit_held(self) -> tuple[AsyncResult, list[dict[str, Any]]] | None:
+        """Submit the held outcomes as one request; returns its future and the outcomes for
+        `_check_written`, or None when nothing is held."""
+        if self.hold_timer is not None:
+            self.hold_timer.kill(block=False)
+            self.hold_timer = None
+        if not self.held:
+            return None
+        held, self.held = self.held, []
+        return self.store.submit("record_outcomes", outcomes=held), held
+
+    def _write_held(self) -> None:
+        """Write the held outcomes and wait for their commit."""
+        written = self._submit_held()
+        if written is not None:
+            self._check_written(*written)
+
+    def _check_written(self, future: AsyncResult, held: list[dict[str, Any]]) -> None:
+        try:
+            problems = self.store.result(future)
+        except GoclawError as exc:  # the store is down: the leases expire and the reaper requeues the tasks
+            log.error("task outcomes not recorded", extra={"agent_id": self.settings.agent_id, "error": str(exc),
+                                                           "tasks": len(held)})
+            return
+        for outcome, problem in zip(held, problems):
+            if problem is not None:
+                log.info("task outcome not recorded: lease lost or canceled",
+                         extra={"task_id": outcome["task_id"], "agent_id": self.settings.agent_id})
+
+    def _every_tick(self) -> None:
+        while True:
+            gevent.sleep(self.settings.tick_seconds)
+            if not self._tell_self(_Tick()):
+                return
+
+    def _heartbeat(self) -> None:
+        """Renew the lease of every task this lane holds; interrupt or drop the ones canceled or lost."""
+        held = ([self.current.task] if self.current else []) + list(self.ready)
+        beats = [(task, self.store.submit("heartbeat", task_id=task.id, lease_owner=task.lease_owner,
+                                          lease_seconds=self.settings.lease_seconds)) for task in held]
+        for task, beat in beats:
+            try:
+                cancel = self.store.result(beat)
+                lost = False
+            except IllegalTransition:
+                cancel = lost = True
+            if cancel:
+                self._cancel(task.id, lost)
+
+    def _cancel(self, task_id: str, lost: bool = False) -> None:
+        run = self.current
+        if run is not None and run.task.id == task_id:
+            run.lost = run.lost or lost
+            run.greenlet.kill(block=False)
+            return
+        self.ready = deque(task for task in self.ready if task.id != task_id)
+
+    def _release_ready(self) -> None:
+        """Give the started tasks this lane will not run back to the queue (no attempt spent)."""
+        ready, self.ready = list(self.ready), deque()
+        for task in ready:
+            try:
+                self.store.call("release_for_shutdown", task_id=task.id, lease_owner=task.lease_owner)
+            except GoclawError as exc:
+                log.warning("release failed; the lease will expire", extra={"task_id": task.id, "error": str(exc)})
+
+    def _tell_self(self, message: Any) -> bool:
+        try:
+            self.actor_ref.tell(message)
+            return True
+        except pykka.ActorDeadError:
+            return False
 
     def on_stop(self) -> None:
+        self._stop_timers()
+        if self.policy is not None:
+            self.policy.tell(UnwatchPolicyVersion(self.actor_ref))
+        self._write_held()
+        self._release_ready()
         run, self.current = self.current, None
         if run is None:
             return
-        run.ticker.kill(block=False)
         run.greenlet.kill(block=True, timeout=1)
         if run.lost:
             return
@@ -269,14 +352,14 @@ class WorkerActor(pykka.ThreadingActor):
                         extra={"task_id": run.task.id, "error": str(exc)})
 
     def on_failure(self, exc_type, exc_value, traceback) -> None:
+        self._stop_timers()
+        self._submit_held()  # still recorded: without them the tasks would run again after their leases expire
         run, self.current = self.current, None
         if run is not None:
-            run.ticker.kill(block=False)
             run.greenlet.kill(block=False)
 
-
-def _checked_result(value: Any) -> tuple[dict[str, Any], str | None]:
-    """A processor result must be an object with a string `reply`; otherwise it is a failed attempt."""
-    if not isinstance(value, dict) or not isinstance(value.get("reply"), str):
-        return {}, f"processor returned an invalid result: {type(value).__name__}"
-    return dict(value), None
+    def _stop_timers(self) -> None:
+        for greenlet in (self.ticker, self.hold_timer):
+            if greenlet is not None:
+                greenlet.kill(block=False)
+        self.ticker = self.hold_timer = None

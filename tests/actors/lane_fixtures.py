@@ -85,8 +85,8 @@ def start_lanes(tmp_path: Path, settings: LaneSettings, processor=None) -> Lanes
     workers = [registry.address(f"worker:{i}") for i in range(settings.worker_count)]
     for index in range(settings.worker_count):
         registry.register(f"worker:{index}", WorkerActor.start(
-            settings, index, store, registry.address("dispatcher"), lambda: processor, lambda: "policy-test",
-            registry.address("task_streams")))
+            settings, index, store, registry.address("dispatcher"), lambda: processor,
+            streams=registry.address("task_streams")))
     registry.register("dispatcher", LaneDispatcher.start(settings, workers, bus, reads))
     return Lanes(db_path, store, registry, reads, settings)
 
