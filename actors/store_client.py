@@ -8,21 +8,10 @@ from gevent.timeout import Timeout
 
 from actors.address import Address
 from goclaw_actors.errors import StoreError
-from goclaw_actors.store.group_commit import WriteRequest
+from goclaw_actors.store.group_commit import WriteEnvelope, WriteRequest
 
 STORE_CALL_TIMEOUT = 30.0  # seconds a caller waits for its write to commit
 STORE_DOWN_RETRY = 0.02  # seconds between lookups while the store restarts
-
-
-class WriteEnvelope:
-    """A write request plus the future its result is delivered on after COMMIT (a gevent AsyncResult: the
-    store and its callers are green threads of one hub)."""
-
-    __slots__ = ("request", "future")
-
-    def __init__(self, request: WriteRequest, future: AsyncResult):
-        self.request = request
-        self.future = future
 
 
 class StoreClient:

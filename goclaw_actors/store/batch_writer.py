@@ -1,85 +1,217 @@
 """The writer thread: the write connection lives on one OS thread of its own, which runs one group-commit
 batch at a time, so that neither the statements nor the COMMIT's fsync ever hold up the gevent hub.
 
-SQLite releases the GIL while it works and while the disk syncs; the hub keeps serving sockets and
-actors meanwhile, and write requests arriving during a commit queue up for the next batch.
+The store actor hands over the write requests it collected (a list at a time); while a batch commits,
+further lists queue up and the thread takes them all as its next batch, so batches grow by themselves
+when commits are slow. Finished batches come back to the hub through one libev async watcher: a green
+thread then resolves each caller's future (only now: after COMMIT returned) and publishes the events.
 """
 
+import _queue
+import collections
+import logging
 import sqlite3
 import time
 from pathlib import Path
 from typing import Any, Callable
 
-from gevent.event import AsyncResult
+import gevent
+import gevent.event
 from gevent.monkey import get_original
-from gevent.threadpool import ThreadPool
 
 from goclaw_actors.errors import StoreError
 from goclaw_actors.store.busy_retry import busy_delay
 from goclaw_actors.store.database import open_database
-from goclaw_actors.store.group_commit import DatabaseBusy, WriteRequest, WriteResult, run_batch
+from goclaw_actors.store.group_commit import MAX_BATCH, DatabaseBusy, WriteEnvelope, WriteResult, run_batch
 from goclaw_actors.store.sqlite_queue import SqliteQueue
 
 BUSY_RETRIES = 10  # attempts after SQLITE_BUSY from another process (e.g. `goclaw backup`)
 WAL_AUTOCHECKPOINT_PAGES = 4000  # 16 MB of WAL between checkpoints (SQLite's 1000 checkpoints too often)
 WRITE_BUSY_TIMEOUT_MS = 20  # SQLite's own wait, then our retries with backoff (SPEC §1.5)
 
-_thread_sleep = get_original("time", "sleep")  # the writer thread's own sleep: it has no hub to yield to
+# The writer thread is a real OS thread: it blocks, sleeps and queues with the unpatched primitives.
+_NativeQueue = get_original("queue", "SimpleQueue")
+_NativeEmpty = _queue.Empty
+_start_thread = get_original("_thread", "start_new_thread")
+_thread_sleep = get_original("time", "sleep")
+
+log = logging.getLogger("goclaw.store")
+
+Publish = Callable[[list[dict[str, Any]]], None]
+
+
+class _Call:
+    """A function to run on the writer thread with the connection, between batches."""
+
+    __slots__ = ("fn", "args", "result")
+
+    def __init__(self, fn: Callable[..., Any], args: tuple, result: gevent.event.AsyncResult):
+        self.fn, self.args, self.result = fn, args, result
+
+
+_STOP = object()  # handed over last: the thread ends
 
 
 class BatchWriter:
-    """The write connection and the OS thread that uses it; every method is called from the hub's thread.
+    """The write connection and the OS thread that uses it; every public method is called on the hub's thread.
 
     Usage::
 
-        writer = BatchWriter(db_path)              # opens and migrates on the writer thread
-        pending = writer.commit([WriteRequest("enqueue", {...})])
-        results, seconds = pending.get()            # green wait; the hub runs meanwhile
+        writer = BatchWriter(db_path, publish)     # opens and migrates the database on the writer thread
+        writer.submit([WriteEnvelope(WriteRequest("enqueue", {...}), AsyncResult())])
+        writer.call(checkpoint, writer.connection)  # any function, run on the writer thread
+        writer.drain()                             # green wait until everything submitted is delivered
         writer.close()
     """
 
-    def __init__(self, db_path: Path | str, commit_delay: float = 0.0):
-        self._pool = ThreadPool(1)  # one long-lived worker: the only thread that touches the connection
+    def __init__(self, db_path: Path | str, publish: Publish, commit_delay: float = 0.0,
+                 max_batch: int = MAX_BATCH):
+        self._publish = publish
         self._commit_delay = commit_delay
+        self._max_batch = max_batch
+        self._inbox = _NativeQueue()  # lists of envelopes, _Call items, _STOP: hub -> thread
+        self._done: collections.deque = collections.deque()  # (batch, results | error, seconds): thread -> hub
+        self._wake = gevent.get_hub().loop.async_()  # the thread's signal that `_done` has something
+        self._ready = gevent.event.Event()
+        self._drained = gevent.event.Event()
+        self._submitted = self._delivered = 0
+        self.batches = self.requests = 0
+        self.commit_seconds = 0.0
+        self._conn: sqlite3.Connection | None = None
+        self._wake.start(self._ready.set)
+        self._pump = gevent.spawn(self._deliver_forever)
+        _start_thread(self._run, ())
         try:
-            self.db = self._pool.apply(_open_writer, (db_path,))
+            self.db = self.call(_open_writer, db_path)
         except BaseException:
-            self._pool.kill()
+            self._stop_thread()
             raise
+        self._conn = self.db.connection()  # used on the writer thread only
 
-    def commit(self, requests: list[WriteRequest]) -> AsyncResult:
-        """Hand one batch to the writer thread; the result yields `(results, seconds spent)` once COMMIT
-        returned, or raises StoreError when the whole batch failed."""
-        return self._pool.spawn(self._commit, requests)
+    def submit(self, envelopes: list[WriteEnvelope]) -> None:
+        """Hand over write requests; each envelope's future is set once its batch committed (or failed)."""
+        self._submitted += len(envelopes)
+        self._drained.clear()
+        self._inbox.put(envelopes)
 
-    def run(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run `fn(conn, *args)` on the writer thread, after any batch in progress; green wait."""
-        return self._pool.apply(fn, (self.db.connection(), *args))
+    def call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run `fn(*args)` on the writer thread after the requests submitted so far; green wait."""
+        result = gevent.event.AsyncResult()
+        self._inbox.put(_Call(fn, args, result))
+        return result.get()
+
+    def drain(self) -> None:
+        """Wait (green) until every request submitted so far has committed and its caller was answered."""
+        while self._delivered < self._submitted:
+            self._drained.wait()
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The write connection: hand it to `call`, never use it on the hub."""
+        return self._conn
+
+    def stats(self) -> dict[str, float]:
+        """Batches committed, requests served and seconds the thread spent on batches since start."""
+        return {"batches": self.batches, "requests": self.requests, "commit_seconds": self.commit_seconds}
 
     def close(self) -> None:
-        """Close the connection on its thread and end the thread."""
+        """Commit what was submitted, close the connection on its thread, end the thread."""
+        self.drain()
         try:
-            self._pool.apply(self.db.close)
+            self.call(self.db.close)
         finally:
-            self._pool.kill()
+            self._stop_thread()
 
-    def _commit(self, requests: list[WriteRequest]) -> tuple[list[WriteResult], float]:
-        started = time.perf_counter()
-        conn = self.db.connection()
+    def _stop_thread(self) -> None:
+        self._inbox.put(_STOP)
+        self._pump.kill(block=False)
+        self._wake.stop()
+
+    # On the writer thread.
+
+    def _run(self) -> None:
+        pending: collections.deque = collections.deque()  # handed over, in order, not done yet
+        while True:
+            if not pending:
+                pending.append(self._inbox.get())
+            while True:  # everything handed over meanwhile: it joins this batch
+                try:
+                    pending.append(self._inbox.get_nowait())
+                except _NativeEmpty:
+                    break
+            item = pending.popleft()
+            if item is _STOP:
+                return
+            if isinstance(item, _Call):
+                self._finish(item, _invoke(item))
+                continue
+            batch = list(item)
+            while pending and isinstance(pending[0], list) and len(batch) < self._max_batch:
+                batch.extend(pending.popleft())
+            if len(batch) > self._max_batch:
+                pending.appendleft(batch[self._max_batch:])
+                batch = batch[:self._max_batch]
+            started = time.perf_counter()
+            outcome = self._commit([envelope.request for envelope in batch])
+            self._finish(batch, outcome, time.perf_counter() - started)
+
+    def _commit(self, requests) -> list[WriteResult] | Exception:
+        conn = self._conn
         hold = self._hold if self._commit_delay > 0 else None
         for attempt in range(BUSY_RETRIES + 1):
             try:
-                return run_batch(conn, requests, SqliteQueue, before_commit=hold), time.perf_counter() - started
+                return run_batch(conn, requests, SqliteQueue, before_commit=hold)
             except DatabaseBusy:
                 if attempt == BUSY_RETRIES:
-                    raise StoreError("database is locked by another process") from None
+                    return StoreError("database is locked by another process")
                 _thread_sleep(busy_delay(attempt))
             except sqlite3.Error as exc:
-                raise StoreError(str(exc)) from exc
+                return StoreError(str(exc))
+            except Exception as exc:  # noqa: BLE001 - the batch fails; the thread lives on
+                return StoreError(f"store write failed: {exc}")
         raise AssertionError("unreachable")
 
     def _hold(self) -> None:
         _thread_sleep(self._commit_delay)
+
+    def _finish(self, item: Any, outcome: Any, seconds: float = 0.0) -> None:
+        self._done.append((item, outcome, seconds))
+        self._wake.send()
+
+    # On the hub: a green thread answers the callers.
+
+    def _deliver_forever(self) -> None:
+        while True:
+            self._ready.wait()
+            self._ready.clear()
+            while self._done:
+                item, outcome, seconds = self._done.popleft()
+                try:
+                    if isinstance(item, _Call):
+                        _answer(item, outcome)
+                    else:
+                        self._deliver(item, outcome, seconds)
+                except Exception as exc:  # noqa: BLE001 - one delivery failing must not stop the others
+                    log.error("store delivery failed", extra={"error": repr(exc)})
+
+    def _deliver(self, batch: list[WriteEnvelope], outcome: Any, seconds: float) -> None:
+        if isinstance(outcome, Exception):
+            log.error("store batch failed", extra={"error": str(outcome), "requests": len(batch)})
+            for envelope in batch:
+                envelope.future.set(WriteResult(error=outcome))
+        else:
+            self.batches += 1
+            self.requests += len(batch)
+            self.commit_seconds += seconds
+            events: list[dict[str, Any]] = []
+            for envelope, result in zip(batch, outcome):
+                events.extend(result.events)
+                envelope.future.set(result)
+            if events:
+                self._publish(events)
+        self._delivered += len(batch)
+        if self._delivered >= self._submitted:
+            self._drained.set()
 
 
 def _open_writer(db_path: Path | str):
@@ -87,3 +219,17 @@ def _open_writer(db_path: Path | str):
     db.connection().execute(f"PRAGMA busy_timeout = {WRITE_BUSY_TIMEOUT_MS}")
     db.connection().execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
     return db
+
+
+def _invoke(call: _Call) -> Any:
+    try:
+        return call.fn(*call.args)
+    except BaseException as exc:  # noqa: BLE001 - handed to the caller on the hub
+        return exc
+
+
+def _answer(call: _Call, outcome: Any) -> None:
+    if isinstance(outcome, BaseException):
+        call.result.set_exception(outcome)
+    else:
+        call.result.set(outcome)

@@ -18,6 +18,16 @@ class WriteRequest:
     kwargs: dict[str, Any] = field(default_factory=dict)
 
 
+class WriteEnvelope:
+    """A write request plus the future (a gevent AsyncResult) its WriteResult is delivered on after COMMIT."""
+
+    __slots__ = ("request", "future")
+
+    def __init__(self, request: WriteRequest, future: Any):
+        self.request = request
+        self.future = future
+
+
 @dataclass
 class WriteResult:
     """The outcome of one request after the batch committed: a value or an error, and its events."""

@@ -35,7 +35,7 @@ def test_the_hub_runs_while_a_commit_syncs(store):
             gevent.sleep(PING)
             pings.append(time.perf_counter())
 
-    with slow_commits(ref.proxy().writer.get().db.connection(), path, HELD_COMMIT) as hook:
+    with slow_commits(ref.proxy().writer.get().connection, path, HELD_COMMIT) as hook:
         pinger = gevent.spawn(ping)
         for i in range(6):
             client.call("put_kv", key=f"k{i}", value="v")
@@ -52,7 +52,7 @@ def test_the_hub_runs_while_a_commit_syncs(store):
 
 def test_requests_arriving_during_a_commit_share_the_next_one(store):
     ref, client, path = store
-    with slow_commits(ref.proxy().writer.get().db.connection(), path, HELD_COMMIT):
+    with slow_commits(ref.proxy().writer.get().connection, path, HELD_COMMIT):
         first = client.submit("put_kv", key="first", value="v")
         gevent.sleep(HELD_COMMIT / 2)  # the first batch is committing now
         later = [client.submit("put_kv", key=f"k{i}", value="v") for i in range(50)]
