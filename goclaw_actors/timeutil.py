@@ -1,5 +1,6 @@
 """Timestamps: SQLite text form `YYYY-MM-DD HH:MM:SS.ffffff` (UTC) and RFC 3339 for JSON."""
 
+import functools
 import time
 from datetime import datetime, timezone
 
@@ -22,7 +23,12 @@ def db_now(offset_seconds: float = 0.0) -> str:
     """Database text for now (plus an optional offset in seconds)."""
     moment = time.time() + offset_seconds  # formatted without a datetime: this runs several times per task
     seconds = int(moment // 1)
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seconds)) + ".%06d" % int((moment - seconds) * 1e6)
+    return _second_text(seconds) + ".%06d" % int((moment - seconds) * 1e6)
+
+
+@functools.lru_cache(maxsize=8)
+def _second_text(seconds: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seconds))
 
 
 def parse_db(text: str) -> datetime:
