@@ -7,7 +7,6 @@ when commits are slow. Finished batches come back to the hub with a byte through
 thread then resolves each caller's future (only now: after COMMIT returned) and publishes the events.
 """
 
-import _queue
 import collections
 import logging
 import os
@@ -36,9 +35,7 @@ WRITE_BUSY_TIMEOUT_MS = 20  # SQLite's own wait, then our retries with backoff (
 # statement, and the hub as long for the writer. 0.1 ms measured best (fastest batches, lowest claim p95).
 GIL_SWITCH_INTERVAL = 0.0001
 
-# The writer thread is a real OS thread: it blocks, sleeps and queues with the unpatched primitives.
-_NativeQueue = get_original("queue", "SimpleQueue")
-_NativeEmpty = _queue.Empty
+# The writer thread is a real OS thread: it is started and sleeps with the unpatched primitives.
 _start_thread = get_original("_thread", "start_new_thread")
 _thread_sleep = get_original("time", "sleep")
 
@@ -76,13 +73,13 @@ class BatchWriter:
         self._publish = publish
         self._commit_delay = commit_delay
         self._max_batch = max_batch
-        self._inbox = _NativeQueue()  # lists of envelopes, _Call items, _STOP: hub -> thread
+        # Both ways, items go through a deque and a byte through a pipe wakes the other side: os.write and
+        # os.read release the GIL for their syscalls, so neither thread is switched out while holding it.
+        self._handed: collections.deque = collections.deque()  # lists of envelopes, _Call, _STOP: hub -> thread
         self._done: collections.deque = collections.deque()  # (batch, results | error, seconds): thread -> hub
-        # The thread's signal that `_done` has something: a byte through a pipe. os.write releases the GIL for
-        # the syscall, so waking the hub never leaves the thread holding the GIL while it is switched out.
-        self._wake_read, self._wake_write = os.pipe()
-        os.set_blocking(self._wake_read, False)
-        os.set_blocking(self._wake_write, False)
+        self._to_thread = _Doorbell(thread_blocks=True)
+        self._to_hub = _Doorbell(thread_blocks=False)
+        self._stopped = False
         self._drained = gevent.event.Event()
         self._submitted = self._delivered = 0
         self.batches = self.requests = 0
@@ -102,12 +99,12 @@ class BatchWriter:
         """Hand over write requests; each envelope's future is set once its batch committed (or failed)."""
         self._submitted += len(envelopes)
         self._drained.clear()
-        self._inbox.put(envelopes)
+        self._hand(envelopes)
 
     def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run `fn(*args)` on the writer thread after the requests submitted so far; green wait."""
         result = gevent.event.AsyncResult()
-        self._inbox.put(_Call(fn, args, result))
+        self._hand(_Call(fn, args, result))
         return result.get()
 
     def drain(self) -> None:
@@ -132,35 +129,38 @@ class BatchWriter:
         finally:
             self._stop_thread()
 
+    def _hand(self, item: Any) -> None:
+        if self._stopped:
+            raise StoreError("the store's writer has stopped")
+        self._handed.append(item)
+        self._to_thread.ring()
+
     def _stop_thread(self) -> None:
-        self._inbox.put(_STOP)
-        self._pump.kill(block=False)
-        os.close(self._wake_read)  # the thread writes no more once it took _STOP; a late write fails quietly
+        self._pump.kill()  # it waits on the pipe the thread closes last
+        self._hand(_STOP)
+        self._stopped = True  # the thread closes the pipes once it took _STOP: nothing may ring them after
 
     # On the writer thread.
 
     def _run(self) -> None:
-        pending: collections.deque = collections.deque()  # handed over, in order, not done yet
+        handed = self._handed
         while True:
-            if not pending:
-                pending.append(self._inbox.get())
-            while True:  # everything handed over meanwhile: it joins this batch
-                try:
-                    pending.append(self._inbox.get_nowait())
-                except _NativeEmpty:
-                    break
-            item = pending.popleft()
+            if not handed:
+                self._to_thread.wait()
+                continue
+            item = handed.popleft()
             if item is _STOP:
-                os.close(self._wake_write)
+                self._to_thread.close()
+                self._to_hub.close()
                 return
             if isinstance(item, _Call):
                 self._finish(item, _invoke(item))
                 continue
             batch = list(item)
-            while pending and isinstance(pending[0], list) and len(batch) < self._max_batch:
-                batch.extend(pending.popleft())
+            while handed and isinstance(handed[0], list) and len(batch) < self._max_batch:
+                batch.extend(handed.popleft())  # everything handed over meanwhile joins this batch
             if len(batch) > self._max_batch:
-                pending.appendleft(batch[self._max_batch:])
+                handed.appendleft(batch[self._max_batch:])
                 batch = batch[:self._max_batch]
             started = time.perf_counter()
             outcome = self._commit([envelope.request for envelope in batch])
@@ -187,20 +187,13 @@ class BatchWriter:
 
     def _finish(self, item: Any, outcome: Any, seconds: float = 0.0) -> None:
         self._done.append((item, outcome, seconds))
-        try:
-            os.write(self._wake_write, b"!")
-        except OSError:  # the pipe is full (a wake-up is pending anyway) or closed (stopping)
-            pass
+        self._to_hub.ring()
 
     # On the hub: a green thread answers the callers.
 
     def _deliver_forever(self) -> None:
         while True:
-            wait_read(self._wake_read)
-            try:
-                os.read(self._wake_read, 4096)
-            except BlockingIOError:
-                pass
+            self._to_hub.wait()
             while self._done:
                 item, outcome, seconds = self._done.popleft()
                 try:
@@ -229,6 +222,39 @@ class BatchWriter:
         self._delivered += len(batch)
         if self._delivered >= self._submitted:
             self._drained.set()
+
+
+class _Doorbell:
+    """A pipe carrying wake-up bytes: `ring` never blocks; `wait` blocks the OS thread (`thread_blocks`) or
+    only the calling greenlet, until a ring since the last wait (a ring may wake a wait spuriously: the
+    waiter checks its deque again)."""
+
+    def __init__(self, thread_blocks: bool):
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._write, False)
+        os.set_blocking(self._read, thread_blocks)
+        self._thread_blocks = thread_blocks
+
+    def ring(self) -> None:
+        try:
+            os.write(self._write, b"!")
+        except (BlockingIOError, OSError):  # full: a ring is pending anyway; closed: the other side is gone
+            pass
+
+    def wait(self) -> None:
+        if not self._thread_blocks:
+            wait_read(self._read)
+        try:
+            os.read(self._read, 4096)
+        except BlockingIOError:
+            pass
+
+    def close(self) -> None:
+        for fd in (self._read, self._write):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
 
 def _open_writer(db_path: Path | str):
