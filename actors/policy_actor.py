@@ -18,16 +18,11 @@ class CurrentPolicyVersion:
 
 @dataclass(frozen=True)
 class WatchPolicyVersion:
-    """Ask: the current policy version; every later version is told to `target` as a PolicyVersion."""
-
-    target: Any  # pykka.ActorRef
-
-
-@dataclass(frozen=True)
-class UnwatchPolicyVersion:
-    """Tell: stop telling `target` new versions."""
+    """Ask: the current policy version; every later version is told to `target` (a pykka.ActorRef) as a
+    PolicyVersion. With `watching=False` (told): stop telling it."""
 
     target: Any
+    watching: bool = True
 
 
 @dataclass(frozen=True)
@@ -54,10 +49,11 @@ class PolicyActor(pykka.ThreadingActor):
         if isinstance(message, CurrentPolicyVersion):
             return self.policy.version
         if isinstance(message, WatchPolicyVersion):
-            self.watchers[message.target.actor_urn] = message.target
+            if message.watching:
+                self.watchers[message.target.actor_urn] = message.target
+            else:
+                self.watchers.pop(message.target.actor_urn, None)
             return self.policy.version
-        if isinstance(message, UnwatchPolicyVersion):
-            self.watchers.pop(message.target.actor_urn, None)
         return None
 
     def version(self) -> str:

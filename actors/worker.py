@@ -8,11 +8,11 @@ from typing import Any, Callable
 
 import gevent
 import pykka
-from gevent.event import AsyncResult
 
-from actors.address import Address
+from actors.address import Address, tell_if_alive
 from actors.agent_actor import UseProcessor
-from actors.policy_actor import PolicyVersion, UnwatchPolicyVersion, WatchPolicyVersion
+from actors.lane_outcomes import HeldOutcomes
+from actors.policy_actor import PolicyVersion, WatchPolicyVersion
 from actors.store_client import StoreClient
 from actors.task_streams import StreamChunk, StreamEnd
 from goclaw_actors.attempt_failure import TASK_TIMEOUT, AttemptFailure, failure_of
@@ -25,9 +25,6 @@ from goclaw_actors.store.task_row import TaskRow
 from goclaw_actors.timeutil import parse_db, utc_now
 
 log = logging.getLogger("goclaw.worker")
-
-OUTCOME_HOLD_SECONDS = 0.002  # outcomes of fast attempts wait at most this long to be written together
-
 
 @dataclass(frozen=True)
 class ClaimNext:
@@ -136,8 +133,7 @@ class WorkerActor(pykka.ThreadingActor):
         self.policy_version = ""
         self.current: _Run | None = None
         self.ready: deque[TaskRow] = deque()  # started by the last claim, to run after the current attempt
-        self.held: list[dict[str, Any]] = []  # outcomes not written yet (record_outcomes entries)
-        self.hold_timer: gevent.Greenlet | None = None
+        self.held = HeldOutcomes(store, settings.agent_id, lambda: tell_if_alive(self.actor_ref, _WriteOutcomes()))
         self.ticker: gevent.Greenlet | None = None
         self.last_run_seconds: float | None = None
         self.draining = False
@@ -166,9 +162,7 @@ class WorkerActor(pykka.ThreadingActor):
         elif isinstance(message, _Finished):
             self._finish(message)
         elif isinstance(message, _WriteOutcomes):
-            written = self._submit_held()
-            if written is not None:
-                gevent.spawn(self._check_written, *written)
+            self.held.write_soon()
         elif isinstance(message, _Tick):
             self._heartbeat()
         elif isinstance(message, CancelTask):
@@ -188,12 +182,11 @@ class WorkerActor(pykka.ThreadingActor):
 
     def _claim(self) -> None:
         """Write the held outcomes and claim the next tasks in the same batch; run the first of them."""
-        written = self._submit_held()  # commits in the same batch as the claim
+        written = self.held.submit()  # commits in the same batch as the claim
         claim = self.store.submit("claim_batch", agent_id=self.settings.agent_id,
                                   lease_seconds=self.settings.lease_seconds, policy_version=self.policy_version,
                                   limit=outcomes.claim_limit(self.last_run_seconds, self.settings.lease_seconds))
-        if written is not None:
-            self._check_written(*written)
+        self.held.check(written)
         try:
             tasks = self.store.result(claim)
         except IllegalTransition:  # canceled between claim and start inside the same batch: try again
@@ -225,10 +218,7 @@ class WorkerActor(pykka.ThreadingActor):
         except Exception as exc:
             kind, value = "error", (str(exc) or type(exc).__name__, failure_of(exc))
         emit.end()
-        try:
-            self.actor_ref.tell(_Finished(token, kind, value))
-        except pykka.ActorDeadError:
-            pass  # the lane died; the lease expires and the reaper requeues the task
+        tell_if_alive(self.actor_ref, _Finished(token, kind, value))  # a dead lane's leases expire: the reaper
 
     def _finish(self, message: _Finished) -> None:
         run = self.current
@@ -238,14 +228,13 @@ class WorkerActor(pykka.ThreadingActor):
         self.completed += 1
         self.last_run_seconds = time.monotonic() - run.started
         outcome = self._outcome(run, message)
+        more_to_run = bool(self.ready) and not self.draining
         if outcome is not None:
-            self.held.append(outcome)
-        if self.ready and not self.draining:
-            self._launch_next()  # the outcomes wait for the next claim (at most OUTCOME_HOLD_SECONDS)
-            if self.held and self.hold_timer is None:
-                self.hold_timer = gevent.spawn_later(OUTCOME_HOLD_SECONDS, self._tell_self, _WriteOutcomes())
+            self.held.add(outcome, more_to_run)  # written with the next claim, or soon
+        if more_to_run:
+            self._launch_next()
         elif self.draining:
-            self._write_held()
+            self.held.write()
         else:
             self._claim()
 
@@ -260,39 +249,10 @@ class WorkerActor(pykka.ThreadingActor):
         error, failure = message.value
         return outcomes.failed(run.task, error, failure)
 
-    def _submit_held(self) -> tuple[AsyncResult, list[dict[str, Any]]] | None:
-        """Submit the held outcomes as one request; returns its future and the outcomes for
-        `_check_written`, or None when nothing is held."""
-        if self.hold_timer is not None:
-            self.hold_timer.kill(block=False)
-            self.hold_timer = None
-        if not self.held:
-            return None
-        held, self.held = self.held, []
-        return self.store.submit("record_outcomes", outcomes=held), held
-
-    def _write_held(self) -> None:
-        """Write the held outcomes and wait for their commit."""
-        written = self._submit_held()
-        if written is not None:
-            self._check_written(*written)
-
-    def _check_written(self, future: AsyncResult, held: list[dict[str, Any]]) -> None:
-        try:
-            problems = self.store.result(future)
-        except GoclawError as exc:  # the store is down: the leases expire and the reaper requeues the tasks
-            log.error("task outcomes not recorded", extra={"agent_id": self.settings.agent_id, "error": str(exc),
-                                                           "tasks": len(held)})
-            return
-        for outcome, problem in zip(held, problems):
-            if problem is not None:
-                log.info("task outcome not recorded: lease lost or canceled",
-                         extra={"task_id": outcome["task_id"], "agent_id": self.settings.agent_id})
-
     def _every_tick(self) -> None:
         while True:
             gevent.sleep(self.settings.tick_seconds)
-            if not self._tell_self(_Tick()):
+            if not tell_if_alive(self.actor_ref, _Tick()):
                 return
 
     def _heartbeat(self) -> None:
@@ -326,18 +286,11 @@ class WorkerActor(pykka.ThreadingActor):
             except GoclawError as exc:
                 log.warning("release failed; the lease will expire", extra={"task_id": task.id, "error": str(exc)})
 
-    def _tell_self(self, message: Any) -> bool:
-        try:
-            self.actor_ref.tell(message)
-            return True
-        except pykka.ActorDeadError:
-            return False
-
     def on_stop(self) -> None:
-        self._stop_timers()
+        self._stop_ticker()
         if self.policy is not None:
-            self.policy.tell(UnwatchPolicyVersion(self.actor_ref))
-        self._write_held()
+            self.policy.tell(WatchPolicyVersion(self.actor_ref, watching=False))
+        self.held.write()
         self._release_ready()
         run, self.current = self.current, None
         if run is None:
@@ -352,14 +305,13 @@ class WorkerActor(pykka.ThreadingActor):
                         extra={"task_id": run.task.id, "error": str(exc)})
 
     def on_failure(self, exc_type, exc_value, traceback) -> None:
-        self._stop_timers()
-        self._submit_held()  # still recorded: without them the tasks would run again after their leases expire
+        self._stop_ticker()
+        self.held.submit()  # still recorded: without them the tasks would run again after their leases expire
         run, self.current = self.current, None
         if run is not None:
             run.greenlet.kill(block=False)
 
-    def _stop_timers(self) -> None:
-        for greenlet in (self.ticker, self.hold_timer):
-            if greenlet is not None:
-                greenlet.kill(block=False)
-        self.ticker = self.hold_timer = None
+    def _stop_ticker(self) -> None:
+        if self.ticker is not None:
+            self.ticker.kill(block=False)
+            self.ticker = None

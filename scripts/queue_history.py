@@ -53,7 +53,8 @@ def _insert_chunk(conn: sqlite3.Connection, low: int, high: int) -> None:
                      f"SELECT {_SESSION_ID}, 'default', '{role}', {content}, 2, {_AT} FROM n",
                      (*bounds, BASE_MS))
     for event_type, state_from, state_to, reason in (
-            ("task.enqueued", None, "QUEUED", "create_task"), ("task.claimed", "QUEUED", "CLAIMED", "claim_next_pending"),
+            ("task.enqueued", None, "QUEUED", "create_task"),
+            ("task.claimed", "QUEUED", "CLAIMED", "claim_next_pending"),
             ("task.running", "CLAIMED", "RUNNING", "worker_start"),
             ("task.succeeded", "RUNNING", "SUCCEEDED", "processor_success")):
         conn.execute(

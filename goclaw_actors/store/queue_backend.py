@@ -10,7 +10,8 @@ from goclaw_actors.store.task_row import TaskRow
 
 # The operations a write request may name; anything else is refused before touching the database.
 WRITE_OPS = frozenset({
-    "enqueue", "claim", "start", "claim_and_start", "claim_batch", "record_outcomes", "heartbeat", "succeed", "fail", "cancel", "cancel_agent_backlog",
+    "enqueue", "claim", "start", "claim_and_start", "claim_batch", "record_outcomes", "heartbeat", "succeed", "fail",
+    "cancel", "cancel_agent_backlog",
     "requeue_expired_leases", "recover_interrupted", "release_for_shutdown", "age_queued", "delete_expired",
     "dedup_begin", "dedup_finish", "record_alert", "upsert_agent", "set_agent_status", "put_kv", "delete_kv",
     "record_policy_version", "write_audit",
