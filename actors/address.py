@@ -51,6 +51,15 @@ class Address:
         return ref.ask(message, timeout=timeout)
 
 
+def tell_if_alive(ref: pykka.ActorRef, message: Any) -> bool:
+    """Tell `message` to `ref`; False when the actor has stopped (for timers and helpers that outlive it)."""
+    try:
+        ref.tell(message)
+        return True
+    except pykka.ActorDeadError:
+        return False
+
+
 def fixed_address(name: str, ref: pykka.ActorRef) -> Address:
     """An Address bound to one actor (for actors that are never restarted separately, and tests)."""
     return Address(name, lambda: ref)

@@ -7,7 +7,7 @@ from typing import Any
 import gevent
 import pykka
 
-from actors.address import Address
+from actors.address import Address, tell_if_alive
 from actors.event_bus import BusEvents
 from actors.worker import ClaimNext, WorkerIdle
 from goclaw_actors.queue.lane_settings import LaneSettings
@@ -103,12 +103,12 @@ class LaneDispatcher(pykka.ThreadingActor):
         if upcoming is not None and (self.timer is None or self.timer.dead):
             delay = (parse_db(upcoming) - utc_now()).total_seconds()
             if 0 < delay < self.settings.poll_seconds:
-                self.timer = gevent.spawn_later(delay, self._tell_self, _Poll())
+                self.timer = gevent.spawn_later(delay, tell_if_alive, self.actor_ref, _Poll())
 
     def _poll_loop(self) -> None:
         while True:
             gevent.sleep(self.settings.poll_seconds)
-            if not self._tell_self(_Poll()):
+            if not tell_if_alive(self.actor_ref, _Poll()):
                 return
 
     def _tell_self(self, message: Any) -> bool:

@@ -16,6 +16,22 @@ class CurrentPolicyVersion:
     """Ask: the current policy version string (cheaper than a proxy call on hot paths)."""
 
 
+@dataclass(frozen=True)
+class WatchPolicyVersion:
+    """Ask: the current policy version; every later version is told to `target` (a pykka.ActorRef) as a
+    PolicyVersion. With `watching=False` (told): stop telling it."""
+
+    target: Any
+    watching: bool = True
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    """Told to watchers: the policy version now in force."""
+
+    version: str
+
+
 class PolicyActor(pykka.ThreadingActor):
     """Holds the loaded policy; records each distinct version in `policy_versions` on load."""
 
@@ -24,12 +40,19 @@ class PolicyActor(pykka.ThreadingActor):
         self.policy = policy
         self.source = source
         self.store = store
+        self.watchers: dict[str, Any] = {}  # actor urn -> ref of the actors told each new version
 
     def on_start(self) -> None:
         self._record()
 
     def on_receive(self, message: Any) -> Any:
         if isinstance(message, CurrentPolicyVersion):
+            return self.policy.version
+        if isinstance(message, WatchPolicyVersion):
+            if message.watching:
+                self.watchers[message.target.actor_urn] = message.target
+            else:
+                self.watchers.pop(message.target.actor_urn, None)
             return self.policy.version
         return None
 
@@ -48,6 +71,11 @@ class PolicyActor(pykka.ThreadingActor):
         if source is not None:
             self.source = source
         self._record()
+        for urn, target in list(self.watchers.items()):
+            try:
+                target.tell(PolicyVersion(policy.version))
+            except pykka.ActorDeadError:
+                del self.watchers[urn]
         return policy.version
 
     def _record(self) -> None:

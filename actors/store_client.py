@@ -3,25 +3,16 @@
 from typing import Any, Callable
 
 import gevent
-import pykka
+from gevent.event import AsyncResult
+from gevent.timeout import Timeout
 
 from actors.address import Address
 from goclaw_actors import telemetry
 from goclaw_actors.errors import StoreError
-from goclaw_actors.store.group_commit import WriteRequest
+from goclaw_actors.store.group_commit import WriteEnvelope, WriteRequest
 
 STORE_CALL_TIMEOUT = 30.0  # seconds a caller waits for its write to commit
 STORE_DOWN_RETRY = 0.02  # seconds between lookups while the store restarts
-
-
-class WriteEnvelope:
-    """A write request plus the future its result is delivered on after COMMIT."""
-
-    __slots__ = ("request", "future")
-
-    def __init__(self, request: WriteRequest, future: pykka.Future):
-        self.request = request
-        self.future = future
 
 
 class StoreClient:
@@ -38,9 +29,9 @@ class StoreClient:
         self.address = address
         self.timeout = timeout
 
-    def submit(self, op: str, **kwargs: Any) -> pykka.Future:
+    def submit(self, op: str, **kwargs: Any) -> AsyncResult:
         """Queue one write; the returned future yields a WriteResult after the commit."""
-        future = pykka.ThreadingFuture()
+        future = AsyncResult()
         envelope = WriteEnvelope(WriteRequest(op, kwargs, telemetry.traceparent()), future)
         deadline = gevent.get_hub().loop.now() + self.timeout
         while True:
@@ -50,11 +41,11 @@ class StoreClient:
                 raise StoreError("store is not running")
             gevent.sleep(STORE_DOWN_RETRY)
 
-    def result(self, future: pykka.Future) -> Any:
+    def result(self, future: AsyncResult) -> Any:
         """The value of a submitted write, raising its error."""
         try:
             outcome = future.get(timeout=self.timeout)
-        except pykka.Timeout as exc:
+        except Timeout as exc:
             raise StoreError(f"store did not answer within {self.timeout:g}s") from exc
         if outcome.error is not None:
             raise outcome.error
@@ -70,7 +61,7 @@ class StoreClient:
         future = self.submit(op, **kwargs)
         gevent.spawn(self._report, future, on_error)
 
-    def _report(self, future: pykka.Future, on_error: Callable[[Exception], None]) -> None:
+    def _report(self, future: AsyncResult, on_error: Callable[[Exception], None]) -> None:
         try:
             self.result(future)
         except Exception as exc:  # noqa: BLE001 - the writer is gone; its error goes to the caller's handler

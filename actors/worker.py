@@ -1,13 +1,14 @@
-"""WorkerActor: one lane of an agent. Claims a task, runs it through the processor, records the outcome.
+"""WorkerActor: one lane of an agent. Claims tasks, runs them through the processor, records the outcomes.
 
 An attempt that waits on other work (a synchronous delegation) steps out of its lane while it waits
-(`emit.waiting()`): the lane claims the next task meanwhile, and the attempt takes a lane slot back when
-its wait ends (before any task is claimed). A waiting attempt therefore never holds a lane its children
-may need, so delegations cannot deadlock however many lanes delegate at once.
+(`emit.waiting()`): the lane runs or claims the next task meanwhile, and the attempt takes the lane back
+when its wait ends (before any other task runs). A waiting attempt therefore never holds a lane its
+children may need, so delegations cannot deadlock however many lanes delegate at once.
 """
 
 import logging
 import time
+from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
@@ -16,13 +17,17 @@ import gevent
 import gevent.event
 import pykka
 
-from actors.address import Address
+from actors.address import Address, tell_if_alive
+from actors.agent_actor import UseProcessor
+from actors.lane_outcomes import HeldOutcomes
+from actors.policy_actor import PolicyVersion, WatchPolicyVersion
 from actors.store_client import StoreClient
 from actors.task_streams import StreamChunk, StreamEnd
 from goclaw_actors import telemetry
 from goclaw_actors.attempt_failure import TASK_TIMEOUT, AttemptFailure, failure_of
 from goclaw_actors.errors import GoclawError, IllegalTransition
 from goclaw_actors.processor import Processor
+from goclaw_actors.queue import outcomes
 from goclaw_actors.queue.lane_settings import LaneSettings
 from goclaw_actors.store.sqlite_tasks import TIMEOUT_ERROR
 from goclaw_actors.store.task_row import TaskRow
@@ -33,7 +38,7 @@ log = logging.getLogger("goclaw.worker")
 
 @dataclass(frozen=True)
 class ClaimNext:
-    """Wake-up: claim the next due task if this lane is free."""
+    """Wake-up: claim the next due tasks if this lane is free."""
 
 
 @dataclass(frozen=True)
@@ -45,24 +50,29 @@ class WorkerIdle:
 
 @dataclass(frozen=True)
 class CancelTask:
-    """Interrupt the attempt of `task_id` if this lane runs it (the store already canceled the row)."""
+    """Interrupt or drop `task_id` if this lane runs or holds it (the store already canceled the row)."""
 
     task_id: str
 
 
 @dataclass(frozen=True)
 class Drain:
-    """Stop claiming; finish the current attempt."""
+    """Stop claiming; release the started tasks not run yet; finish the current attempt."""
 
 
 @dataclass(frozen=True)
 class LaneStatus:
-    """Ask: what is this lane doing? Answers `{"index", "busy", "task_id", "draining"}`."""
+    """Ask: what is this lane doing? Answers `{"index", "busy", "task_id", "draining", "completed"}`."""
 
 
 @dataclass(frozen=True)
 class _Tick:
-    token: int
+    """Timer: renew the leases of the tasks this lane holds and check for cancellation."""
+
+
+@dataclass(frozen=True)
+class _WriteOutcomes:
+    """Timer: write the outcomes held back while the next attempt runs."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +102,6 @@ class _Run:
     token: int
     task: TaskRow
     greenlet: gevent.Greenlet
-    ticker: gevent.Greenlet
     started: float
     queue_wait_ms: int
     lost: bool = False
@@ -116,7 +125,7 @@ class _Emitter:
     def waiting(self) -> Iterator[None]:
         """While inside, the lane serves other tasks; on leaving, wait until the lane is ours again (a
         failing wait too; an attempt killed meanwhile just ends)."""
-        if self._lane is None or not _tell(self._lane, _Waiting(self._token)):
+        if self._lane is None or not tell_if_alive(self._lane, _Waiting(self._token)):
             yield
             return
         try:
@@ -128,7 +137,7 @@ class _Emitter:
 
     def _take_lane_back(self) -> None:
         granted = gevent.event.Event()
-        if _tell(self._lane, _Waiting(self._token, granted)):
+        if tell_if_alive(self._lane, _Waiting(self._token, granted)):
             granted.wait()
 
     def __call__(self, chunk: dict[str, Any]) -> None:
@@ -143,12 +152,16 @@ class _Emitter:
 
 
 class WorkerActor(pykka.ThreadingActor):
-    """A lane: claims with one store write, runs the attempt in a child greenlet so it stays responsive
-    to cancel, heartbeat and drain, and writes the outcome (pipelined with its next claim).
+    """A lane: claims and starts tasks with one store write (several at once while its attempts are fast),
+    runs each attempt in a child greenlet so it stays responsive to cancel, heartbeat and drain, and
+    writes the outcomes together with its next claim.
+
+    The processor and the policy version are told to the lane when they change (UseProcessor,
+    PolicyVersion); an attempt never waits on another actor to begin.
     """
 
     def __init__(self, settings: LaneSettings, index: int, store: StoreClient, dispatcher: Address,
-                 processor: Callable[[], Processor], policy_version: Callable[[], str],
+                 processor: Callable[[], Processor], policy: Address | None = None,
                  streams: Address | None = None):
         super().__init__()
         self.streams = streams
@@ -156,16 +169,26 @@ class WorkerActor(pykka.ThreadingActor):
         self.index = index
         self.store = store
         self.dispatcher = dispatcher
-        self.processor = processor
-        self.policy_version = policy_version
+        self.initial_processor = processor
+        self.policy = policy
+        self.processor: Processor | None = None
+        self.policy_version = ""
         self.current: _Run | None = None
         self.parked: dict[int, _Run] = {}  # attempts waiting on other work, outside the lane
         self.unparking: list[tuple[int, gevent.event.Event]] = []  # parked attempts asking for the lane back
+        self.ready: deque[TaskRow] = deque()  # started by the last claim, to run after the current attempt
+        self.held = HeldOutcomes(store, settings.agent_id, lambda: tell_if_alive(self.actor_ref, _WriteOutcomes()))
+        self.ticker: gevent.Greenlet | None = None
+        self.last_run_seconds: float | None = None
         self.draining = False
         self.tokens = 0
         self.completed = 0
 
     def on_start(self) -> None:
+        self.processor = self.initial_processor()
+        if self.policy is not None:
+            self.policy_version = self.policy.ask(WatchPolicyVersion(self.actor_ref))
+        self.ticker = gevent.spawn(self._every_tick)
         self.actor_ref.tell(ClaimNext())
 
     def on_receive(self, message: Any) -> Any:
@@ -178,23 +201,29 @@ class WorkerActor(pykka.ThreadingActor):
 
     def _dispatch(self, message: Any) -> Any:
         if isinstance(message, ClaimNext):
-            self._claim_and_start(None)
+            if self.current is None and not self.ready and not self.unparking and not self.draining:
+                self._claim()
         elif isinstance(message, _Finished):
             self._finish(message)
+        elif isinstance(message, _WriteOutcomes):
+            self.held.write_soon()
         elif isinstance(message, _Tick):
-            self._heartbeat(message.token)
+            self._heartbeat()
         elif isinstance(message, _Waiting) and message.granted is None:
             self._park(message.token)
         elif isinstance(message, _Waiting):
             self._unpark(message.token, message.granted)
         elif isinstance(message, CancelTask):
-            for run in self._runs():
-                if run.task.id == message.task_id:
-                    run.greenlet.kill(block=False)
+            self._cancel(message.task_id)
+        elif isinstance(message, UseProcessor):
+            self.processor = message.processor
+        elif isinstance(message, PolicyVersion):
+            self.policy_version = message.version
         elif isinstance(message, Drain):
             self.draining = True
+            self._release_ready()
         elif isinstance(message, LaneStatus):
-            return {"index": self.index, "busy": self.current is not None or bool(self.parked),
+            return {"index": self.index, "busy": self.current is not None or bool(self.ready) or bool(self.parked),
                     "draining": self.draining, "task_id": self.current.task.id if self.current else None,
                     "parked": len(self.parked), "completed": self.completed}
         return None
@@ -213,7 +242,7 @@ class WorkerActor(pykka.ThreadingActor):
         if self.current is None or self.current.token != token:
             return
         self.parked[token], self.current = self.current, None
-        self._lane_free(None)
+        self._lane_free()
 
     def _unpark(self, token: int, granted: gevent.event.Event) -> None:
         """A parked attempt's wait ended: it gets the lane back now if the lane is free, else next."""
@@ -222,50 +251,50 @@ class WorkerActor(pykka.ThreadingActor):
             return
         self.unparking.append((token, granted))
         if self.current is None:
-            self._lane_free(None)
+            self._lane_free()
 
-    def _lane_free(self, claim_future: pykka.Future | None) -> bool:
-        """The lane has no attempt: hand it to a parked attempt whose wait ended, else claim (with the
-        already submitted `claim_future`, when given). Returns True when a parked attempt took it."""
+    def _lane_free(self) -> None:
+        """The lane has no attempt: hand it to a parked attempt whose wait ended, else run the next started
+        task, else claim (unless draining)."""
         while self.unparking:
             token, granted = self.unparking.pop(0)
             run = self.parked.pop(token, None)
             granted.set()
             if run is not None:
                 self.current = run
-                return True
-        self._claim_and_start(claim_future)
-        return False
+                return
+        if self.ready and not self.draining:
+            self._launch_next()
+        elif self.draining:
+            self.held.write()
+        else:
+            self._claim()
 
-    def _claim_and_start(self, claim_future: pykka.Future | None) -> None:
-        if self.current is not None or self.draining:
-            return
-        if claim_future is None:
-            claim_future = self._submit_claim()
+    def _claim(self) -> None:
+        """Write the held outcomes and claim the next tasks in the same batch; run the first of them."""
+        written = self.held.submit()  # commits in the same batch as the claim
+        claim = self.store.submit("claim_batch", agent_id=self.settings.agent_id,
+                                  lease_seconds=self.settings.lease_seconds, policy_version=self.policy_version,
+                                  limit=outcomes.claim_limit(self.last_run_seconds, self.settings.lease_seconds))
+        self.held.check(written)
         try:
-            task = self.store.result(claim_future)
+            tasks = self.store.result(claim)
         except IllegalTransition:  # canceled between claim and start inside the same batch: try again
             self.actor_ref.tell(ClaimNext())
             return
-        if task is None:
+        if not tasks:
             self.dispatcher.tell(WorkerIdle(self.index))
             return
-        self._launch(task)
+        self.ready.extend(tasks)
+        self._launch_next()
 
-    def _submit_claim(self) -> pykka.Future:
-        """Claim and start the next task in one store request (it joins the batch of any pending write)."""
-        return self.store.submit("claim_and_start", agent_id=self.settings.agent_id,
-                                 lease_seconds=self.settings.lease_seconds, policy_version=self.policy_version())
-
-    def _launch(self, task: TaskRow) -> None:
+    def _launch_next(self) -> None:
+        task = self.ready.popleft()
         self.tokens += 1
-        token = self.tokens
-        processor = self.processor()
-        greenlet = gevent.spawn(self._run_attempt, token, task, processor, _Emitter(self.streams, task,
-                                                                                    self.actor_ref, token))
-        ticker = gevent.spawn(self._tick_loop, token)
+        greenlet = gevent.spawn(self._run_attempt, self.tokens, task, self.processor,
+                                _Emitter(self.streams, task, self.actor_ref, self.tokens))
         wait_ms = max(0, int((utc_now() - parse_db(task.created_at)).total_seconds() * 1000))
-        self.current = _Run(token, task, greenlet, ticker, time.monotonic(), wait_ms)
+        self.current = _Run(self.tokens, task, greenlet, time.monotonic(), wait_ms)
 
     def _run_attempt(self, token: int, task: TaskRow, processor: Processor, emit: _Emitter) -> None:
         try:
@@ -279,31 +308,7 @@ class WorkerActor(pykka.ThreadingActor):
         except Exception as exc:
             kind, value = "error", (str(exc) or type(exc).__name__, failure_of(exc))
         emit.end()
-        try:
-            self.actor_ref.tell(_Finished(token, kind, value))
-        except pykka.ActorDeadError:
-            pass  # the lane died; the lease expires and the reaper requeues the task
-
-    def _tick_loop(self, token: int) -> None:
-        while True:
-            gevent.sleep(self.settings.tick_seconds)
-            try:
-                self.actor_ref.tell(_Tick(token))
-            except pykka.ActorDeadError:
-                return
-
-    def _heartbeat(self, token: int) -> None:
-        run = self._run(token)
-        if run is None:
-            return
-        try:
-            cancel = self.store.call("heartbeat", task_id=run.task.id, lease_owner=run.task.lease_owner,
-                                     lease_seconds=self.settings.lease_seconds)
-        except IllegalTransition:
-            run.lost = True
-            cancel = True
-        if cancel:
-            run.greenlet.kill(block=False)
+        tell_if_alive(self.actor_ref, _Finished(token, kind, value))  # a dead lane's leases expire: the reaper
 
     def _finish(self, message: _Finished) -> None:
         run = self._run(message.token)
@@ -312,45 +317,75 @@ class WorkerActor(pykka.ThreadingActor):
         held_lane = run is self.current
         if held_lane:
             self.current = None
+            self.last_run_seconds = time.monotonic() - run.started
         else:  # ended while parked (canceled, timed out): the lane is someone else's
             self.parked.pop(message.token, None)
             self.unparking = [(token, granted) for token, granted in self.unparking if token != message.token]
-        run.ticker.kill(block=False)
         self.completed += 1
-        write = self._outcome_write(run, message)
-        claim = None
-        if held_lane and not self.draining and not self.unparking:
-            claim = self._submit_claim()
-        if write is not None:
-            try:
-                self.store.result(write)
-            except IllegalTransition:
-                log.info("task outcome not recorded: lease lost or canceled",
-                         extra={"task_id": run.task.id, "agent_id": self.settings.agent_id})
-        if held_lane and self.current is None:
-            self._lane_free(claim)
+        outcome = self._outcome(run, message)
+        more_to_run = not self.draining and (self.current is not None or bool(self.ready) or bool(self.unparking))
+        if outcome is not None:
+            self.held.add(outcome, more_to_run)  # written with the next claim, or soon
+        if self.current is None:
+            self._lane_free()
 
-    def _outcome_write(self, run: _Run, message: _Finished) -> pykka.Future | None:
-        task = run.task
+    def _outcome(self, run: _Run, message: _Finished) -> dict[str, Any] | None:
+        """The record_outcomes entry of a finished attempt; None when it has nothing to write (canceled,
+        or its lease was lost)."""
         if message.kind == "canceled" or run.lost:
             return None
         if message.kind == "ok":
-            result, error = _checked_result(message.value)
-            if error is None:
-                run_ms = int((time.monotonic() - run.started) * 1000)
-                return self.store.submit(
-                    "succeed", task_id=task.id, lease_owner=task.lease_owner, result=result,
-                    usage=result.pop("_usage", None), metrics={"queue_wait_ms": run.queue_wait_ms, "run_ms": run_ms})
-            return self.store.submit("fail", task_id=task.id, lease_owner=task.lease_owner, error=error)
+            run_ms = int((time.monotonic() - run.started) * 1000)
+            return outcomes.succeeded(run.task, message.value, run.queue_wait_ms, run_ms)
         error, failure = message.value
-        return self.store.submit("fail", task_id=task.id, lease_owner=task.lease_owner, error=error,
-                                 failure=failure.as_dict())
+        return outcomes.failed(run.task, error, failure)
+
+    def _every_tick(self) -> None:
+        while True:
+            gevent.sleep(self.settings.tick_seconds)
+            if not tell_if_alive(self.actor_ref, _Tick()):
+                return
+
+    def _heartbeat(self) -> None:
+        """Renew the lease of every task this lane holds; interrupt or drop the ones canceled or lost."""
+        held = [run.task for run in self._runs()] + list(self.ready)
+        beats = [(task, self.store.submit("heartbeat", task_id=task.id, lease_owner=task.lease_owner,
+                                          lease_seconds=self.settings.lease_seconds)) for task in held]
+        for task, beat in beats:
+            try:
+                cancel = self.store.result(beat)
+                lost = False
+            except IllegalTransition:
+                cancel = lost = True
+            if cancel:
+                self._cancel(task.id, lost)
+
+    def _cancel(self, task_id: str, lost: bool = False) -> None:
+        for run in self._runs():
+            if run.task.id == task_id:
+                run.lost = run.lost or lost
+                run.greenlet.kill(block=False)
+                return
+        self.ready = deque(task for task in self.ready if task.id != task_id)
+
+    def _release_ready(self) -> None:
+        """Give the started tasks this lane will not run back to the queue (no attempt spent)."""
+        ready, self.ready = list(self.ready), deque()
+        for task in ready:
+            try:
+                self.store.call("release_for_shutdown", task_id=task.id, lease_owner=task.lease_owner)
+            except GoclawError as exc:
+                log.warning("release failed; the lease will expire", extra={"task_id": task.id, "error": str(exc)})
 
     def on_stop(self) -> None:
+        self._stop_ticker()
+        if self.policy is not None:
+            self.policy.tell(WatchPolicyVersion(self.actor_ref, watching=False))
+        self.held.write()
+        self._release_ready()
         runs = self._runs()
         self.current, self.parked, self.unparking = None, {}, []
         for run in runs:
-            run.ticker.kill(block=False)
             run.greenlet.kill(block=True, timeout=1)
             if run.lost:
                 continue
@@ -361,23 +396,14 @@ class WorkerActor(pykka.ThreadingActor):
                             extra={"task_id": run.task.id, "error": str(exc)})
 
     def on_failure(self, exc_type, exc_value, traceback) -> None:
+        self._stop_ticker()
+        self.held.submit()  # still recorded: without them the tasks would run again after their leases expire
         runs = self._runs()
         self.current, self.parked, self.unparking = None, {}, []
         for run in runs:
-            run.ticker.kill(block=False)
             run.greenlet.kill(block=False)
 
-
-def _tell(ref: pykka.ActorRef, message: Any) -> bool:
-    try:
-        ref.tell(message)
-        return True
-    except pykka.ActorDeadError:
-        return False
-
-
-def _checked_result(value: Any) -> tuple[dict[str, Any], str | None]:
-    """A processor result must be an object with a string `reply`; otherwise it is a failed attempt."""
-    if not isinstance(value, dict) or not isinstance(value.get("reply"), str):
-        return {}, f"processor returned an invalid result: {type(value).__name__}"
-    return dict(value), None
+    def _stop_ticker(self) -> None:
+        if self.ticker is not None:
+            self.ticker.kill(block=False)
+            self.ticker = None

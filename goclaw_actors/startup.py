@@ -37,6 +37,7 @@ DEBUG_DELAY_ENV = "GOCLAW_DEBUG_TASK_DELAY_MS"
 DEBUG_DELAY_BOUND = Bound(0, 3_600_000)
 CRON_COMMIT_DELAY_ENV = "GOCLAW_DEBUG_CRON_COMMIT_DELAY_MS"  # holds each cron firing's transaction open (crash tests)
 HEARTBEAT_INTERVAL_ENV = "GOCLAW_DEBUG_HEARTBEAT_INTERVAL_MS"  # replaces heartbeat_interval_minutes (tests)
+COMMIT_DELAY_ENV = "GOCLAW_DEBUG_COMMIT_DELAY_MS"  # holds every store batch open before its COMMIT (crash tests)
 
 log = get_logger("runtime")
 
@@ -96,13 +97,19 @@ def _load_config(home: Path, environ: Mapping[str, str]) -> Config:
 
 
 def _check_debug_delay(environ: Mapping[str, str]) -> None:
-    for name in (DEBUG_DELAY_ENV, CRON_COMMIT_DELAY_ENV, HEARTBEAT_INTERVAL_ENV):
+    for name in (DEBUG_DELAY_ENV, CRON_COMMIT_DELAY_ENV, HEARTBEAT_INTERVAL_ENV, COMMIT_DELAY_ENV):
         value = environ.get(name, "").strip()
         if value:
             try:
                 number(value, f"{name} (milliseconds)", DEBUG_DELAY_BOUND)
             except ConfigError as exc:
                 raise StartupError("E_CONFIG_LOAD", str(exc)) from None
+
+
+def debug_seconds(environ: Mapping[str, str], name: str) -> float:
+    """A crash-test delay variable in seconds (0 when unset); its value was checked at start-up."""
+    value = environ.get(name, "").strip()
+    return float(value) / 1000.0 if value else 0.0
 
 
 def _open_and_recover(db_path: Path, config: Config, home: Path) -> tuple[int, list[LaneSettings]]:

@@ -173,8 +173,8 @@ def hold_streams(url: str, db_path: Path, pid: int, count: int) -> tuple[int, fl
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=400, help="chat completions per measurement (default 400)")
-    parser.add_argument("--concurrency", type=int, default=8, help="clients for the throughput run (default 8)")
+    parser.add_argument("--requests", type=int, default=800, help="chat completions per measurement (default 800)")
+    parser.add_argument("--concurrency", type=int, default=16, help="clients for the throughput run (default 16)")
     parser.add_argument("--streams", type=int, default=2000, help="SSE streams held at once (default 2000)")
     args = parser.parse_args()
     upstream_port = free_port()
@@ -189,14 +189,21 @@ def main() -> int:
             timed_posts(upstream_url + "/chat/completions", {}, 40, 4)
             base_lat, _ = timed_posts(upstream_url + "/chat/completions", {}, args.requests // 2, 1)
             lat, _ = timed_posts(url + "/v1/chat/completions", headers, args.requests // 2, 1)
-            _, base_rps = timed_posts(upstream_url + "/chat/completions", {}, args.requests, args.concurrency)
-            _, rps = timed_posts(url + "/v1/chat/completions", headers, args.requests, args.concurrency)
+            base_loaded, base_rps = timed_posts(upstream_url + "/chat/completions", {}, args.requests,
+                                                args.concurrency)
+            loaded, rps = timed_posts(url + "/v1/chat/completions", headers, args.requests, args.concurrency)
             p50, p95 = statistics.median(lat), statistics.quantiles(lat, n=20)[-1]
             b50, b95 = statistics.median(base_lat), statistics.quantiles(base_lat, n=20)[-1]
-            print(f"upstream  direct:        p50 {b50:6.2f} ms  p95 {b95:6.2f} ms  {base_rps:7.0f} req/s")
-            print(f"daemon    /v1 (durable): p50 {p50:6.2f} ms  p95 {p95:6.2f} ms  {rps:7.0f} req/s "
-                  f"({args.concurrency} clients)")
-            print(f"added     p50 {p50 - b50:.2f} ms (target <= 5 ms)")
+            l50, l99 = statistics.median(loaded), statistics.quantiles(loaded, n=100)[-1]
+            bl50, bl99 = statistics.median(base_loaded), statistics.quantiles(base_loaded, n=100)[-1]
+            print(f"upstream  direct, 1 client:   p50 {b50:6.2f} ms  p95 {b95:6.2f} ms")
+            print(f"daemon    /v1 (durable), 1 client: p50 {p50:6.2f} ms  p95 {p95:6.2f} ms")
+            print(f"added     p50 {p50 - b50:.2f} ms at one client (target <= 3 ms)")
+            print(f"upstream  direct, {args.concurrency} clients:  {base_rps:7.0f} req/s  p50 {bl50:6.2f} ms  "
+                  f"p99 {bl99:6.2f} ms")
+            print(f"daemon    /v1, {args.concurrency} clients:     {rps:7.0f} req/s  p50 {l50:6.2f} ms  "
+                  f"p99 {l99:6.2f} ms = {l99 / l50:.1f}x p50 (target <= 3x)")
+            print(f"ratio     /v1 / upstream: {rps / base_rps:.0%} of the upstream's req/s (target >= 35%)")
             print(f"stream    first chunk: median {first_chunk_ms(url + '/v1/chat/completions', headers, 30):.2f} ms")
             db_path = Path(tmp) / "home" / "goclaw.db"
             print(f"acp       replay of 1000 events: {acp_replay_ms(url, db_path, 1000):.1f} ms (target <= 100 ms)")

@@ -9,6 +9,7 @@ import gevent.event
 import gevent.queue
 import pykka
 
+from actors.event_bus import Subscribe
 from goclaw_actors.approval_flow import ApprovalPorts
 from goclaw_actors.broadcasts import BROADCAST_METHODS
 from goclaw_actors.config.model import Config
@@ -149,7 +150,11 @@ class DaemonGatewayContext:
     def _bus_watch(self, **filters: Any) -> _Watch:
         queue = gevent.queue.Queue(WATCH_QUEUE_SIZE)
         subscriber_id = f"gw-{uuid.uuid4().hex}"
-        self.ask("event_bus", "subscribe", subscriber_id, queue, maxsize=WATCH_QUEUE_SIZE, **filters)
+        bus = self.runtime.registry.lookup("event_bus")
+        if bus is None:
+            raise pykka.ActorDeadError("event_bus is not running")
+        # Told, not asked: in place before any later commit's events reach the bus (see Subscribe).
+        bus.tell(Subscribe(subscriber_id, queue, {"maxsize": WATCH_QUEUE_SIZE, **filters}))
         return _Watch(queue, [], lambda: self.cast("event_bus", "unsubscribe", subscriber_id))
 
     def watch_task(self, task_id: str) -> _Watch:

@@ -33,6 +33,7 @@ from actors.store_actor import StoreActor
 from actors.task_streams import TaskStreams
 from actors.worker import WorkerActor
 from goclaw_actors.queue.lane_settings import LaneSettings
+from goclaw_actors.startup import COMMIT_DELAY_ENV, debug_seconds
 from goclaw_actors.store.retention import RetentionSettings
 from supervisors.brain_wiring import embedded_available
 from supervisors.child_spec import PERMANENT, ChildSpec
@@ -57,7 +58,8 @@ def root_children(rt: Runtime, on_escalate: Callable[[str, str], None]) -> list[
     """The root's children, in start order."""
     reg = rt.registry
     return [
-        ChildSpec("store", lambda: reg.register("store", StoreActor.start(rt.db_path, rt.publish_events)),
+        ChildSpec("store", lambda: reg.register("store", StoreActor.start(
+            rt.db_path, rt.publish_events, commit_delay=debug_seconds(rt.environ, COMMIT_DELAY_ENV))),
                   shutdown_timeout=STORE_SHUTDOWN_SECONDS),
         ChildSpec("event_bus", lambda: reg.register("event_bus", EventBus.start())),
         ChildSpec("task_streams", lambda: reg.register("task_streams", TaskStreams.start())),
@@ -107,11 +109,12 @@ def agent_spec(rt: Runtime, settings: LaneSettings) -> ChildSpec:
     agent_id = settings.agent_id
     reg = rt.registry
     name = f"agent:{agent_id}"
+    lanes = [reg.address(worker_name(agent_id, index)) for index in range(settings.worker_count)]
 
     def children() -> list[ChildSpec]:  # at each start: the MCP servers configured then
         return [
             ChildSpec(f"agent_actor:{agent_id}", lambda: reg.register(
-                f"agent_actor:{agent_id}", AgentActor.start(agent_id, rt.processor_for(agent_id)))),
+                f"agent_actor:{agent_id}", AgentActor.start(agent_id, rt.processor_for(agent_id), lanes=lanes))),
             *agent_mcp_specs(rt, agent_id),
             ChildSpec(f"lanes:{agent_id}", lambda: reg.register(f"lanes:{agent_id}", Supervisor.start(
                 f"lanes:{agent_id}", lane_specs(rt, settings), strategy="one_for_one", on_escalate=None))),
@@ -134,7 +137,7 @@ def lane_specs(rt: Runtime, settings: LaneSettings) -> list[ChildSpec]:
 
     def start_worker(index: int):
         return reg.register(worker_name(agent_id, index), WorkerActor.start(
-            settings, index, rt.store, reg.address(dispatcher_name), processor, rt.policy_version,
+            settings, index, rt.store, reg.address(dispatcher_name), processor, reg.address("policy"),
             reg.address("task_streams")))
 
     specs = [ChildSpec(dispatcher_name, lambda: reg.register(dispatcher_name, LaneDispatcher.start(

@@ -39,6 +39,8 @@ class TurnDeps:
     system_prompt: Callable[[TaskRow], str]
     tools: ToolRegistry = field(default_factory=ToolRegistry)
     allows: Callable[[str], bool] = lambda capability: False
+    # The policy in force as one `allows`, looked up once for a whole tool list (None: ask `allows` per tool).
+    current_allows: Callable[[], Callable[[str], bool]] | None = None
     audit: Callable[[TaskRow, str, str, str], None] = lambda task, decision, capability, reason: None
     dedup: Dedup | None = None
     approvals: Approvals | None = None
@@ -170,8 +172,8 @@ class BrainProcessor:
         sampling = task.payload.get("sampling") or {}
         client = client_tool_specs(task.payload.get("client_tools") or [])
         shadowed = {spec.name for spec in client}  # a client's tool shadows the agent's tool of that name
-        tools = client + [spec for spec in self.deps.tools.specs(self.deps.allows, task.agent_id)
-                                if spec.name not in shadowed]
+        allows = self.deps.current_allows() if self.deps.current_allows is not None else self.deps.allows
+        tools = client + [spec for spec in self.deps.tools.specs(allows, task.agent_id) if spec.name not in shadowed]
         return ChatRequest(model=self.deps.model, messages=messages, tools=tools,
                            tool_choice=task.payload.get("tool_choice"),
                            sampling={k: sampling[k] for k in SAMPLING_FIELDS if sampling.get(k) is not None},

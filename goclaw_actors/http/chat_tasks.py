@@ -4,7 +4,6 @@ Every protocol (OpenAI, ACP, A2A, REST, SSE) goes through these, so a request is
 it is acknowledged, and waiting is event-driven (bus subscription first, then one read, no polling).
 """
 
-import uuid
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -13,6 +12,7 @@ import gevent.queue
 
 from goclaw_actors.http.context import TERMINAL_STATES, GatewayContext, Watch
 from goclaw_actors.queue.states import NO_HISTORY_TYPES
+from goclaw_actors.ids import time_ordered_uuid
 from goclaw_actors.store.sqlite_reads import get_task
 from goclaw_actors.store.task_row import TaskRow
 
@@ -70,15 +70,35 @@ def wait_terminal(ctx: GatewayContext, task_id: str, timeout: float | None = Non
         task = load_task(ctx, task_id)
         if task is None or task.status in TERMINAL_STATES:
             return task
-        deadline = None if timeout is None else gevent.get_hub().loop.now() + timeout
-        while True:
-            remaining = None if deadline is None else max(0.0, deadline - gevent.get_hub().loop.now())
-            try:
-                event = watch.queue.get(timeout=remaining)
-            except gevent.queue.Empty:
-                return None
-            if event.get("state_to") in TERMINAL_STATES:
-                return load_task(ctx, task_id)
+        return wait_watched(ctx, task_id, watch, timeout)
+
+
+def enqueue_watched(ctx: GatewayContext, request: ChatRequest) -> tuple[str, Watch]:
+    """Subscribe to a new task's events, then enqueue it: its end cannot be missed and needs no first read.
+
+    Returns the task id and the watch (the caller closes it); enqueue errors are raised here.
+    """
+    task_id = time_ordered_uuid()
+    watch = ctx.watch_task(task_id)
+    try:
+        enqueue_chat(ctx, request, task_id=task_id)
+    except BaseException:
+        watch.close()
+        raise
+    return task_id, watch
+
+
+def wait_watched(ctx: GatewayContext, task_id: str, watch: Watch, timeout: float | None = None) -> TaskRow | None:
+    """The task once one of its events on `watch` is terminal (read once then); None on timeout."""
+    deadline = None if timeout is None else gevent.get_hub().loop.now() + timeout
+    while True:
+        remaining = None if deadline is None else max(0.0, deadline - gevent.get_hub().loop.now())
+        try:
+            event = watch.queue.get(timeout=remaining)
+        except gevent.queue.Empty:
+            return None
+        if event.get("state_to") in TERMINAL_STATES:
+            return load_task(ctx, task_id)
 
 
 def follow_stream(ctx: GatewayContext, task_id: str, idle_seconds: float | None = None) -> Iterator[dict[str, Any]]:
@@ -98,7 +118,7 @@ def stream_new_task(ctx: GatewayContext, request: ChatRequest,
 
     Returns the task id and the follow_stream iterator; enqueue errors are raised here, before any output.
     """
-    task_id = str(uuid.uuid4())
+    task_id = time_ordered_uuid()
     events, stream = ctx.watch_task(task_id), ctx.watch_stream(task_id)
     try:
         enqueue_chat(ctx, request, task_id=task_id)

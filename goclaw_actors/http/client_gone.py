@@ -7,8 +7,8 @@ import gevent
 import gevent.event
 from gevent.socket import wait_read
 
-from goclaw_actors.http.chat_tasks import wait_terminal
-from goclaw_actors.http.context import GatewayContext
+from goclaw_actors.http.chat_tasks import wait_terminal, wait_watched
+from goclaw_actors.http.context import GatewayContext, Watch
 from goclaw_actors.store.task_row import TaskRow
 
 
@@ -41,12 +41,15 @@ def wait_client_gone(sock: socket.socket) -> None:
         pass  # reset by the peer, or closed under us: gone either way
 
 
-def wait_terminal_unless_gone(ctx: GatewayContext, task_id: str, sock: socket.socket | None) -> TaskRow | None:
-    """The task once terminal (event-driven), or None as soon as the client has gone away.
+def wait_terminal_unless_gone(ctx: GatewayContext, task_id: str, sock: socket.socket | None,
+                              watch: Watch | None = None) -> TaskRow | None:
+    """The task once terminal (event-driven), or None as soon as the client has gone away. With the `watch`
+    subscribed before the task was enqueued (enqueue_watched), only its events are waited for.
 
     The task is untouched either way: it is durable and keeps running without its client.
     """
-    waiter = gevent.spawn(wait_terminal, ctx, task_id)
+    waiter = gevent.spawn(wait_terminal, ctx, task_id) if watch is None else gevent.spawn(
+        wait_watched, ctx, task_id, watch)
     watcher = gevent.spawn(wait_client_gone, sock) if sock is not None else None
     try:
         gevent.wait([g for g in (waiter, watcher) if g is not None], count=1)

@@ -8,7 +8,7 @@ import bottle
 from goclaw_actors.config.defaults import DEFAULTS
 from goclaw_actors.errors import StoreError
 from goclaw_actors.http.chat_routing import completion_chat_request
-from goclaw_actors.http.chat_tasks import enqueue_chat, stream_new_task
+from goclaw_actors.http.chat_tasks import enqueue_watched, stream_new_task
 from goclaw_actors.http.client_gone import client_socket, wait_terminal_unless_gone
 from goclaw_actors.http.context import GatewayContext
 from goclaw_actors.attempt_failure import AttemptFailure
@@ -65,12 +65,13 @@ def chat_completion(ctx: GatewayContext, environ: dict[str, Any]) -> bottle.HTTP
         if request.stream:  # subscribed before the enqueue: not one chunk can be missed
             task_id, items = stream_new_task(ctx, chat, heartbeat)
         else:
-            task_id = enqueue_chat(ctx, chat)
+            task_id, watch = enqueue_watched(ctx, chat)
     except StoreError as exc:
         raise enqueue_error(exc, request.model) from exc
     if request.stream:
         return stream_response(ctx, task_id, items, request)
-    task = wait_terminal_unless_gone(ctx, task_id, sock)
+    with watch:
+        task = wait_terminal_unless_gone(ctx, task_id, sock, watch)
     if task is None:
         log.info("client disconnected; its task keeps running", task_id=task_id)
         raise OpenAIError(504, "Client disconnected before the task finished", "client_disconnected")

@@ -20,6 +20,16 @@ class WriteRequest:
     traceparent: str | None = None
 
 
+class WriteEnvelope:
+    """A write request plus the future (a gevent AsyncResult) its WriteResult is delivered on after COMMIT."""
+
+    __slots__ = ("request", "future")
+
+    def __init__(self, request: WriteRequest, future: Any):
+        self.request = request
+        self.future = future
+
+
 @dataclass
 class WriteResult:
     """The outcome of one request after the batch committed: a value or an error, and its events."""
@@ -43,21 +53,23 @@ def run_batch(
     conn: sqlite3.Connection,
     requests: list[WriteRequest],
     make_backend: Callable[[sqlite3.Connection], QueueBackend],
+    before_commit: Callable[[], None] | None = None,
 ) -> list[WriteResult]:
     """Run `requests` in one IMMEDIATE transaction; return results in order.
 
     A failing request gets its own error and the others still commit: the batch first runs
     without savepoints (the common case, fewer statements); if any request fails it is rolled
     back and run again with one savepoint per request. Raises DatabaseBusy if the transaction
-    could not begin; a failed COMMIT fails the whole batch.
+    could not begin; a failed COMMIT fails the whole batch. `before_commit` runs inside the open
+    transaction, just before COMMIT (crash tests hold the transaction open there).
     """
-    results = _run_transaction(conn, requests, make_backend, isolated=False)
+    results = _run_transaction(conn, requests, make_backend, isolated=False, before_commit=before_commit)
     if results is None:
-        results = _run_transaction(conn, requests, make_backend, isolated=True)
+        results = _run_transaction(conn, requests, make_backend, isolated=True, before_commit=before_commit)
     return results
 
 
-def _run_transaction(conn, requests, make_backend, isolated: bool) -> list[WriteResult] | None:
+def _run_transaction(conn, requests, make_backend, isolated: bool, before_commit=None) -> list[WriteResult] | None:
     """One attempt at the batch; None when a request failed in the non-isolated mode (rolled back)."""
     try:
         conn.execute("BEGIN IMMEDIATE")
@@ -74,12 +86,26 @@ def _run_transaction(conn, requests, make_backend, isolated: bool) -> list[Write
                 conn.execute("ROLLBACK")
                 return None
             results.append(result)
+        if not isolated and not _flushed(backend):
+            conn.execute("ROLLBACK")
+            return None
+        if before_commit is not None:
+            before_commit()
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
     return results
+
+
+def _flushed(backend: QueueBackend) -> bool:
+    """Write the batch's pending event rows; False if that failed (the batch is redone request by request)."""
+    try:
+        backend.flush_events()
+    except Exception:  # noqa: BLE001 - redone with savepoints, where the failing request gets the error
+        return False
+    return True
 
 
 def _run_plain(backend: QueueBackend, request: WriteRequest) -> WriteResult | None:
@@ -102,10 +128,11 @@ def _run_isolated(conn: sqlite3.Connection, backend: QueueBackend, request: Writ
     conn.execute("SAVEPOINT request")
     try:
         value = _apply(backend, request)
+        backend.flush_events()
     except Exception as exc:  # the request's own failure: undo it, keep the batch
         conn.execute("ROLLBACK TO request")
         conn.execute("RELEASE request")
-        del backend.committed_events[mark:]
+        backend.discard_events(mark)
         return WriteResult(error=exc)
     conn.execute("RELEASE request")
     return WriteResult(value=value, events=backend.committed_events[mark:])

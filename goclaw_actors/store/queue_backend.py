@@ -10,7 +10,8 @@ from goclaw_actors.store.task_row import TaskRow
 
 # The operations a write request may name; anything else is refused before touching the database.
 WRITE_OPS = frozenset({
-    "enqueue", "claim", "start", "claim_and_start", "heartbeat", "succeed", "fail", "cancel", "cancel_agent_backlog",
+    "enqueue", "claim", "start", "claim_and_start", "claim_batch", "record_outcomes", "heartbeat", "succeed", "fail",
+    "cancel", "cancel_agent_backlog",
     "requeue_expired_leases", "recover_interrupted", "release_for_shutdown", "age_queued", "delete_expired",
     "dedup_begin", "dedup_finish", "record_alert", "upsert_agent", "set_agent_status", "put_kv", "delete_kv",
     "record_policy_version", "write_audit",
@@ -36,6 +37,10 @@ class QueueBackend(Protocol):
     committed_events: list[dict[str, Any]]
     traceparent: str | None  # the trace context of the request being run; tasks it creates keep it
 
+    def flush_events(self) -> None: ...
+
+    def discard_events(self, mark: int) -> None: ...
+
     def enqueue(self, session_id: str, payload: dict[str, Any], agent_id: str = "default",
                 task_type: str = "chat", priority: int = 0, max_attempts: int = 3,
                 parent_task_id: str | None = None, idempotency_key: str | None = None,
@@ -47,11 +52,16 @@ class QueueBackend(Protocol):
 
     def claim_and_start(self, agent_id: str, lease_seconds: float, policy_version: str = "") -> TaskRow | None: ...
 
+    def claim_batch(self, agent_id: str, lease_seconds: float, policy_version: str = "",
+                    limit: int = 1) -> list[TaskRow]: ...
+
+    def record_outcomes(self, outcomes: list[dict[str, Any]]) -> list[str | None]: ...
+
     def heartbeat(self, task_id: str, lease_owner: str, lease_seconds: float) -> bool: ...
 
     def succeed(self, task_id: str, lease_owner: str, result: dict[str, Any],
                 usage: dict[str, Any] | None = None, metrics: dict[str, Any] | None = None,
-                store_reply: bool = True) -> TaskRow: ...
+                store_reply: bool = True) -> None: ...
 
     def fail(self, task_id: str, lease_owner: str, error: str,
              failure: dict[str, Any] | None = None) -> dict[str, Any]: ...

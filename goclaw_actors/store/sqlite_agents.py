@@ -12,8 +12,21 @@ AGENT_FIELDS = ("display_name", "provider", "model", "soul", "worker_count", "ta
 class AgentSql(SqliteTransitions):
     """Upsert and status changes of `agents` rows."""
 
+    def __init__(self, conn):
+        super().__init__(conn)
+        self._agent_limits: dict[str, tuple[str, int] | None] = {}
+
+    def agent_limits(self, agent_id: str) -> tuple[str, int] | None:
+        """`(status, max_queue_depth)` of an agent, or None; read once per transaction (the agent writes of
+        this transaction forget it)."""
+        if agent_id not in self._agent_limits:
+            self._agent_limits[agent_id] = self.conn.execute(
+                "SELECT status, max_queue_depth FROM agents WHERE agent_id = ?", (agent_id,)).fetchone()
+        return self._agent_limits[agent_id]
+
     def upsert_agent(self, agent_id: str, fields: dict[str, Any], status: str = "active") -> None:
         """Create or update an agent row with the given fields (unknown keys ignored) and status."""
+        self._agent_limits.clear()
         now = db_now()
         values = {name: fields[name] for name in AGENT_FIELDS if fields.get(name) is not None}
         columns = ["agent_id", "status", "created_at", "updated_at", *values]
@@ -27,6 +40,7 @@ class AgentSql(SqliteTransitions):
 
     def set_agent_status(self, agent_id: str, status: str) -> bool:
         """Set an agent's status (`active`, `draining`, `stopped`); False if no such agent."""
+        self._agent_limits.clear()
         return self.conn.execute(
             "UPDATE agents SET status = ?, updated_at = ? WHERE agent_id = ?", (status, db_now(), agent_id)
         ).rowcount == 1

@@ -1,14 +1,11 @@
 """Retention deletes in SQLite (SPEC §3.11): one bounded batch of expired rows per request."""
 
-import sqlite3
-
 from goclaw_actors.store.retention import EXPIRED
+from goclaw_actors.store.sqlite_transition import SqliteTransitions
 
 
-class RetentionSql:
+class RetentionSql(SqliteTransitions):
     """The store's side of retention; runs inside the caller's transaction."""
-
-    conn: sqlite3.Connection
 
     def delete_expired(self, table: str, keys: list[int], cutoff: str) -> int:
         """Delete the rows of `table` with these keys that are still expired at `cutoff`; returns how many."""
@@ -16,6 +13,7 @@ class RetentionSql:
             raise ValueError(f"retention does not apply to table {table!r}")
         if not keys:
             return 0
+        self.flush_events()
         key, condition = EXPIRED[table]
         marks = ", ".join("?" for _ in keys)
         return self.conn.execute(f"DELETE FROM {table} WHERE {key} IN ({marks}) AND {condition}",

@@ -17,6 +17,7 @@ class SessionSql(SqliteTransitions):
         and record one `data_redactions` row per deleted message and per task; returns the counts.
         """
         now = db_now()
+        self.flush_events()  # events of this batch are redacted too
         message_ids = [row[0] for row in self.conn.execute(
             "SELECT id FROM messages WHERE session_id = ? ORDER BY id", (session_id,))]
         task_ids = [row[0] for row in self.conn.execute(

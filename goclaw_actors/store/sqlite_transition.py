@@ -10,17 +10,47 @@ from goclaw_actors.store.task_row import TASK_COLUMNS, TaskRow
 from goclaw_actors.timeutil import db_now
 
 
+EVENT_INSERT = (
+    "INSERT INTO task_events (event_id, task_id, session_id, run_id, trace_id, event_type, state_from, state_to, "
+    "payload_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# The next event id: task_events is AUTOINCREMENT, so ids of deleted rows are never reused.
+NEXT_EVENT_ID = (
+    "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'task_events'), 0), "
+    "coalesce((SELECT max(event_id) FROM task_events), 0)) + 1"
+)
+
+
 class SqliteTransitions:
     """Base of the SQLite queue: transitions and events on one connection inside an open transaction.
 
-    Every event written is also appended to `committed_events` so that the store can
-    publish it once the surrounding transaction commits.
+    Every event is also appended to `committed_events` so that the store can publish it once the
+    surrounding transaction commits. Event rows are written together, with one `executemany`, by
+    `flush_events()`, which whoever opened the transaction calls before COMMIT (and every operation
+    that reads or changes `task_events` calls first).
     """
 
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
         self.committed_events: list[dict[str, Any]] = []
         self.traceparent: str | None = None  # the trace context of the request being run (tasks it creates keep it)
+        self._event_rows: list[tuple] = []
+        self._next_event_id: int | None = None
+
+    def flush_events(self) -> None:
+        """Write the event rows recorded since the last flush (in the open transaction)."""
+        if self._event_rows:
+            rows, self._event_rows = self._event_rows, []
+            self.conn.executemany(EVENT_INSERT, rows)
+
+    def discard_events(self, mark: int) -> None:
+        """Forget the events recorded after the first `mark` of `committed_events`: their request was rolled
+        back (to a savepoint taken before them), and their ids are free again."""
+        if len(self.committed_events) > mark:
+            first = self.committed_events[mark]["event_id"]
+            del self.committed_events[mark:]
+            self._event_rows = [row for row in self._event_rows if row[0] < first]
+            self._next_event_id = first
 
     def get_task(self, task_id: str) -> TaskRow:
         """The task with `task_id`, or TaskNotFound."""
@@ -77,25 +107,33 @@ class SqliteTransitions:
         event_type: str,
         state_from: str | None,
         state_to: str | None,
-        payload: dict[str, Any],
+        payload: dict[str, Any] | str,
         now: str | None = None,
     ) -> dict[str, Any]:
-        """Append one `task_events` row for `task` and remember it for publication."""
-        now = now or db_now()
-        payload_json = json.dumps(payload, separators=(",", ":"))
-        trace_id = task.trace_id
-        cursor = self.conn.execute(
-            "INSERT INTO task_events (task_id, session_id, run_id, trace_id, event_type, state_from, "
-            "state_to, payload_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (task.id, task.session_id, task.run_id or "", trace_id, event_type, state_from, state_to,
-             payload_json, now),
-        )
+        """Record one `task_events` row for `task` (written by the next `flush_events`) and remember it for
+        publication."""
+        return self.record_event(task.id, task.session_id, task.agent_id, task.run_id or "", event_type,
+                                 state_from, state_to, payload, now or db_now(), task.trace_id)
+
+    def record_event(self, task_id: str, session_id: str, agent_id: str, run_id: str, event_type: str,
+                     state_from: str | None, state_to: str | None, payload: dict[str, Any] | str,
+                     now: str, trace_id: str = "") -> dict[str, Any]:
+        """`event` from the row's values; `payload` may be its JSON text already; `trace_id` defaults to the
+        session id (SPEC §3.3)."""
+        trace_id = trace_id or session_id
+        if self._next_event_id is None:
+            (self._next_event_id,) = self.conn.execute(NEXT_EVENT_ID).fetchone()
+        event_id = self._next_event_id
+        self._next_event_id += 1
+        payload_json = payload if isinstance(payload, str) else json.dumps(payload, separators=(",", ":"))
+        self._event_rows.append((event_id, task_id, session_id, run_id, trace_id, event_type, state_from,
+                                 state_to, payload_json, now))
         event = {
-            "event_id": cursor.lastrowid,
-            "task_id": task.id,
-            "session_id": task.session_id,
-            "agent_id": task.agent_id,
-            "run_id": task.run_id or "",
+            "event_id": event_id,
+            "task_id": task_id,
+            "session_id": session_id,
+            "agent_id": agent_id,
+            "run_id": run_id,
             "trace_id": trace_id,
             "event_type": event_type,
             "state_from": state_from,

@@ -8,13 +8,15 @@ from typing import Any
 import pykka
 import pytest
 
-from actors.address import fixed_address
+from actors.agent_actor import AgentActor, GetProcessor
 from actors.event_bus import EventBus, Publish
 from actors.lane_dispatcher import LaneDispatcher
+from actors.policy_actor import PolicyActor
 from actors.store_actor import StoreActor
 from actors.store_client import StoreClient
 from actors.task_streams import TaskStreams
 from actors.worker import WorkerActor
+from goclaw_actors.policy.policy_file import parse_policy
 from goclaw_actors.queue.lane_settings import LaneSettings
 from goclaw_actors.store.read_pool import ReadPool
 from supervisors.registry import NameRegistry
@@ -69,8 +71,12 @@ class Lanes:
         return self.reads.run(get_task, task_id)
 
 
+TEST_POLICY = "allow_capabilities: [acp.read]\n"
+STOP_ORDER = ["dispatcher", "worker:", "agent_actor", "policy", "task_streams", "store", "event_bus"]
+
+
 def start_lanes(tmp_path: Path, settings: LaneSettings, processor=None) -> Lanes:
-    """Start store, bus, dispatcher and workers wired as the daemon wires them."""
+    """Start store, bus, policy, agent actor, dispatcher and workers wired as the daemon wires them."""
     registry = NameRegistry()
     db_path = tmp_path / "goclaw.db"
     bus = registry.address("event_bus")
@@ -80,15 +86,26 @@ def start_lanes(tmp_path: Path, settings: LaneSettings, processor=None) -> Lanes
     store = StoreClient(registry.address("store"))
     store.call("upsert_agent", agent_id=settings.agent_id, fields={"max_queue_depth": 0})
     reads = ReadPool(db_path)
-    processor = processor or ScriptedProcessor()
-    agent_id = settings.agent_id
+    registry.register("policy", PolicyActor.start(parse_policy(TEST_POLICY), "test", store))
     workers = [registry.address(f"worker:{i}") for i in range(settings.worker_count)]
+    agent = registry.register("agent_actor", AgentActor.start(settings.agent_id, processor or ScriptedProcessor(),
+                                                              lanes=workers))
     for index in range(settings.worker_count):
         registry.register(f"worker:{index}", WorkerActor.start(
-            settings, index, store, registry.address("dispatcher"), lambda: processor, lambda: "policy-test",
-            registry.address("task_streams")))
+            settings, index, store, registry.address("dispatcher"), lambda: agent.ask(GetProcessor()),
+            registry.address("policy"), registry.address("task_streams")))
     registry.register("dispatcher", LaneDispatcher.start(settings, workers, bus, reads))
     return Lanes(db_path, store, registry, reads, settings)
+
+
+def stop_lanes(lanes: Lanes) -> None:
+    """Stop every actor of `lanes`, dispatcher first, and close its read connections."""
+    for prefix in STOP_ORDER:
+        for name in lanes.registry.names(prefix):
+            ref = lanes.registry.lookup(name)
+            if ref is not None:
+                ref.stop(block=True, timeout=10)
+    lanes.reads.close()
 
 
 @pytest.fixture
@@ -104,9 +121,5 @@ def lanes_factory(tmp_path):
 
     yield make
     for lanes in started:
-        for name in ["dispatcher", *lanes.registry.names("worker:"), "task_streams", "store", "event_bus"]:
-            ref = lanes.registry.lookup(name)
-            if ref is not None:
-                ref.stop(block=True, timeout=10)
-        lanes.reads.close()
+        stop_lanes(lanes)
     assert not pykka.ActorRegistry.get_all(), "actors left running"

@@ -3,10 +3,11 @@
 import gevent
 import pytest
 
-from actors.worker import CancelTask, LaneStatus
+from actors.worker import CancelTask, Drain, LaneStatus
+from goclaw_actors.policy.policy_file import parse_policy
 from goclaw_actors.store.sqlite_reads import task_events
 from goclaw_actors.store.sqlite_tasks import TIMEOUT_ERROR
-from tests.actors.lane_fixtures import lanes_factory  # noqa: F401  (fixture)
+from tests.actors.lane_fixtures import TEST_POLICY, lanes_factory  # noqa: F401  (fixture)
 from tests.helpers import wait_until
 
 
@@ -147,3 +148,59 @@ def test_stream_chunks_replay_then_live_then_run_end(lanes_factory):
     assert [chunk["token"] for chunk in received] == [f"t{i} " for i in range(6)]
     wait_until(lambda: lanes.status(task_id) == "SUCCEEDED", timeout=5)
     assert streams.running().get() == 0
+
+
+def test_a_fast_lane_takes_several_tasks_and_each_keeps_its_own_events(lanes_factory):
+    lanes = lanes_factory(worker_count=1)
+    lanes.enqueue("warm up")  # the lane prefetches only once its attempts proved fast
+    wait_until(lambda: lanes.registry.lookup("worker:0").ask(LaneStatus())["completed"] == 1, 5)
+    ids = [lanes.enqueue(f"fast {i}") for i in range(30)]
+    wait_until(lambda: all(lanes.status(t) == "SUCCEEDED" for t in ids), 10, what="all succeeded")
+    for task_id in ids:
+        kinds = [e["event_type"] for e in lanes.reads.run(task_events, task_id)]
+        assert kinds == ["task.enqueued", "task.claimed", "task.running", "task.succeeded"]
+    claims = lanes.reads.run(lambda conn: conn.execute(  # the tasks of one claim statement share its time
+        "SELECT COUNT(DISTINCT created_at) FROM task_events WHERE event_type = 'task.claimed'").fetchone()[0])
+    assert claims < 31  # some claims took several tasks at once
+
+
+def test_drain_gives_started_tasks_not_yet_run_back_to_the_queue(lanes_factory):
+    lanes = lanes_factory(worker_count=1)
+    lanes.enqueue("warm up")
+    wait_until(lambda: lanes.registry.lookup("worker:0").ask(LaneStatus())["completed"] == 1, 5)
+    first = lanes.enqueue("sleep:0.5")
+    rest = [lanes.enqueue(f"after {i}") for i in range(3)]
+    wait_until(lambda: lanes.status(first) == "RUNNING", 5)
+    worker = lanes.registry.lookup("worker:0")
+    worker.tell(Drain())
+    wait_until(lambda: not worker.ask(LaneStatus())["busy"], 5, what="drained")
+    assert lanes.status(first) == "SUCCEEDED"
+    for task_id in rest:  # held by the lane when it drained, or never claimed: queued either way
+        assert lanes.status(task_id) == "QUEUED"
+        assert lanes.task(task_id).attempt == 0
+
+
+def test_lanes_learn_a_new_processor_and_policy_version_without_asking(lanes_factory):
+    lanes = lanes_factory(worker_count=1)
+    before = lanes.enqueue("one")
+    wait_until(lambda: lanes.status(before) == "SUCCEEDED", 5)
+    new_policy = parse_policy("allow_capabilities: [acp.read, tools.exec]\n")
+    lanes.registry.lookup("policy").proxy().replace(new_policy).get(timeout=5)
+    lanes.registry.lookup("agent_actor").proxy().set_processor(Replying("second")).get(timeout=5)
+    after = lanes.enqueue("two")
+    wait_until(lambda: lanes.status(after) == "SUCCEEDED", 5)
+    assert lanes.task(before).policy_version == parse_policy(TEST_POLICY).version
+    assert lanes.task(after).policy_version == new_policy.version
+    assert lanes.task(after).result == '{"reply":"second"}'
+
+
+class Replying:
+    """A processor that always answers `reply`."""
+
+    name = "replying"
+
+    def __init__(self, reply: str):
+        self.reply = reply
+
+    def process(self, task, emit):
+        return {"reply": self.reply}

@@ -119,7 +119,7 @@ def gateway(tmp_path):
     daemon.start()
     processor = ScriptedProcessor()
     for name in daemon.runtime.registry.names("agent_actor:"):
-        daemon.runtime.registry.lookup(name).proxy().processor = processor
+        daemon.runtime.registry.lookup(name).proxy().set_processor(processor).get(timeout=5)
     yield Gateway(daemon, processor)
     for gate in processor.gates.values():
         gate.set()

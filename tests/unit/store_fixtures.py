@@ -13,7 +13,9 @@ def transaction(conn):
     """Run the body in one IMMEDIATE transaction, yielding a SqliteQueue bound to it."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        yield SqliteQueue(conn)
+        queue = SqliteQueue(conn)
+        yield queue
+        queue.flush_events()
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
