@@ -10,9 +10,8 @@ greenlets and actors of the hub, which a native thread must not touch directly.
 from typing import Any, Callable
 
 import gevent
-from gevent import monkey
 
-_NativeEvent = monkey.get_original("threading", "Event")
+from goclaw_actors.native_event import NativeEvent
 
 
 class HubBridge:
@@ -29,7 +28,7 @@ class HubBridge:
     def call(self, fn: Callable[[], Any], timeout: float) -> Any:
         """`fn()` run in a new greenlet of the hub; its result, or its exception raised here. Raises
         TimeoutError when it has not finished after `timeout` seconds (it goes on running)."""
-        done = _NativeEvent()
+        done = NativeEvent()
         box: dict[str, Any] = {}
 
         def run() -> None:
