@@ -1,6 +1,6 @@
 """Starting and removing an agent's subtree while the daemon runs (ACP agent.create / agent.remove, SPEC §4.1).
 
-The subtree is the one the tree declares (`tree.agent_spec`), added to or taken from the `agents`
+The subtree is the one the tree declares (`agent_tree.agent_spec`), added to or taken from the `agents`
 supervisor; `rt.lanes` follows, so a restart of that supervisor brings back exactly the live agents.
 """
 
@@ -16,6 +16,7 @@ from goclaw_actors.errors import AgentNotFound
 from goclaw_actors.logs.system_log import get_logger
 from goclaw_actors.startup import lane_settings
 from goclaw_actors.store.agent_reads import agent_row
+from supervisors.agent_tree import agent_spec
 from supervisors.runtime import Runtime
 
 SUPERVISOR_CALL_SECONDS = 30.0  # starting or stopping a subtree (its lanes stop after their drain)
@@ -47,8 +48,6 @@ def start_agent(rt: Runtime, config: Config, agent_id: str) -> bool:
     supervisor = _agents_supervisor(rt)
     if supervisor.get_child(agent_child_id(agent_id)).get(timeout=SUPERVISOR_CALL_SECONDS) is not None:
         return False
-    from supervisors.tree import agent_spec  # here: the tree starts the config watcher, which uses this module
-
     settings = lane_settings(row, config)
     supervisor.start_child(agent_spec(rt, settings)).get(timeout=SUPERVISOR_CALL_SECONDS)
     rt.lanes = [lane for lane in rt.lanes if lane.agent_id != agent_id] + [settings]

@@ -22,24 +22,21 @@ and how each part is restarted.
 
 from typing import Callable
 
-from actors.agent_actor import AgentActor, GetProcessor
 from actors.embedded_model import EmbeddedModel
 from actors.event_bus import EventBus
 from actors.gateway_actor import GatewayActor
-from actors.lane_dispatcher import LaneDispatcher
 from actors.policy_actor import PolicyActor
 from actors.queue_maintenance import QueueMaintenance
 from actors.store_actor import StoreActor
 from actors.task_streams import TaskStreams
-from actors.worker import WorkerActor
-from goclaw_actors.queue.lane_settings import LaneSettings
 from goclaw_actors.startup import COMMIT_DELAY_ENV, debug_seconds
 from goclaw_actors.store.retention import RetentionSettings
 from supervisors.brain_wiring import embedded_available
 from supervisors.child_spec import PERMANENT, ChildSpec
 from supervisors.cron_wiring import start_cron_scheduler
 from supervisors.heartbeat_wiring import start_heartbeat
-from supervisors.mcp_wiring import agent_mcp_specs, global_mcp_specs
+from supervisors.agent_tree import agent_spec
+from supervisors.mcp_wiring import global_mcp_specs
 from supervisors.plan_wiring import start_plan_runner
 from supervisors.runtime import Runtime
 from supervisors.supervisor import Supervisor
@@ -47,11 +44,6 @@ from supervisors.watcher_wiring import watcher_specs
 
 STORE_SHUTDOWN_SECONDS = 10.0  # the store flushes and checkpoints the WAL on stop
 EMBEDDED_SHUTDOWN_SECONDS = 30.0  # a running generation stops at its next token, then the model is freed
-
-
-def worker_name(agent_id: str, index: int) -> str:
-    """Registry name of lane `index` of `agent_id`."""
-    return f"worker:{agent_id}:{index}"
 
 
 def root_children(rt: Runtime, on_escalate: Callable[[str, str], None]) -> list[ChildSpec]:
@@ -102,46 +94,3 @@ def start_root(rt: Runtime, on_escalate: Callable[[str, str], None]):
     """Start the whole tree; returns the root supervisor's ref."""
     return rt.registry.register("root", Supervisor.start(
         "root", root_children(rt, on_escalate), strategy="rest_for_one", on_escalate=on_escalate))
-
-
-def agent_spec(rt: Runtime, settings: LaneSettings) -> ChildSpec:
-    """The sub-tree of one agent: its AgentActor, its MCP servers' McpClients, then its lanes."""
-    agent_id = settings.agent_id
-    reg = rt.registry
-    name = f"agent:{agent_id}"
-    lanes = [reg.address(worker_name(agent_id, index)) for index in range(settings.worker_count)]
-
-    def children() -> list[ChildSpec]:  # at each start: the MCP servers configured then
-        return [
-            ChildSpec(f"agent_actor:{agent_id}", lambda: reg.register(
-                f"agent_actor:{agent_id}", AgentActor.start(agent_id, rt.processor_for(agent_id), lanes=lanes))),
-            *agent_mcp_specs(rt, agent_id),
-            ChildSpec(f"lanes:{agent_id}", lambda: reg.register(f"lanes:{agent_id}", Supervisor.start(
-                f"lanes:{agent_id}", lane_specs(rt, settings), strategy="one_for_one", on_escalate=None))),
-        ]
-
-    return ChildSpec(name, lambda: reg.register(name, Supervisor.start(
-        name, children(), strategy="rest_for_one", on_escalate=None)), restart=PERMANENT)
-
-
-def lane_specs(rt: Runtime, settings: LaneSettings) -> list[ChildSpec]:
-    """The dispatcher then `worker_count` workers of one agent."""
-    agent_id = settings.agent_id
-    reg = rt.registry
-    dispatcher_name = f"dispatcher:{agent_id}"
-    workers = [reg.address(worker_name(agent_id, index)) for index in range(settings.worker_count)]
-    agent = reg.address(f"agent_actor:{agent_id}")
-
-    def processor():
-        return agent.ask(GetProcessor(), timeout=5)
-
-    def start_worker(index: int):
-        return reg.register(worker_name(agent_id, index), WorkerActor.start(
-            settings, index, rt.store, reg.address(dispatcher_name), processor, reg.address("policy"),
-            reg.address("task_streams")))
-
-    specs = [ChildSpec(dispatcher_name, lambda: reg.register(dispatcher_name, LaneDispatcher.start(
-        settings, workers, reg.address("event_bus"), rt.reads)))]
-    for index in range(settings.worker_count):
-        specs.append(ChildSpec(worker_name(agent_id, index), lambda index=index: start_worker(index)))
-    return specs

@@ -5,6 +5,7 @@ from goclaw_actors.chat_commands.env import CommandEnv, CommandFailed
 from goclaw_actors.chat_commands.lines import Command
 from goclaw_actors.chat_commands.routing import switch_target
 from goclaw_actors.chat_commands.spec import CommandSpec, bullets, usage
+from goclaw_actors.http.acp.wire import model_label
 from goclaw_actors.teams.team_command import team_reply
 
 AGENTS = "/agents [list | new <id> [soul] | remove <id> | team <roles…> | <id>]"
@@ -36,7 +37,7 @@ def _list(env: CommandEnv) -> str:
     agents = env.call("agent.list", {})["agents"]
     lines = []
     for agent in agents:
-        model = "/".join(part for part in (agent.get("provider"), agent.get("model")) if part) or "auto"
+        model = model_label(agent)
         marker = "▸ " if agent["agent_id"] == env.agent_id else ""
         name = agent.get("display_name") or ""
         lines.append(f"{marker}@{agent['agent_id']}{'  ' + name if name and name != agent['agent_id'] else ''}"

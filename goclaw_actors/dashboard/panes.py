@@ -10,6 +10,7 @@ from goclaw_actors.dashboard.agent_form import AgentForm
 from goclaw_actors.dashboard.frame import Row
 from goclaw_actors.dashboard.state import ChatEntry, DashboardState, event_summary
 from goclaw_actors.dashboard.text_fit import cell_width, wrap
+from goclaw_actors.http.acp.wire import model_label
 
 KEY_HINTS = "Enter send · Tab agent · PgUp/PgDn scroll · Ctrl+A activity · Ctrl+N new agent · Ctrl+C quit"
 QUEUE_STATES = ("QUEUED", "CLAIMED", "RUNNING", "RETRY WAIT", "DEAD_LETTER", "SUCCEEDED", "FAILED", "CANCELED")
@@ -34,14 +35,6 @@ def flow(items: list[str], width: int, gap: str = "  ") -> list[str]:
     return lines
 
 
-def model_of(agent: dict[str, Any] | None) -> str:
-    """`provider/model` of an agent entry, or `auto` when it follows the daemon's choice."""
-    if not agent:
-        return "auto"
-    provider, model = agent.get("provider") or "", agent.get("model") or ""
-    return "/".join(part for part in (provider, model) if part) or "auto"
-
-
 def header_rows(state: DashboardState, width: int) -> list[Row]:
     """`GoClaw <version> | SQLite WAL | <n> workers | <bind_addr>`, then the active agent and model."""
     workers = sum(int(agent.get("worker_count") or 0) for agent in state.agents)
@@ -50,7 +43,7 @@ def header_rows(state: DashboardState, width: int) -> list[Row]:
         second = Row(f"! {state.error}", "error")
     else:
         session = state.session
-        second = Row(f"agent @{state.active_agent} | model {model_of(state.agent(state.active_agent))} | "
+        second = Row(f"agent @{state.active_agent} | model {model_label(state.agent(state.active_agent))} | "
                      f"session {session[:8]}", "subheader")
     return [Row(first, "header"), second]
 
@@ -120,7 +113,7 @@ def agents_rows(state: DashboardState, width: int, height: int) -> list[Row]:
     for agent in state.agents:
         marker = "▸" if agent["agent_id"] == state.active_agent else " "
         busy = f"{agent.get('active_tasks', 0)}/{agent.get('worker_count', 0)}"
-        rows.append(Row(f"{marker} @{agent['agent_id']} {busy} {model_of(agent)}",
+        rows.append(Row(f"{marker} @{agent['agent_id']} {busy} {model_label(agent)}",
                         "active" if marker != " " else ""))
     return rows
 

@@ -41,7 +41,7 @@ def test_chat_queue_approval_resize_and_quit(home, daemons, terminals):
         term = terminals(GOCLAW, {"GOCLAW_HOME": str(home), "GOCLAW_BIND_ADDR": f"127.0.0.1:{daemon.port}"},
                          120, 30)
         term.wait_for(rf"GoClaw v\S+ \| SQLite WAL \| 1 workers \| 127\.0\.0\.1:{daemon.port}")
-        term.wait_for(r"agent @default \| model auto \| session [0-9a-f]{8}")
+        term.wait_for(r"agent @default \| model auto \(openai/\S+\) \| session [0-9a-f]{8}")
         term.type("hello dashboard")
         term.send("Enter")
         task = term.wait_for(r"\[task queued\] id=([0-9a-f]{8})[0-9a-f-]{28} status=QUEUED").group(1)

@@ -91,7 +91,7 @@ def test_system_status_and_agent_views(client, api):
     assert status["mcp_servers"] == []  # none configured
     assert status["healthy"] and status["db_ok"] and status["worker_count"] == 2 and status["agent_count"] == 1
     assert status["agents"] == [{"agent_id": "default", "display_name": "GoClaw", "provider": "", "model": "",
-                                 "worker_count": 2, "status": "active", "active_tasks": 0}]
+                                 "worker_count": 2, "status": "active", "active_tasks": 0, "serving": "none"}]
     assert status["config_hash"] == api.daemon.boot.config.config_hash and status["memory_alloc"] > 0
     assert client.call("agent.list") == {"agents": status["agents"]}
     assert client.call("agent.status", {"agent_id": "default"}) == {

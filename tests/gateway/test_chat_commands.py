@@ -102,8 +102,8 @@ def test_pin_share_and_context_commands(daemon, chat):
 def test_agent_help_and_settings_commands(daemon, chat):
     api, server = daemon
     assert chat.reply("/agents").splitlines() == [
-        "Agents (3, ▸ = this conversation's):", "  • ▸ @default  GoClaw  auto  workers 2  active 1",
-        "  • @coder  auto  workers 4  active 0", "  • @writer  auto  workers 4  active 0"]
+        "Agents (3, ▸ = this conversation's):", "  • ▸ @default  GoClaw  auto (openai/o3)  workers 2  active 1",
+        "  • @coder  auto (openai/o3)  workers 4  active 0", "  • @writer  auto (openai/o3)  workers 4  active 0"]
     assert chat.reply("/agents team researcher writer") == "Team of @default: @researcher, @writer\nCreated: @researcher"
     assert chat.reply("/agents frob x y") == ("Usage: /agents [list | new <id> [soul] | remove <id> | team <roles…> "
                                               "| <id>]")

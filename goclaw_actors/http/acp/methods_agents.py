@@ -2,6 +2,8 @@
 
 from typing import Any
 
+import pykka
+
 from goclaw_actors.agent_secrets import set_agent_api_key
 from goclaw_actors.config.agent_entry import NEW_AGENT_ID_RE as AGENT_ID_RE  # noqa: F401 (the dashboard's check)
 from goclaw_actors.config.agent_entry import agent_from_entry, check_new_agent_id
@@ -93,10 +95,24 @@ def _agents(conn) -> tuple[list[dict[str, Any]], dict[str, int]]:
 
 
 def agent_list(call: Call) -> dict[str, Any]:
-    """The active agents the caller may address, `default` first then by id."""
+    """The active agents the caller may address, `default` first then by id; each with `serving`, the
+    provider/model its brain runs now ("none": the no-provider reply; "" while it is not running)."""
     rows, active = call.ctx.read(_agents)
-    return {"agents": [agent_entry(row, active.get(row["agent_id"], 0)) for row in rows
-                       if call.conn.principal.allows(row["agent_id"])]}
+    return {"agents": listed_agents(call, rows, active)}
+
+
+def listed_agents(call: Call, rows: list[dict[str, Any]], active: dict[str, int]) -> list[dict[str, Any]]:
+    """The entries of the agent rows the caller may address, each with what serves it now."""
+    return [{**agent_entry(row, active.get(row["agent_id"], 0)), "serving": _serving(call, row["agent_id"])}
+            for row in rows if call.conn.principal.allows(row["agent_id"])]
+
+
+def _serving(call: Call, agent: str) -> str:
+    try:
+        profile = call.ctx.ask(f"agent_actor:{agent}", "prompt_profile")
+    except pykka.ActorDeadError:
+        return ""
+    return "/".join(part for part in (profile.provider, profile.model) if part) or "none"
 
 
 def _agent_status(conn, target: str) -> tuple[dict[str, Any] | None, int, str]:

@@ -6,7 +6,7 @@ from typing import Any
 import psutil
 
 from goclaw_actors.http.acp.dispatcher import Call, Method
-from goclaw_actors.http.acp.wire import agent_entry
+from goclaw_actors.http.acp.methods_agents import listed_agents
 from goclaw_actors.http.route_access import Scope
 from goclaw_actors.store.agent_reads import last_error
 from goclaw_actors.store.sqlite_reads import active_agents, agent_active_counts, status_counts
@@ -34,8 +34,7 @@ def status(call: Call) -> dict[str, Any]:
     the global servers)."""
     health = call.ctx.health()
     counts, agents, active, error = call.ctx.read(_status_reads, call.conn.principal.agent_scope)
-    visible = [agent_entry(row, active.get(row["agent_id"], 0)) for row in agents
-               if call.conn.principal.allows(row["agent_id"])]
+    visible = listed_agents(call, agents, active)
     skills = call.ctx.skills()
     tinygo_available, tinygo_detail = skills.tinygo()
     running = counts.get("CLAIMED", 0) + counts.get("RUNNING", 0)

@@ -21,6 +21,18 @@ def session_event(event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def model_label(agent: dict[str, Any] | None) -> str:
+    """How an `agent.list` entry's model reads: `provider/model` as configured, or `auto` when the daemon
+    chooses, followed by what actually serves it (`auto (embedded/qwen2.5-coder…)`, `auto (none)`)."""
+    if not agent:
+        return "auto"
+    configured = "/".join(part for part in (agent.get("provider"), agent.get("model")) if part)
+    serving = agent.get("serving") or ""
+    if configured:
+        return configured if serving in ("", configured) else f"{configured} ({serving})"
+    return f"auto ({serving})" if serving else "auto"
+
+
 def agent_entry(row: dict[str, Any], active_tasks: int) -> dict[str, Any]:
     """`{agent_id, display_name, provider, model, worker_count, status, active_tasks}` of an agent row."""
     return {
