@@ -113,7 +113,10 @@ def daemon_path(home: Path, count: int, producers: int) -> dict:
     daemon.start()
     configure_logging(home, "warn", to_stdout=False)
     rt = daemon.runtime
-    if not isinstance(rt.processor_for("default"), FallbackProcessor):
+    processor = rt.processor_for("default")
+    while hasattr(processor, "inner"):  # the command, skill and team wrappers pass plain tasks on
+        processor = processor.inner
+    if not isinstance(processor, FallbackProcessor):
         raise SystemExit("bench_queue: the default agent does not run the no-op processor")
     # A lane-less agent whose queue the claim-latency probe drains while the load runs.
     rt.store.call("upsert_agent", agent_id="probe", fields={"max_queue_depth": 0})
