@@ -21,7 +21,7 @@ from actors.store_client import StoreClient
 from actors.task_streams import StreamChunk, StreamEnd
 from goclaw_actors import telemetry
 from goclaw_actors.attempt_failure import TASK_TIMEOUT, AttemptFailure, failure_of
-from goclaw_actors.errors import GoclawError, IllegalTransition
+from goclaw_actors.errors import GoclawError, IllegalTransition, StoreError
 from goclaw_actors.processor import Processor
 from goclaw_actors.queue.lane_settings import LaneSettings
 from goclaw_actors.store.sqlite_tasks import TIMEOUT_ERROR
@@ -173,7 +173,7 @@ class WorkerActor(pykka.ThreadingActor):
             return self._dispatch(message)
         except Exception as exc:  # keep the lane alive; the row is safe in the store
             log.error("worker handler failed", extra={"agent_id": self.settings.agent_id, "lane": self.index,
-                                                      "error": str(exc), "message": type(message).__name__})
+                                                      "error": str(exc), "message_type": type(message).__name__})
             return None
 
     def _dispatch(self, message: Any) -> Any:
@@ -247,6 +247,10 @@ class WorkerActor(pykka.ThreadingActor):
         except IllegalTransition:  # canceled between claim and start inside the same batch: try again
             self.actor_ref.tell(ClaimNext())
             return
+        except StoreError as exc:  # the store cannot write now: idle, so the dispatcher's poll retries
+            log.error("claim failed", extra={"agent_id": self.settings.agent_id, "lane": self.index,
+                                             "error": str(exc)})
+            task = None
         if task is None:
             self.dispatcher.tell(WorkerIdle(self.index))
             return
@@ -327,6 +331,9 @@ class WorkerActor(pykka.ThreadingActor):
             except IllegalTransition:
                 log.info("task outcome not recorded: lease lost or canceled",
                          extra={"task_id": run.task.id, "agent_id": self.settings.agent_id})
+            except StoreError as exc:  # disk full, read-only: the lease expires and the reaper requeues it
+                log.error("task outcome not recorded; the lease will expire",
+                          extra={"task_id": run.task.id, "agent_id": self.settings.agent_id, "error": str(exc)})
         if held_lane and self.current is None:
             self._lane_free(claim)
 

@@ -9,8 +9,9 @@ got, a second record or a second run of a side effect under one idempotency key)
 import json
 import sqlite3
 from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 TERMINAL = {"SUCCEEDED", "CANCELED", "DEAD_LETTER"}
 NON_TERMINAL = {"QUEUED", "CLAIMED", "RUNNING", "RETRY_WAIT", "FAILED"}
@@ -22,11 +23,15 @@ LEGAL = {(None, "QUEUED"), ("QUEUED", "CLAIMED"), ("CLAIMED", "RUNNING"), ("CLAI
 LEGAL |= {(state, "CANCELED") for state in NON_TERMINAL}
 
 
-def connect(db_path: Path) -> sqlite3.Connection:
-    """A read connection with rows as dicts."""
+@contextmanager
+def connect(db_path: Path) -> Iterator[sqlite3.Connection]:
+    """A read connection with rows as dicts, closed on exit."""
     conn = sqlite3.connect(db_path, timeout=30)
     conn.row_factory = sqlite3.Row
-    return conn
+    try:
+        yield conn
+    finally:
+        conn.close()
 
 
 def tasks(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
