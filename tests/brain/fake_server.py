@@ -2,6 +2,7 @@
 replies queued for it (JSON, SSE or NDJSON sent chunk by chunk with chunked encoding, or a slow reply)."""
 
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ class Reply:
     # holds the rest of the stream until it is set (at most 10 s)
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    drop: bool = False  # after the chunks, close the connection without ending the chunked body
 
 
 def json_reply(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
@@ -122,7 +124,10 @@ class FakeServer:
                 if reply.chunks is None:
                     self.send_header("Content-Length", str(len(reply.body)))
                     self.end_headers()
-                    self.wfile.write(reply.body)
+                    try:
+                        self.wfile.write(reply.body)
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass  # the client gave up waiting (a timeout test)
                     return
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
@@ -136,6 +141,10 @@ class FakeServer:
                             continue
                         self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                         self.wfile.flush()
+                    if reply.drop:
+                        self.close_connection = True
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        return
                     self.wfile.write(b"0\r\n\r\n")
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up mid-stream, which some tests do on purpose
