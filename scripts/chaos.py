@@ -9,8 +9,10 @@ The daemon (`goclaw daemon`, a subprocess) runs two agents (`default`, 4 lanes, 
 times at random moments and restarted on the same port. After the last request the daemon drains, is stopped
 with SIGTERM (it must exit 0), and scripts/chaos_checks.py reads the database and the workspace: nothing
 acknowledged is lost, nothing is stuck, every event chain is legal, every SUCCEEDED task has exactly one stored
-reply (the one its client received), and no side effect happened twice. Prints the figures; exits 1 on any
-violation.
+reply (the one its client received), and no side effect happened twice under one idempotency key. A side
+effect repeated in a task that a kill interrupted is counted apart ("in doubt"): SPEC §3.10 runs a call again
+when the crash left its record PENDING (the command may have finished, its SUCCEEDED record not yet committed).
+Prints the figures; exits 1 on any violation.
 """
 
 import argparse
