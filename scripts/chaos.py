@@ -32,11 +32,13 @@ import requests
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent))  # the fake provider server of tests/
 
 from bench_daemon import ROOT, free_port  # noqa: E402
 from chaos_checks import TERMINAL, connect, verdict  # noqa: E402
 from chaos_load import HELPER, Client, Ledger  # noqa: E402
-from chaos_provider import ChaosProvider  # noqa: E402
+from chaos_provider import ChaosModel  # noqa: E402
+from tests.brain.fake_server import FakeServer  # noqa: E402
 
 TOKEN = "chaos-token-7c1e0b9a4d"
 CAPABILITIES = ["tools.read_file", "tools.write_file", "tools.exec", "tools.memory_read", "tools.memory_write",
@@ -128,7 +130,7 @@ def run(args: argparse.Namespace) -> dict:
     base = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="goclaw-chaos-"))
     home = base / "home"
     started = time.monotonic()
-    with ChaosProvider(free_port(), max_delay=args.model_delay, seed=args.seed) as provider:
+    with FakeServer(handler=ChaosModel(args.model_delay, args.seed)) as provider:
         daemon = Daemon(home, free_port(), write_home(home, provider.url))
         daemon.start()
         ledger = Ledger(args.tasks)
@@ -157,7 +159,7 @@ def run(args: argparse.Namespace) -> dict:
     report["violations"]["client"] = ledger.errors
     restarts = daemon.restart_seconds[1:]
     report.update({"acked": len(ledger.acked), "kills": kills, "by_kind": ledger.by_kind,
-                   "failed_requests": ledger.failed_requests, "model_requests": provider.requests,
+                   "failed_requests": ledger.failed_requests, "model_requests": len(provider.seen),
                    "restart_p50_s": round(sorted(restarts)[len(restarts) // 2], 3) if restarts else None,
                    "elapsed_s": round(time.monotonic() - started, 1), "dir": str(base)})
     if not args.dir and not args.keep and not any(report["violations"].values()):

@@ -149,7 +149,7 @@ class Client:
                 task_id = None
             if task_id is None:
                 self.ledger.release_slot()
-                time.sleep(0.05)
+                time.sleep(0.1)  # the daemon is restarting: do not spin
         self.acp.close()
 
     def _acp_chat(self, kind: str, content: str, agent_id: str = "default") -> str | None:

@@ -1,4 +1,5 @@
-"""The chaos run's model: a fake OpenAI Chat Completions server (plain JSON and SSE) on 127.0.0.1.
+"""The chaos run's model: answers in OpenAI Chat Completions form (plain JSON and SSE), served on 127.0.0.1 by
+the test suite's fake provider server (tests/brain/fake_server.py).
 
 A user message that is a JSON script `{"nonce": ..., "calls": [[tool, arguments], ...]}` is answered with
 those tool calls; the turn after the tool results, and every other message, gets `reply_for(<content>)`, a
@@ -9,9 +10,9 @@ tasks are in flight.
 import json
 import random
 import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.brain.fake_server import Reply, Seen, json_reply
 
 
 def reply_for(content: str) -> str:
@@ -74,84 +75,25 @@ def stream_chunks(message: dict[str, Any]) -> list[bytes]:
     return frames + [_chunk({}, "stop", _usage()), b"data: [DONE]\n\n"]
 
 
-class _QuietServer(ThreadingHTTPServer):
-    """Connections reset by a killed daemon are expected: no traceback for them."""
+class ChaosModel:
+    """The handler of a tests.brain.fake_server.FakeServer: answers every request as `answer` says, after a
+    random 0..`max_delay` seconds, as SSE when the request streams."""
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass
-
-
-class ChaosProvider:
-    """The fake model server; `with ChaosProvider(max_delay) as p:` serves at `p.url` (base URL, no /v1)."""
-
-    def __init__(self, port: int, max_delay: float = 0.1, seed: int = 0):
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
+    def __init__(self, max_delay: float = 0.1, seed: int = 0):
         self.max_delay = max_delay
-        self.requests = 0
         self._random = random.Random(seed)
         self._lock = threading.Lock()
-        self._server = _QuietServer(("127.0.0.1", port), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
-    def __enter__(self) -> "ChaosProvider":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def _delay(self) -> float:
+    def __call__(self, seen: Seen) -> Reply:
+        body = seen.body if isinstance(seen.body, dict) else {}
+        message = answer(body)
         with self._lock:
-            self.requests += 1
-            return self._random.uniform(0, self.max_delay)
-
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        provider = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                try:
-                    body = json.loads(raw)
-                except ValueError:
-                    body = {}
-                time.sleep(provider._delay())
-                message = answer(body)
-                try:
-                    if body.get("stream"):
-                        self._stream(stream_chunks(message))
-                    else:
-                        self._json({"id": "chatcmpl-chaos", "object": "chat.completion", "model": "chaos",
-                                    "choices": [{"index": 0, "message": {"role": "assistant", **message},
-                                                 "finish_reason": "tool_calls" if message.get("tool_calls")
-                                                 else "stop"}], "usage": _usage()})
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the daemon was killed mid-answer
-
-            def _json(self, data: dict[str, Any]) -> None:
-                raw = json.dumps(data).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-            def _stream(self, frames: list[bytes]) -> None:
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream")
-                self.send_header("Transfer-Encoding", "chunked")
-                self.end_headers()
-                for frame in frames:
-                    self.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame))
-                    self.wfile.flush()
-                self.wfile.write(b"0\r\n\r\n")
-
-        return Handler
+            delay = self._random.uniform(0, self.max_delay)
+        if body.get("stream"):
+            return Reply(chunks=stream_chunks(message), headers={"Content-Type": "text/event-stream"}, delay=delay)
+        finish = "tool_calls" if message.get("tool_calls") else "stop"
+        reply = json_reply({"id": "chatcmpl-chaos", "object": "chat.completion", "model": "chaos", "usage": _usage(),
+                            "choices": [{"index": 0, "message": {"role": "assistant", **message},
+                                         "finish_reason": finish}]})
+        reply.delay = delay
+        return reply

@@ -3,6 +3,7 @@ replies queued for it (JSON, SSE or NDJSON sent chunk by chunk with chunked enco
 
 import json
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -59,6 +60,14 @@ class Seen:
     body: Any
 
 
+class _Server(ThreadingHTTPServer):
+    """A client that hangs up (a killed daemon, a timeout) is expected here: no traceback for that."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
 class FakeServer:
     """Serves queued replies in order (the last one repeats), or `handler(seen) -> Reply` when given."""
 
@@ -68,7 +77,7 @@ class FakeServer:
         self.seen: list[Seen] = []
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler_class())
+        self._server = _Server(("127.0.0.1", self.port), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
 

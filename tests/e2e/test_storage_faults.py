@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 import requests
-import websocket
 import yaml
 
+from tests.gateway.acp_client import AcpClient
 from tests.helpers import ROOT, wait_until
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -43,25 +43,13 @@ def storage_home(mount: Path) -> tuple[Path, dict[str, str]]:
     return home, {"GOCLAW_AUTH_TOKEN": TOKEN, "GOCLAW_DEBUG_TASK_DELAY_MS": SLOW}
 
 
-class Acp:
-    """One ACP socket that says hello."""
+def acp(daemon) -> AcpClient:
+    return AcpClient(daemon.port, token=TOKEN, timeout=30).hello()
 
-    def __init__(self, port: int):
-        self.ws = websocket.create_connection(f"ws://127.0.0.1:{port}/ws", header=[f"Authorization: Bearer {TOKEN}"],
-                                              suppress_origin=True, timeout=30)
-        self.ids = iter(range(1, 10**6))
-        assert "result" in self.request("system.hello", {})
 
-    def request(self, method: str, params: dict) -> dict:
-        request_id = next(self.ids)
-        self.ws.send(json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}))
-        while True:
-            message = json.loads(self.ws.recv())
-            if message.get("id") == request_id:
-                return message
-
-    def chat(self, content: str) -> dict:
-        return self.request("agent.chat", {"session_id": str(uuid.uuid4()), "content": content})
+def chat(client: AcpClient, content: str) -> dict:
+    """The whole answer to an `agent.chat` (result or error)."""
+    return client.request("agent.chat", {"session_id": str(uuid.uuid4()), "content": content})
 
 
 def v1_chat(daemon, content: str) -> requests.Response:
@@ -100,13 +88,13 @@ def all_done_and_legal(daemon, acked: list[str], timeout: float = 30) -> None:
 def test_disk_full_refuses_new_work_clearly_and_loses_nothing(small_fs, daemons):
     home, env = storage_home(small_fs)
     daemon = daemons(home, env=env).start().wait_healthy()
-    acp = Acp(daemon.port)
-    acked = [acp.chat(f"before {i}")["result"]["task_id"] for i in range(4)]
+    client = acp(daemon)
+    acked = [chat(client, f"before {i}")["result"]["task_id"] for i in range(4)]
     wait_until(lambda: list(statuses(daemon.db_path).values()).count("RUNNING") == 2, timeout=10,
                what="two tasks in flight")
     filler = fill(small_fs)
 
-    refused = acp.chat("while full")
+    refused = chat(client, "while full")
     assert refused["error"] == {"code": 4000, "message": "store write failed: database or disk is full"}
     answer = v1_chat(daemon, "while full")
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
@@ -117,7 +105,7 @@ def test_disk_full_refuses_new_work_clearly_and_loses_nothing(small_fs, daemons)
     assert daemon.proc.poll() is None
 
     filler.unlink()
-    acked.append(acp.chat("after")["result"]["task_id"])
+    acked.append(chat(client, "after")["result"]["task_id"])
     assert v1_chat(daemon, "after").status_code == 200
     all_done_and_legal(daemon, acked)
     assert daemon.terminate() == 0
@@ -128,8 +116,8 @@ def test_a_read_only_database_fails_start_up_with_a_logged_reason_then_recovers(
     `startup failure` line and exit 1, no hang; once it is writable again, every acknowledged task ends."""
     home, env = storage_home(small_fs)
     first = daemons(home, env=env).start().wait_healthy()
-    acp = Acp(first.port)
-    acked = [acp.chat(f"before {i}")["result"]["task_id"] for i in range(2)]
+    client = acp(first)
+    acked = [chat(client, f"before {i}")["result"]["task_id"] for i in range(2)]
     wait_until(lambda: "RUNNING" in statuses(first.db_path).values(), timeout=10, what="a task in flight")
     first.kill9()
     subprocess.run(["mount", "-o", "remount,ro", str(small_fs)], check=True)
