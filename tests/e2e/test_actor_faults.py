@@ -5,7 +5,6 @@ spent, the daemon logs `supervisor_escalation`, shuts down cleanly and exits 1 (
 import signal
 from pathlib import Path
 
-import pytest
 import requests
 import yaml
 

@@ -2,7 +2,6 @@
 stays near an empty daemon's (the queue lives in SQLite, not in memory) and a new urgent chat is claimed ahead of
 the whole backlog through the lane index."""
 
-import json
 import sqlite3
 import sys
 import uuid

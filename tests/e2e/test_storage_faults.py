@@ -3,7 +3,6 @@ error in the contract's format, the daemon keeps running (or fails start-up with
 acknowledged is lost, and work goes on once the space or the write access is back. (Needs permission to mount a
 tmpfs; skipped otherwise.)"""
 
-import json
 import subprocess
 import sys
 import uuid
