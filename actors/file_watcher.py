@@ -17,7 +17,7 @@ from actors.address import fixed_address
 from goclaw_actors.file_watch import DirectoryWatch
 from goclaw_actors.logs.system_log import get_logger
 
-STOP_WAIT_SECONDS = 2.0  # how long stopping waits for the watching thread to return
+STOP_WAIT_SECONDS = 2.0  # how long a stopped watch waits for its watching thread before it is released
 
 log = get_logger("watchers")
 
@@ -94,10 +94,18 @@ class FileWatcher(pykka.ThreadingActor):
                 return
 
     def _close(self) -> None:
-        """Stop the watch and the loop (no new wait starts), let the wait in progress return, then release."""
+        """Stop the watch and the loop (no new wait starts). The wait in progress returns within STEP_MS and
+        releases the watch then, in the background: a restart (SPEC §1.3) does not wait for it."""
         self.watch.stop()
         if self.loop is not None:
-            self.loop.kill(block=True, timeout=STOP_WAIT_SECONDS)
-        if self.waiting is not None:
-            self.waiting.wait(timeout=STOP_WAIT_SECONDS)
-        self.watch.close()
+            self.loop.kill(block=False)
+        if self.waiting is None or self.waiting.ready():
+            self.watch.close()
+        else:
+            gevent.spawn(_close_when_done, self.waiting, self.watch)
+
+
+def _close_when_done(waiting: Any, watch: Any) -> None:
+    """Release `watch` once its stopped wait has returned (it returns within STEP_MS of `stop`)."""
+    waiting.wait(timeout=STOP_WAIT_SECONDS)
+    watch.close()

@@ -13,6 +13,7 @@ import pykka
 from actors.store_client import StoreClient
 from goclaw_actors.approval_flow import ApprovalPorts, expire_due_approvals
 from goclaw_actors.store.read_pool import ReadPool
+from goclaw_actors.store.sqlite_maintenance import AGING_BATCH
 from goclaw_actors.store.retention import TABLES, RetentionRun, RetentionSettings
 from goclaw_actors.timeutil import utc_now
 
@@ -66,6 +67,7 @@ class QueueMaintenance(pykka.ThreadingActor):
         self.ticks = 0
         self.lease_expiries = 0
         self.aged = 0
+        self.aging_behind = False  # the last aging call aged a full batch
         self.approvals_expired = 0
         self.retention: RetentionRun | None = None
         self.retention_started = 0.0
@@ -110,9 +112,10 @@ class QueueMaintenance(pykka.ThreadingActor):
             log.info("lease expired; tasks requeued", extra={"count": reaped})
         expired = self.expire_approvals()
         aged = 0
-        if self.ticks % AGING_EVERY_TICKS == 0:
+        if self.ticks % AGING_EVERY_TICKS == 0 or self.aging_behind:
             aged = self.store.call("age_queued")
             self.aged += aged
+            self.aging_behind = aged >= AGING_BATCH  # a full batch: more are due, age again next tick
         return {"reaped": reaped, "approvals_expired": expired, "aged": aged}
 
     def expire_approvals(self) -> int:

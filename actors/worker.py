@@ -25,7 +25,7 @@ from actors.store_client import StoreClient
 from actors.task_streams import StreamChunk, StreamEnd
 from goclaw_actors import telemetry
 from goclaw_actors.attempt_failure import TASK_TIMEOUT, AttemptFailure, failure_of
-from goclaw_actors.errors import GoclawError, IllegalTransition
+from goclaw_actors.errors import GoclawError, IllegalTransition, StoreError
 from goclaw_actors.processor import Processor
 from goclaw_actors.queue import outcomes
 from goclaw_actors.queue.lane_settings import LaneSettings
@@ -196,7 +196,7 @@ class WorkerActor(pykka.ThreadingActor):
             return self._dispatch(message)
         except Exception as exc:  # keep the lane alive; the row is safe in the store
             log.error("worker handler failed", extra={"agent_id": self.settings.agent_id, "lane": self.index,
-                                                      "error": str(exc), "message": type(message).__name__})
+                                                      "error": str(exc), "message_type": type(message).__name__})
             return None
 
     def _dispatch(self, message: Any) -> Any:
@@ -282,6 +282,10 @@ class WorkerActor(pykka.ThreadingActor):
         except IllegalTransition:  # canceled between claim and start inside the same batch: try again
             self.actor_ref.tell(ClaimNext())
             return
+        except StoreError as exc:  # the store cannot write now: idle, so the dispatcher's poll retries
+            log.error("claim failed", extra={"agent_id": self.settings.agent_id, "lane": self.index,
+                                             "error": str(exc)})
+            tasks = []
         if not tasks:
             self.dispatcher.tell(WorkerIdle(self.index))
             return

@@ -17,6 +17,7 @@ from goclaw_actors.logs.system_log import get_logger, write_startup_failure
 from goclaw_actors.startup import Boot, boot
 from goclaw_actors.store.read_pool import ReadPool
 from goclaw_actors.telemetry import lifecycle as telemetry_lifecycle
+from supervisors import fault_injection
 from supervisors.agent_control import drain_workers
 from supervisors.gateway_context import DaemonGatewayContext
 from supervisors.health import HealthProbe
@@ -60,6 +61,7 @@ class Daemon:
         rt.app = build_app(rt.gateway)
         self.root = start_root(rt, self._on_escalate)
         self._wait_ready()
+        fault_injection.install(rt.registry, b.home, self.environ)
         host, port = b.listener.getsockname()[:2]
         log.info("startup phase", phase="acp_listener_bound", bind_addr=f"{host}:{port}")
         self._log_scheduler_started()

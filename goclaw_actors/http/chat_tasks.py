@@ -17,6 +17,8 @@ from goclaw_actors.store.sqlite_reads import get_task
 from goclaw_actors.store.task_row import TaskRow
 
 RUN_END = "run_end"
+INTERRUPTED = "interrupted"  # item: an attempt that had shown output failed and the task is being retried
+REQUEUED_STATES = ("RETRY_WAIT", "QUEUED")
 END_GRACE_SECONDS = 1.0  # how long a finished task's stream may still deliver its last chunks
 
 
@@ -105,8 +107,9 @@ def follow_stream(ctx: GatewayContext, task_id: str, idle_seconds: float | None 
     """Yield the task's live chunks (replayed ones first), then `{"type": "done", "task": TaskRow}`.
 
     Yields `{"type": "idle"}` after `idle_seconds` without a chunk (for keep-alive pings). A retried
-    attempt's chunks follow the failed one's; the end is the task's terminal state, not an attempt's end.
-    Nothing is yielded for an unknown task.
+    attempt's chunks follow the failed one's, after `{"type": "interrupted"}` when the failed attempt had
+    shown output (a client that cannot take it back ends its stream there); the end is the task's terminal
+    state, not an attempt's end. Nothing is yielded for an unknown task.
     """
     events, stream = ctx.watch_task(task_id), ctx.watch_stream(task_id)
     yield from _follow(ctx, task_id, events, stream, idle_seconds)
@@ -136,6 +139,7 @@ def _follow(ctx: GatewayContext, task_id: str, events: Watch, stream: Watch,
         if task is None:
             return
         open_run = bool(stream.replay)  # chunks seen whose attempt has not reported its end yet
+        shown = open_run  # output yielded since the start or the last interruption
         for chunk in stream.replay:
             yield chunk
         merged: gevent.queue.Queue = gevent.queue.Queue()
@@ -158,9 +162,13 @@ def _follow(ctx: GatewayContext, task_id: str, events: Watch, stream: Watch,
                 if kind == "chunk":
                     open_run = item.get("type") != RUN_END
                     if open_run:
+                        shown = True
                         yield item
                 elif item.get("state_to") in TERMINAL_STATES:
                     task = load_task(ctx, task_id)
+                elif item.get("state_to") in REQUEUED_STATES and shown:
+                    shown = False
+                    yield {"type": INTERRUPTED}
         finally:
             gevent.killall(pumps, block=False)
         yield {"type": "done", "task": task}

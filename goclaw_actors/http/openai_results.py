@@ -8,6 +8,7 @@ from goclaw_actors.errors import AgentNotFound, QueueSaturated
 from goclaw_actors.http.openai_errors import OpenAIError, model_not_found
 from goclaw_actors.http.task_result import task_result
 from goclaw_actors.store.sqlite_tasks import estimate_tokens
+from goclaw_actors.store.storage_errors import RETRY_AFTER_SECONDS, storage_unavailable
 from goclaw_actors.store.task_row import TaskRow
 
 
@@ -77,9 +78,13 @@ def completion_body(task: TaskRow, model: str) -> dict[str, Any]:
 
 def enqueue_error(exc: Exception, model: str) -> OpenAIError:
     """The OpenAI error of a refused enqueue: 404 model_not_found for an unknown or stopped agent,
-    429 queue_saturated, else 500 internal_error with the cause."""
+    429 queue_saturated, 503 storage_unavailable (with Retry-After) when the disk is full or the database
+    read-only, else 500 internal_error with the cause."""
     if isinstance(exc, AgentNotFound):
         return model_not_found(model)
     if isinstance(exc, QueueSaturated):
         return OpenAIError(429, str(exc), "queue_saturated")
+    if storage_unavailable(exc):
+        return OpenAIError(503, f"Failed to enqueue task: {exc}", "storage_unavailable",
+                           headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     return OpenAIError(500, f"Failed to enqueue task: {exc}", "internal_error")

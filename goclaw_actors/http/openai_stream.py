@@ -3,6 +3,7 @@
 import time
 from typing import Any, Callable, Iterable, Iterator
 
+from goclaw_actors.http.chat_tasks import INTERRUPTED
 from goclaw_actors.http.openai_errors import OpenAIError
 from goclaw_actors.http.openai_results import client_tool_calls, completion_id, finish_reason_of, usage_of
 from goclaw_actors.http.sse_frames import PING, data_frame
@@ -10,6 +11,8 @@ from goclaw_actors.http.task_result import task_result
 from goclaw_actors.store.task_row import TaskRow
 
 DONE = data_frame("[DONE]")
+STREAM_INTERRUPTED = ("Stream interrupted: an attempt failed after part of the reply was sent; the task is being "
+                      "retried and keeps its reply (GET /api/tasks/<id>, the id after chatcmpl-)")
 
 
 class ChunkFramer:
@@ -76,7 +79,9 @@ def completion_frames(items: Iterable[dict[str, Any]], framer: ChunkFramer, has_
 
     Server-side tool calls are shown only when the request brought no tools of its own. A reply
     that was not streamed (the task ran before we subscribed, or the processor does not stream)
-    is sent as one content chunk. A task that ended without a reply gets the error event `ended(task)`.
+    is sent as one content chunk. A task that ended without a reply gets the error event `ended(task)`. An
+    attempt that fails after some of its content went out ends the stream with `stream_interrupted` (the
+    retry's reply would be appended to the broken one); the task goes on and its reply is kept.
     """
     streamed = False
     tool_index = 0
@@ -91,6 +96,10 @@ def completion_frames(items: Iterable[dict[str, Any]], framer: ChunkFramer, has_
             tool_index += 1
         elif kind == "idle":
             yield PING
+        elif kind == INTERRUPTED and streamed:  # the client holds part of a failed attempt's reply
+            yield framer.error(OpenAIError(502, STREAM_INTERRUPTED, "stream_interrupted"))
+            yield DONE
+            return
         elif kind == "done":
             task = item["task"]
     if task is None or task.status != "SUCCEEDED":

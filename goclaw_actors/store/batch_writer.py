@@ -176,9 +176,7 @@ class BatchWriter:
                 if attempt == BUSY_RETRIES:
                     return StoreError("database is locked by another process")
                 _thread_sleep(busy_delay(attempt))
-            except sqlite3.Error as exc:
-                return StoreError(str(exc))
-            except Exception as exc:  # noqa: BLE001 - the batch fails; the thread lives on
+            except Exception as exc:  # noqa: BLE001 - the batch fails (disk full, read-only…); the thread lives on
                 return StoreError(f"store write failed: {exc}")
         raise AssertionError("unreachable")
 

@@ -8,8 +8,8 @@ function run on the open connection (for data normalisation).
 from dataclasses import dataclass, field
 from typing import Callable
 
-LATEST_VERSION = 18
-LATEST_CHECKSUM = "gc-v18-2026-11-29-task-traceparent"
+LATEST_VERSION = 19
+LATEST_CHECKSUM = "gc-v19-2026-11-29-aging-index"
 
 
 @dataclass(frozen=True)
@@ -398,8 +398,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         "(agent_id, relevance_score DESC, key)",
     )),
     # The W3C trace context of whatever enqueued the task (SPEC §11.3): its attempts continue that trace.
-    Migration(LATEST_VERSION, LATEST_CHECKSUM, (
+    Migration(18, "gc-v18-2026-11-29-task-traceparent", (
         "ALTER TABLE tasks ADD COLUMN traceparent TEXT",
+    )),
+    # Aging (SPEC §3.9) walks only the queued tasks below the top priority, longest unchanged first, in
+    # batches: with a deep backlog one aging pass no longer rewrites every queued row in one transaction.
+    Migration(LATEST_VERSION, LATEST_CHECKSUM, (
+        "CREATE INDEX IF NOT EXISTS idx_tasks_aging ON tasks (updated_at) WHERE status = 'QUEUED' AND priority < 10",
     )),
 )
 

@@ -6,7 +6,8 @@ from goclaw_actors.store.task_row import TASK_COLUMNS, TaskRow
 from goclaw_actors.timeutil import db_now
 
 AGING_WAIT_SECONDS = 30  # a due QUEUED task older than this (since its last update) gains a point
-AGING_MAX_PRIORITY = 10  # aging never lifts a task above this priority
+AGING_MAX_PRIORITY = 10  # aging never lifts a task above this priority (also in migration 19's index)
+AGING_BATCH = 1000  # tasks aged per call, so that a deep backlog never stalls the store
 REAP_BATCH = 500  # expired leases requeued per call, so one call never stalls the store
 
 
@@ -71,10 +72,13 @@ class MaintenanceSql(SqliteTransitions):
         return True
 
     def age_queued(self) -> int:
-        """Give due QUEUED tasks that waited over 30 s since their last update one priority point (max 10)."""
+        """Give up to AGING_BATCH due QUEUED tasks that waited over 30 s since their last update one priority
+        point (max 10), the longest unchanged first; returns how many."""
         now = db_now()
         return self.conn.execute(
-            "UPDATE tasks SET priority = priority + 1, updated_at = ? WHERE status = 'QUEUED' "
-            "AND available_at <= ? AND updated_at <= ? AND priority < ?",
-            (now, now, db_now(-AGING_WAIT_SECONDS), AGING_MAX_PRIORITY),
+            "UPDATE tasks SET priority = priority + 1, updated_at = ? WHERE id IN (SELECT id FROM tasks "
+            # the partial index idx_tasks_aging holds exactly these rows (its WHERE must be repeated literally)
+            f"INDEXED BY idx_tasks_aging WHERE status = 'QUEUED' AND priority < {AGING_MAX_PRIORITY} "
+            "AND updated_at <= ? AND available_at <= ? ORDER BY updated_at LIMIT ?)",
+            (now, db_now(-AGING_WAIT_SECONDS), now, AGING_BATCH),
         ).rowcount

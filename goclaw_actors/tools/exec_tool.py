@@ -8,6 +8,7 @@ stdout and stderr are each kept to 8 KB and redacted.
 """
 
 import ctypes
+import functools
 import os
 import signal
 import subprocess
@@ -44,9 +45,11 @@ _PR_SET_PDEATHSIG = 1
 _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec: C calls only
+def _die_with_parent(parent_pid: int) -> None:  # runs in the child between fork and exec: C calls only
     if _LIBC is not None:
         _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent_pid:  # the daemon died before prctl: no signal will come, so stop here
+            os._exit(137)
 
 
 @dataclass
@@ -89,7 +92,8 @@ def run_process(argv: list[str], cwd: Path, env: dict[str, str], timeout: float,
     """Run argv in its own process group with capped output; the group is killed at the timeout."""
     try:
         proc = subprocess.Popen(argv, cwd=str(cwd), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, start_new_session=True, preexec_fn=_die_with_parent)
+                                stderr=subprocess.PIPE, start_new_session=True,
+                                preexec_fn=functools.partial(_die_with_parent, os.getpid()))
     except OSError as exc:
         raise ToolError(f"command could not be started: {exc}") from exc
     out, err = Captured(), Captured()

@@ -2,6 +2,8 @@
 replies queued for it (JSON, SSE or NDJSON sent chunk by chunk with chunked encoding, or a slow reply)."""
 
 import json
+import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ class Reply:
     # holds the rest of the stream until it is set (at most 10 s)
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    drop: bool = False  # after the chunks, close the connection without ending the chunked body
 
 
 def json_reply(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
@@ -57,6 +60,14 @@ class Seen:
     body: Any
 
 
+class _Server(ThreadingHTTPServer):
+    """A client that hangs up (a killed daemon, a timeout) is expected here: no traceback for that."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
 class FakeServer:
     """Serves queued replies in order (the last one repeats), or `handler(seen) -> Reply` when given."""
 
@@ -66,7 +77,7 @@ class FakeServer:
         self.seen: list[Seen] = []
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler_class())
+        self._server = _Server(("127.0.0.1", self.port), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
 
@@ -122,7 +133,10 @@ class FakeServer:
                 if reply.chunks is None:
                     self.send_header("Content-Length", str(len(reply.body)))
                     self.end_headers()
-                    self.wfile.write(reply.body)
+                    try:
+                        self.wfile.write(reply.body)
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass  # the client gave up waiting (a timeout test)
                     return
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
@@ -136,6 +150,10 @@ class FakeServer:
                             continue
                         self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                         self.wfile.flush()
+                    if reply.drop:
+                        self.close_connection = True
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        return
                     self.wfile.write(b"0\r\n\r\n")
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up mid-stream, which some tests do on purpose

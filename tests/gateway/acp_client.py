@@ -2,6 +2,7 @@
 
 import itertools
 import json
+import socket
 import sqlite3
 import struct
 import time
@@ -16,9 +17,12 @@ TOKEN = "test-token"
 class AcpClient:
     """One socket. `request` sends and reads until its response, keeping notifications seen meanwhile."""
 
-    def __init__(self, port: int, token: str | None = TOKEN, origin: str | None = None, timeout: float = 10):
+    def __init__(self, port: int, token: str | None = TOKEN, origin: str | None = None, timeout: float = 10,
+                 receive_buffer: int | None = None):
         headers = [f"Authorization: Bearer {token}"] if token else []
         options: dict[str, Any] = {"origin": origin} if origin else {"suppress_origin": True}
+        if receive_buffer is not None:  # a small TCP receive window: a client that reads slowly fills up fast
+            options["sockopt"] = ((socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer),)
         self.ws = websocket.create_connection(f"ws://127.0.0.1:{port}/ws", timeout=timeout, header=headers,
                                               **options)
         self.ids = itertools.count(1)

@@ -222,3 +222,23 @@ def test_dedup_same_key_different_request_is_a_conflict(conn):
         conn.execute("UPDATE tool_call_dedup SET request_hash = 'other' WHERE idempotency_key = ?", (decision.key,))
         with pytest.raises(IdempotencyConflict, match="idempotency conflict"):
             q.dedup_begin("t1", "exec", {"cmd": "ls"})
+
+
+def test_aging_works_in_batches_through_its_index_longest_unchanged_first(conn):
+    """A deep backlog is aged AGING_BATCH tasks per call (no single transaction rewrites every queued row),
+    through the partial index idx_tasks_aging, the longest unchanged tasks first."""
+    from goclaw_actors.store.sqlite_maintenance import AGING_BATCH
+
+    ids = [enqueue(conn, content=f"t{i}") for i in range(AGING_BATCH + 5)]
+    conn.executemany("UPDATE tasks SET updated_at = ? WHERE id = ?",
+                     [(db_now(-60 - index), task_id) for index, task_id in enumerate(ids)])
+    plan = conn.execute("EXPLAIN QUERY PLAN SELECT id FROM tasks INDEXED BY idx_tasks_aging WHERE status = 'QUEUED' "
+                        "AND priority < 10 AND updated_at <= ? ORDER BY updated_at LIMIT 1", (db_now(),)).fetchall()
+    assert "idx_tasks_aging" in str(plan)
+    with transaction(conn) as q:
+        assert q.age_queued() == AGING_BATCH
+    aged = {task_id for (task_id,) in conn.execute("SELECT id FROM tasks WHERE priority = 1")}
+    assert set(ids[-5:]) <= aged and ids[0] not in aged  # the longest unchanged first
+    with transaction(conn) as q:
+        assert q.age_queued() == 5
+        assert q.age_queued() == 0
