@@ -13,6 +13,7 @@ import pykka
 
 from actors.plan_execution import PlanExecution
 from actors.plan_ports import PlanPorts
+from goclaw_actors.approval_flow import announce_decision
 from goclaw_actors.logs.system_log import get_logger
 from goclaw_actors.plans.plan_lookup import execution_steps, find_plan
 from goclaw_actors.plans.step_retry import STEP_TIME_LIMIT_SECONDS
@@ -103,7 +104,14 @@ class PlanRunner(pykka.ThreadingActor):
             raise
         if outcome["canceled"]:
             self.failures.pop(execution_id, None)
+            for row in outcome.pop("approvals", []):
+                try:
+                    announce_decision(self.ports.approvals(), row)
+                except Exception as exc:  # noqa: BLE001 - the denial stands; the execution is canceled
+                    log.error("denied step approval not audited or announced", approval_id=row["approval_id"],
+                              error=str(exc))
             log.info("plan execution canceled", execution_id=execution_id, tasks_canceled=len(outcome["tasks"]))
+        outcome.pop("approvals", None)
         return outcome
 
     def running(self) -> list[str]:

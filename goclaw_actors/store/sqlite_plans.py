@@ -10,6 +10,7 @@ from typing import Any
 
 from goclaw_actors.errors import StoreError
 from goclaw_actors.queue.states import TERMINAL
+from goclaw_actors.store.sqlite_approvals import APPROVAL_COLUMNS, DENIED, PENDING, approval_dict
 from goclaw_actors.store.sqlite_transition import SqliteTransitions
 from goclaw_actors.timeutil import db_now
 
@@ -108,14 +109,15 @@ class PlanSql(SqliteTransitions):
         """Cancel a running execution: it becomes `canceled`, its unfinished steps `failed` (`plan execution
         canceled`) and their tasks that have not ended are canceled.
 
-        Returns `{execution_id, canceled, status, tasks: [[task_id, agent_id], …]}` (`canceled` False: it had
-        ended, nothing changed); raises StoreError for an unknown execution.
+        Returns `{execution_id, canceled, status, tasks: [[task_id, agent_id], …], approvals: [denied rows]}`
+        (`canceled` False: it had ended, nothing changed); the pending approvals of its gated steps are denied.
+        Raises StoreError for an unknown execution.
         """
         row = self.conn.execute("SELECT status FROM plan_executions WHERE id = ?", (execution_id,)).fetchone()
         if row is None:
             raise StoreError(f"plan execution not found: {execution_id}")
         if row[0] != EXECUTION_RUNNING:
-            return {"execution_id": execution_id, "canceled": False, "status": row[0], "tasks": []}
+            return {"execution_id": execution_id, "canceled": False, "status": row[0], "tasks": [], "approvals": []}
         now = db_now()
         self.conn.execute("UPDATE plan_executions SET status = ?, updated_at = ? WHERE id = ?",
                           (EXECUTION_CANCELED, now, execution_id))
@@ -127,7 +129,12 @@ class PlanSql(SqliteTransitions):
             f"({', '.join('?' for _ in TERMINAL)}) ORDER BY created_at, id",
             (*execution_key_range(execution_id), *sorted(TERMINAL))).fetchall()
         canceled = [[task_id, agent_id] for task_id, agent_id in live if self.cancel(task_id)]
-        return {"execution_id": execution_id, "canceled": True, "status": EXECUTION_CANCELED, "tasks": canceled}
+        denied = self.conn.execute(  # a gated step's approval has nothing left to decide
+            f"UPDATE approvals SET status = ?, resolved_at = ? WHERE action = ? AND status = ? "
+            f"AND json_extract(details, '$.execution_id') = ? RETURNING {APPROVAL_COLUMNS}",
+            (DENIED, now, PLAN_STEP_ACTION, PENDING, execution_id)).fetchall()
+        return {"execution_id": execution_id, "canceled": True, "status": EXECUTION_CANCELED, "tasks": canceled,
+                "approvals": [approval_dict(row) for row in denied]}
 
     def cancel_plan_step_task(self, task_id: str, error: str) -> bool:
         """Cancel a step's task that ran out of time, recording `error` as its error; False if it had ended."""

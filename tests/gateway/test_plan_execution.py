@@ -255,13 +255,20 @@ def test_acp_plan_cancel(api):
         assert client.error("plan.cancel", {}) == (1000, "execution_id is required")
         assert client.error("plan.cancel", {"execution_id": "nope"}) == (-32603, "plan execution not found: nope")
         execution_id = client.call("plan.execute", {"name": "gated"})["execution_id"]
-        next_approval(client)  # waiting for the gated step: still running
+        approval_id = next_approval(client)["approval_id"]  # waiting for the gated step: still running
         assert client.call("plan.cancel", {"execution_id": execution_id}) == {
             "execution_id": execution_id, "canceled": True, "status": "canceled"}
+        # the step's approval is denied with the execution, announced and audited: nothing is left pending
+        assert client.next_notification("approval.updated") == {"approval_id": approval_id, "status": "DENIED"}
+        assert client.error("approval.respond", {"approval_id": approval_id, "decision": "approve"})[1] == (
+            "approval already resolved")
     finally:
         client.close()
     steps = steps_of(execution(api, execution_id))
     assert (steps["draft"]["status"], steps["deploy"]["error"]) == ("succeeded", "plan execution canceled")
+    with sqlite3.connect(api.daemon.boot.db_path) as conn:
+        assert conn.execute("SELECT decision, reason FROM audit_log WHERE subject = ?", (approval_id,)).fetchall() == [
+            ("deny", "approval_denied")]
 
 
 def test_a_refused_step_enqueue_is_retried_with_the_refusal_as_its_error(slow_api):
