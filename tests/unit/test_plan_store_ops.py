@@ -148,13 +148,13 @@ def test_canceling_an_execution_cancels_its_live_tasks_and_unfinished_steps(conn
     with transaction(conn) as q:
         outcome = q.cancel_plan_execution(execution_id)
         assert q.cancel_plan_execution(execution_id) == {"execution_id": execution_id, "canceled": False,
-                                                         "status": "canceled", "tasks": []}
+                                                         "status": "canceled", "tasks": [], "approvals": []}
         with pytest.raises(StoreError, match="plan execution not found"):
             q.cancel_plan_execution("nope")
         with pytest.raises(StoreError, match="is canceled"):
             q.start_plan_step(step["id"], 1, "again")
     assert outcome == {"execution_id": execution_id, "canceled": True, "status": "canceled",
-                       "tasks": [[task_id, "default"]]}
+                       "tasks": [[task_id, "default"]], "approvals": []}
     rows = step_rows(conn, execution_id)
     assert {name: (row["status"], row["error"]) for name, row in rows.items()} == {
         "design": ("failed", "plan execution canceled"), "build": ("failed", "plan execution canceled")}
