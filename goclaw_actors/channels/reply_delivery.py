@@ -1,0 +1,66 @@
+"""A task's answer delivered to Telegram (SPEC §10): one reply message, edited as the answer streams (only when
+the chat's pacing allows, so at most once per second), then edited to the final text, split in several messages
+past 4096 characters. Retries show a notice; only a terminal failure is reported as failed.
+
+The reply row (`telegram_replies`) is marked delivered only after the final text went out, so a reply the
+daemon was delivering when it stopped is delivered again after the restart (editing the same message).
+"""
+
+from typing import Any
+
+from goclaw_actors.channels.bot_api import BotApiError
+from goclaw_actors.channels.telegram_sender import TelegramSender
+from goclaw_actors.channels.telegram_text import WORKING, final_text, progress_text, split_text
+from goclaw_actors.http.chat_tasks import RUN_END, follow_stream
+from goclaw_actors.http.context import GatewayContext
+from goclaw_actors.logs.system_log import get_logger
+
+TICK_SECONDS = 0.25  # how often a paused stream checks whether an edit may go out
+
+log = get_logger("telegram")
+
+
+def deliver_reply(ctx: GatewayContext, sender: TelegramSender, reply: dict[str, Any]) -> None:
+    """Deliver the answer of `reply` (`{task_id, chat_id, reply_to, message_id}`); raises BotApiError when the
+    final text could not be sent (the reply stays pending)."""
+    task_id, chat_id = reply["task_id"], reply["chat_id"]
+    message_id = reply.get("message_id")
+    if message_id is None:
+        message_id = sender.send(chat_id, WORKING, reply_to=reply.get("reply_to"))
+        ctx.store("telegram_reply_message", task_id=task_id, message_id=message_id)
+    shown, text, retrying, ended, task = WORKING, "", False, False, None
+    for item in follow_stream(ctx, task_id, idle_seconds=TICK_SECONDS, run_ends=True):
+        kind = item.get("type")
+        if kind == "done":
+            task = item["task"]
+            break
+        if kind == RUN_END:
+            ended = True
+        elif kind == "token" and isinstance(item.get("token"), str):
+            if ended:  # a new attempt after a failed one: start over, with a notice
+                text, retrying, ended = "", True, False
+            text += item["token"]
+        wanted = progress_text(text, retrying)
+        if wanted != shown and sender.pacer.ready(chat_id):
+            try:
+                sender.edit(chat_id, message_id, wanted)
+                shown = wanted
+            except BotApiError as exc:  # the final edit tries again
+                log.warn("telegram progress edit failed", task_id=task_id, error=str(exc))
+    _send_final(sender, chat_id, message_id, reply.get("reply_to"), split_text(final_text(task)), shown)
+    ctx.store("telegram_reply_delivered", task_id=task_id)
+
+
+def _send_final(sender: TelegramSender, chat_id: int, message_id: int, reply_to: int | None, pieces: list[str],
+                shown: str) -> None:
+    if pieces[0] != shown:
+        try:
+            sender.edit(chat_id, message_id, pieces[0])
+        except BotApiError as exc:
+            if exc.retriable:
+                raise
+            # the reply message is gone (deleted, too old to edit): send the answer as a new one
+            log.warn("telegram reply not editable; sent anew", error=str(exc))
+            sender.send(chat_id, pieces[0], reply_to=reply_to)
+    for piece in pieces[1:]:
+        sender.send(chat_id, piece)
