@@ -145,8 +145,9 @@ class TelegramChannel(pykka.ThreadingActor):
         offset = self.ctx.read(channel_offset, self.settings.channel)
         failures = 0
         while True:
-            params: dict[str, Any] = {"timeout": self.settings.poll_timeout_seconds,
-                                      "allowed_updates": ["message", "callback_query"]}
+            # a short first poll (after start or a failure) tells at once whether the Bot API answers
+            wait = self.settings.poll_timeout_seconds if self.state == "up" else 0
+            params: dict[str, Any] = {"timeout": wait, "allowed_updates": ["message", "callback_query"]}
             if offset is not None:
                 params["offset"] = offset + 1
             try:
@@ -169,9 +170,10 @@ class TelegramChannel(pykka.ThreadingActor):
 
     def _take(self, item: TextLine | ButtonPress | Ignored) -> None:
         """Take one update in (its offset commits here, with its task when it makes one)."""
-        if isinstance(item, Ignored) or item.user_id not in self.settings.allowed_ids:
+        allowed = item.user_id in self.settings.allowed_ids
+        if isinstance(item, Ignored) or not allowed:
             self._commit_offset(item.update_id)
-            if not isinstance(item, Ignored) or item.user_id is not None:
+            if not allowed and item.user_id is not None:
                 self._refuse(item)
             return
         if isinstance(item, ButtonPress):

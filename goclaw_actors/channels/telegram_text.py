@@ -24,7 +24,7 @@ def split_text(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
         if cut <= 0:
             cut = limit
         pieces.append(text[:cut])
-        text = text[cut:].lstrip("\n") if text[cut:cut + 1] == "\n" else text[cut:]
+        text = text[cut + 1:] if text[cut:cut + 1] in ("\n", " ") else text[cut:]  # the break is not kept
     pieces.append(text)
     return [piece for piece in pieces if piece] or [WORKING]
 

@@ -27,9 +27,15 @@ def bot():
 
 
 @pytest.fixture
-def provider():
-    """An OpenAI-compatible provider streaming `you said: …` in three parts 0.8 s apart."""
-    with echo_provider(pause=0.8) as server:
+def provider_pause():
+    """Seconds between the provider's three streamed parts (parametrize a test to change it)."""
+    return 0.02
+
+
+@pytest.fixture
+def provider(provider_pause):
+    """An OpenAI-compatible provider streaming `you said: …` in three parts."""
+    with echo_provider(pause=provider_pause) as server:
         yield server
 
 
@@ -38,10 +44,10 @@ def start_daemon(tmp_path, provider):
     """Starts an in-process daemon with extra config.yaml text and environment; shut down after the test."""
     started: list[Daemon] = []
 
-    def start(config: str, env: dict[str, str] | None = None, name: str = "home") -> Daemon:
+    def start(config: str, env: dict[str, str] | None = None, name: str = "home", agents: str = "[]") -> Daemon:
         home = tmp_path / name
         home.mkdir(exist_ok=True)
-        (home / "config.yaml").write_text("agents: []\nworker_count: 2\nbind_addr: 127.0.0.1:0\n"
+        (home / "config.yaml").write_text(f"agents: {agents}\nworker_count: 2\nbind_addr: 127.0.0.1:0\n"
                                           "llm:\n  provider: openai\n  openai_model: gpt-test\n" + config)
         environ = {"GOCLAW_HOME": str(home), "GOCLAW_AUTH_TOKEN": "test-token", "TELEGRAM_TOKEN": TOKEN,
                    **provider_env(provider), **(env or {})}

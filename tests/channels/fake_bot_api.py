@@ -97,7 +97,7 @@ class FakeBotApi:
         return self._push({"callback_query": {
             "id": f"cb{self.next_update_id}", "data": data, "chat_instance": "1",
             "from": {"id": user_id, "is_bot": False, "first_name": "Test"},
-            "message": {"message_id": message["message_id"], "date": int(time.time()),
+            "message": {"message_id": message.get("message_id", message.get("result_message_id")), "date": int(time.time()),
                         "chat": {"id": message["chat_id"], "type": "private"}, "text": message.get("text", "")}}})
 
     def push_other(self, user_id: int = OWNER) -> int:
@@ -135,7 +135,8 @@ class FakeBotApi:
 
         def found():
             for call in self.of("sendMessage"):
-                if (call.params.get("reply_parameters") or {}).get("message_id") == original:
+                if (call.params.get("reply_parameters") or {}).get("message_id") == original \
+                        and "result_message_id" in call.params:
                     return call.params["chat_id"], call.params["result_message_id"]
             return None
         return wait_until(found, timeout=10, what=f"the reply to update {update_id}")
