@@ -18,6 +18,7 @@ from goclaw_actors.http.context import GatewayContext
 from goclaw_actors.logs.system_log import get_logger
 
 TICK_SECONDS = 0.25  # how often a paused stream checks whether an edit may go out
+FIRST_TEXT_SECONDS = 0.5  # streamed text waits this long for the first message (a quick answer needs only one)
 WORKING_AFTER_SECONDS = 1.0  # a reply still without text by then is shown as "…"
 
 log = get_logger("telegram")
@@ -26,8 +27,9 @@ log = get_logger("telegram")
 def deliver_reply(ctx: GatewayContext, sender: TelegramSender, reply: dict[str, Any],
                   clock: Callable[[], float] = time.monotonic) -> None:
     """Deliver the answer of `reply` (`{task_id, chat_id, reply_to, message_id}`); raises BotApiError when the
-    final text could not be sent (the reply stays pending). The reply message is created by the first text
-    streamed, or `WORKING_AFTER_SECONDS` without any; an answer ready sooner goes out as one message."""
+    final text could not be sent (the reply stays pending). The reply message is created with the text streamed
+    after `FIRST_TEXT_SECONDS`, or "…" after `WORKING_AFTER_SECONDS` without any; an answer ready sooner goes
+    out as one message."""
     task_id, chat_id, reply_to = reply["task_id"], reply["chat_id"], reply.get("reply_to")
     message_id = reply.get("message_id")
     shown, text, retrying, ended, task = WORKING, "", False, False, None
@@ -47,7 +49,9 @@ def deliver_reply(ctx: GatewayContext, sender: TelegramSender, reply: dict[str, 
         if not sender.pacer.ready(chat_id) or (message_id is not None and wanted == shown):
             continue
         try:
-            if message_id is None and (text or retrying or clock() - started >= WORKING_AFTER_SECONDS):
+            waited = clock() - started
+            if message_id is None and ((text or retrying) and waited >= FIRST_TEXT_SECONDS
+                                       or waited >= WORKING_AFTER_SECONDS):
                 message_id = _first_message(ctx, sender, task_id, chat_id, reply_to, wanted)
                 shown = wanted
             elif message_id is not None:
