@@ -9,6 +9,7 @@ import pytest
 from goclaw_actors.channels.telegram_updates import telegram_session
 from goclaw_actors.http.acp.local_call import call_method
 from goclaw_actors.http.principal import TOKEN
+from supervisors.config_reload import reload_config
 from tests.channels.conftest import context, telegram_config
 from tests.channels.fake_bot_api import OWNER, STRANGER
 from tests.helpers import wait_until
@@ -156,3 +157,23 @@ def test_a_rejected_token_marks_the_channel_down_without_stopping_the_daemon(bot
     assert ctx.health()["healthy"]
     log = (daemon.runtime.home / "logs" / "system.jsonl").read_text()
     assert "bot token rejected" in log and wrong.split(":")[1] not in log
+
+
+def test_config_edits_start_restart_and_stop_the_channel(bot, start_daemon):
+    daemon = start_daemon("")
+    ctx = context(daemon)
+    assert ctx.channels() == [{"name": "telegram", "state": "disabled"}]
+    config = daemon.runtime.home / "config.yaml"
+    base = config.read_text()
+    config.write_text(base + telegram_config(bot))
+    assert reload_config(daemon.runtime)
+    wait_until(lambda: ctx.channels()[0]["state"] == "up", what="the channel started by the edit")
+    bot.push_text("hi", user_id=STRANGER)
+    wait_until(lambda: bot.sent_texts(STRANGER), what="the stranger refused")
+    config.write_text(base + telegram_config(bot).replace(f"[{OWNER}]", f"[{OWNER}, {STRANGER}]"))
+    assert reload_config(daemon.runtime)
+    update = bot.push_text("now me", user_id=STRANGER)
+    bot.wait_text(update, lambda text: text == "you said: now me")
+    config.write_text(base)
+    assert reload_config(daemon.runtime)
+    assert ctx.channels() == [{"name": "telegram", "state": "disabled"}]
