@@ -42,12 +42,14 @@ from goclaw_actors.store.approval_reads import list_approvals
 from goclaw_actors.store.kv_reads import get_kv
 from goclaw_actors.store.sqlite_alerts import ALERT_EVENT
 from goclaw_actors.store.sqlite_reads import active_agent_ids
-from goclaw_actors.store.telegram_reads import alerts_after, channel_offset, last_event_id, pending_replies, sticky_target
+from goclaw_actors.store.telegram_reads import (alerts_after, channel_offset, last_event_id, pending_replies,
+                                               sticky_target)
 
 log = get_logger("telegram")
 
 ALERT_RECHECK_SECONDS = 30.0  # alerts are re-read from the database at least this often
 MAX_APPROVAL_MESSAGES = 1000  # approvals whose messages are remembered (to show the decision)
+MAX_UPDATE_TRIES = 5  # failures of one update before it is skipped
 
 
 def _routing_facts(conn, user_id: int) -> tuple[str | None, list[str]]:
@@ -77,6 +79,7 @@ class TelegramChannel(pykka.ThreadingActor):
         self.delivering: set[str] = set()
         self.approval_messages: dict[str, list[tuple[int, int, str]]] = {}
         self.refused: set[int] = set()
+        self.poison = (0, 0)  # (update_id, failed tries) of the update that failed last
         self.greenlets: set[gevent.Greenlet] = set()
 
     # -- lifecycle -------------------------------------------------------------------------------------------
@@ -164,9 +167,24 @@ class TelegramChannel(pykka.ThreadingActor):
             items = [item for item in map(classify, updates if isinstance(updates, list) else []) if item is not None]
             for item in sorted(items, key=lambda item: item.update_id):
                 if offset is None or item.update_id > offset:
-                    self._take(item)
+                    self._take_once(item)
                     offset = item.update_id
                     self.updates_taken += 1
+
+    def _take_once(self, item: TextLine | ButtonPress | Ignored) -> None:
+        """Take an update in; one that keeps failing (not a refusal: an error) is skipped after a few tries, so
+        that it cannot hold up the updates behind it."""
+        try:
+            self._take(item)
+            self.poison = (0, 0)
+        except Exception as exc:
+            tries = self.poison[1] + 1 if self.poison[0] == item.update_id else 1
+            self.poison = (item.update_id, tries)
+            if tries < MAX_UPDATE_TRIES:
+                raise  # the poll loop starts again after a pause and gets the update again
+            log.error("telegram update skipped after repeated failures", update_id=item.update_id, tries=tries,
+                      error=f"{type(exc).__name__}: {exc}")
+            self._commit_offset(item.update_id)
 
     def _take(self, item: TextLine | ButtonPress | Ignored) -> None:
         """Take one update in (its offset commits here, with its task when it makes one)."""
@@ -208,7 +226,7 @@ class TelegramChannel(pykka.ThreadingActor):
     def _refuse(self, item: TextLine | ButtonPress | Ignored) -> None:
         """Users not in allowed_ids are not served: audited once per user, told so in private chats."""
         if isinstance(item, ButtonPress):
-            self._quietly(self.sender.answer_callback, item.callback_id, "Not allowed.")
+            self._spawn(self._quietly, self.sender.answer_callback, item.callback_id, "Not allowed.")
         if item.user_id in self.refused:
             return
         self.refused.add(item.user_id)
@@ -222,7 +240,7 @@ class TelegramChannel(pykka.ThreadingActor):
         """Decide the approval a button stands for, exactly as ACP `approval.respond` does (audited there)."""
         parsed = parse_approval_data(press.data)
         if parsed is None:
-            self._quietly(self.sender.answer_callback, press.callback_id, "Unknown button.")
+            self._spawn(self._quietly, self.sender.answer_callback, press.callback_id, "Unknown button.")
             return
         decision, approval_id = parsed
         try:
@@ -232,7 +250,7 @@ class TelegramChannel(pykka.ThreadingActor):
         except AcpError as exc:
             answer = exc.message
         log.info("telegram approval button", approval_id=approval_id, decision=decision, answer=answer)
-        self._quietly(self.sender.answer_callback, press.callback_id, answer)
+        self._spawn(self._quietly, self.sender.answer_callback, press.callback_id, answer)
 
     # -- replies -----------------------------------------------------------------------------------------------
 
@@ -256,7 +274,8 @@ class TelegramChannel(pykka.ThreadingActor):
             self.delivering.discard(reply["task_id"])
 
     def _notify(self, chat_id: int, text: str, reply_to: int | None = None) -> None:
-        self._quietly(self.sender.send, chat_id, text, reply_to)
+        """Send a notice from its own green thread (the poll loop never waits for pacing)."""
+        self._spawn(self._quietly, self.sender.send, chat_id, text, reply_to)
 
     def _quietly(self, fn: Callable[..., Any], *args: Any) -> Any:
         """A send whose failure is only logged (notices, not answers)."""

@@ -1,10 +1,10 @@
 """What the Telegram channel sends (SPEC §10): reply text while streaming and when final, split at the Bot
 API's 4096 characters; approval requests with approve/deny buttons; alerts; the refusal for other users."""
 
-import json
 from typing import Any
 
 from goclaw_actors.channels.telegram_updates import approval_data
+from goclaw_actors.http.task_result import task_reply
 from goclaw_actors.store.task_row import TaskRow
 
 MAX_MESSAGE_CHARS = 4096  # Bot API limit of one message's text
@@ -44,20 +44,11 @@ def final_text(task: TaskRow | None) -> str:
     if task is None:
         return "❌ Failed: the task is gone."
     if task.status == "SUCCEEDED":
-        reply = _reply(task.result)
+        reply = task_reply(task)
         return reply if reply.strip() else "(empty reply)"
     if task.status == "CANCELED":
         return f"❌ Canceled: {task.error or 'aborted'}"
     return f"❌ Failed: {task.error or task.status}"
-
-
-def _reply(result: str | None) -> str:
-    try:
-        value = json.loads(result) if result else {}
-    except ValueError:
-        return result or ""
-    reply = value.get("reply") if isinstance(value, dict) else None
-    return reply if isinstance(reply, str) else ""
 
 
 def approval_message(item: dict[str, Any]) -> dict[str, Any]:

@@ -29,7 +29,8 @@ class TelegramSql(SqliteTransitions):
             task_id = getattr(self, enqueue["op"])(**enqueue["args"])["task_id"]
             if reply is not None:
                 self.conn.execute(
-                    "INSERT OR IGNORE INTO telegram_replies (task_id, chat_id, reply_to, created_at) VALUES (?, ?, ?, ?)",
+                    "INSERT OR IGNORE INTO telegram_replies (task_id, chat_id, reply_to, created_at) "
+                    "VALUES (?, ?, ?, ?)",
                     (task_id, reply["chat_id"], reply.get("reply_to"), now))
         if sticky is not None:
             self.conn.execute(
@@ -38,7 +39,8 @@ class TelegramSql(SqliteTransitions):
                 "updated_at = excluded.updated_at", (sticky["user_id"], sticky["agent_id"], now))
         self.conn.execute(
             "INSERT INTO channel_offsets (channel, update_offset, updated_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (channel) DO UPDATE SET update_offset = excluded.update_offset, updated_at = excluded.updated_at",
+            "ON CONFLICT (channel) DO UPDATE SET update_offset = excluded.update_offset, "
+            "updated_at = excluded.updated_at",
             (channel, update_id, now))
         return {"duplicate": False, "task_id": task_id}
 
@@ -49,5 +51,6 @@ class TelegramSql(SqliteTransitions):
 
     def telegram_reply_delivered(self, task_id: str) -> bool:
         """Mark the task's final reply delivered; False if it was already (or is unknown)."""
-        return self.conn.execute("UPDATE telegram_replies SET delivered_at = ? WHERE task_id = ? AND delivered_at IS NULL",
-                                 (db_now(), task_id)).rowcount == 1
+        return self.conn.execute(
+            "UPDATE telegram_replies SET delivered_at = ? WHERE task_id = ? AND delivered_at IS NULL",
+            (db_now(), task_id)).rowcount == 1

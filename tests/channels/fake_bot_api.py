@@ -97,7 +97,8 @@ class FakeBotApi:
         return self._push({"callback_query": {
             "id": f"cb{self.next_update_id}", "data": data, "chat_instance": "1",
             "from": {"id": user_id, "is_bot": False, "first_name": "Test"},
-            "message": {"message_id": message.get("message_id", message.get("result_message_id")), "date": int(time.time()),
+            "message": {"message_id": message.get("message_id", message.get("result_message_id")),
+                        "date": int(time.time()),
                         "chat": {"id": message["chat_id"], "type": "private"}, "text": message.get("text", "")}}})
 
     def push_other(self, user_id: int = OWNER) -> int:
@@ -173,7 +174,8 @@ class FakeBotApi:
             key = (params["chat_id"], params["message_id"])
             with self.cond:
                 if key not in self.messages:
-                    return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message to edit not found"}
+                    return 400, {"ok": False, "error_code": 400,
+                                 "description": "Bad Request: message to edit not found"}
                 if self.messages[key] == params["text"] and "reply_markup" not in params:
                     return 400, {"ok": False, "error_code": 400, "description":
                                  "Bad Request: message is not modified: specified new message content and reply "

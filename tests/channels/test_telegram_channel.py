@@ -110,7 +110,7 @@ def test_approval_buttons_decide_approvals_like_acp(bot, start_daemon):
     bot.push_press(buttons[1]["callback_data"], asked)  # decided already
     answers = wait_until(lambda: (lambda a: a if len(a) == 3 else None)(
         [c.params["text"] for c in bot.of("answerCallbackQuery")]), what="three button answers")
-    assert answers == ["Not allowed.", "Approval approved.", "approval already resolved"]
+    assert sorted(answers) == ["Approval approved.", "Not allowed.", "approval already resolved"]
     audit = rows(daemon, "SELECT decision, action, reason FROM audit_log WHERE subject = ?", first)
     assert audit == [{"decision": "allow", "action": "approval.respond", "reason": "approval_approved"}]
     deny = wait_until(lambda: question(second), what="the second approval message")
