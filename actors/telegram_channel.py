@@ -14,7 +14,6 @@ marks the channel `down` in system.status and is retried slowly, never crashing 
 """
 
 import json
-import time
 from typing import Any, Callable
 
 import gevent
@@ -65,14 +64,13 @@ class TelegramChannel(pykka.ThreadingActor):
         channel.status().get()   # {"name": "telegram", "state": "up", "bot_id": …, "last_error": …, …}
     """
 
-    def __init__(self, settings: TelegramSettings, ctx: GatewayContext, api: BotApi | None = None,
-                 clock: Callable[[], float] = time.time):
+    def __init__(self, settings: TelegramSettings, ctx: GatewayContext, api: BotApi | None = None):
         super().__init__()
         self.settings = settings
         self.ctx = ctx
         self.api = api or BotApi(settings.api_base_url, settings.token)
-        self.sender = TelegramSender(self.api, SendPacer(settings.edit_interval_seconds), settings.max_backoff_seconds)
-        self.clock = clock
+        self.sender = TelegramSender(self.api, SendPacer(settings.edit_interval_seconds),
+                                     settings.max_backoff_seconds)
         self.state = "starting"
         self.last_error = ""
         self.updates_taken = 0
@@ -80,13 +78,14 @@ class TelegramChannel(pykka.ThreadingActor):
         self.approval_messages: dict[str, list[tuple[int, int, str]]] = {}
         self.refused: set[int] = set()
         self.poison = (0, 0)  # (update_id, failed tries) of the update that failed last
+        self.undelivered = False  # a reply's delivery failed: pending replies are tried again after the next poll
         self.greenlets: set[gevent.Greenlet] = set()
 
     # -- lifecycle -------------------------------------------------------------------------------------------
 
     def on_start(self) -> None:
-        log.info("telegram channel starting", bot_id=self.settings.bot_id, allowed_users=len(self.settings.allowed_ids),
-                 api_base_url=self.settings.api_base_url)
+        log.info("telegram channel starting", bot_id=self.settings.bot_id,
+                 allowed_users=len(self.settings.allowed_ids), api_base_url=self.settings.api_base_url)
         self._spawn(self._guarded, "poll", self._poll_loop)
         self._spawn(self._guarded, "approvals", self._approval_loop)
         self._spawn(self._guarded, "alerts", self._alert_loop)
@@ -161,8 +160,9 @@ class TelegramChannel(pykka.ThreadingActor):
                 continue
             if self.state != "up":
                 log.info("telegram channel up", bot_id=self.settings.bot_id)
-                if failures:
-                    self._resume_replies()
+            if failures or self.undelivered:  # replies whose delivery failed meanwhile are tried again
+                self.undelivered = False
+                self._resume_replies()
             failures, self.state, self.last_error = 0, "up", ""
             items = [item for item in map(classify, updates if isinstance(updates, list) else []) if item is not None]
             for item in sorted(items, key=lambda item: item.update_id):
@@ -267,7 +267,8 @@ class TelegramChannel(pykka.ThreadingActor):
     def _deliver_one(self, reply: dict[str, Any]) -> None:
         try:
             deliver_reply(self.ctx, self.sender, reply)
-        except Exception as exc:  # noqa: BLE001 - the reply stays pending: delivered when the channel recovers
+        except Exception as exc:  # noqa: BLE001 - the reply stays pending: tried again after the next poll
+            self.undelivered = True
             log.error("telegram reply not delivered; kept for later", task_id=reply["task_id"],
                       error=f"{type(exc).__name__}: {self.api.scrub(str(exc))}")
         finally:

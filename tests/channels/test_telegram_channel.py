@@ -77,7 +77,7 @@ def test_only_allowed_users_are_served(bot, start_daemon):
     wait_until(lambda: rows(daemon, "SELECT update_offset FROM channel_offsets") == [{"update_offset": sticker}],
                what="every update taken in")
     assert stranger < sticker
-    refusals = bot.sent_texts(STRANGER)
+    refusals = wait_until(lambda: bot.sent_texts(STRANGER), what="the refusal")
     assert len(refusals) == 1 and f"user id is {STRANGER}" in refusals[0]
     assert tasks(daemon) == [] and bot.sent_texts(OWNER) == []
     audit = rows(daemon, "SELECT decision, action, reason, subject FROM audit_log WHERE reason = 'user_not_allowed'")
