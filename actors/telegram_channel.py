@@ -7,7 +7,8 @@
 * Each task's answer is delivered by its own green thread (goclaw_actors.channels.reply_delivery); replies
   still pending at start (the daemon stopped while delivering) are delivered again.
 * `approval.required` broadcasts become messages with approve/deny buttons; `send_alert` events are sent to
-  the alert chats after a watermark kept in kv_store, so each alert goes out once the daemon runs.
+  the alert chats after a watermark kept in kv_store, so each alert goes out once the daemon runs; plan
+  executions' progress (started, steps done, ended) is told to the alert chats as it changes.
 
 Network errors, 429 and 5xx are retried with backoff (up to `max_backoff_seconds`); a rejected token (401/404)
 marks the channel `down` in system.status and is retried slowly, never crashing the daemon.
@@ -22,6 +23,7 @@ import pykka
 
 from goclaw_actors.broadcasts import APPROVAL_REQUIRED, APPROVAL_UPDATED
 from goclaw_actors.channels.bot_api import BotApi, BotApiError, backoff_seconds
+from goclaw_actors.channels.plan_progress import PlanProgress, recent_plan_executions
 from goclaw_actors.channels.reply_delivery import deliver_reply
 from goclaw_actors.channels.send_pacing import SendPacer
 from goclaw_actors.channels.telegram_sender import TelegramSender
@@ -43,12 +45,15 @@ from goclaw_actors.store.sqlite_alerts import ALERT_EVENT
 from goclaw_actors.store.sqlite_reads import active_agent_ids
 from goclaw_actors.store.telegram_reads import (alerts_after, channel_offset, last_event_id, pending_replies,
                                                sticky_target)
+from goclaw_actors.timeutil import db_now
 
 log = get_logger("telegram")
 
 ALERT_RECHECK_SECONDS = 30.0  # alerts are re-read from the database at least this often
 MAX_APPROVAL_MESSAGES = 1000  # approvals whose messages are remembered (to show the decision)
 MAX_UPDATE_TRIES = 5  # failures of one update before it is skipped
+PLAN_CHECK_SECONDS = 1.0  # how often plan executions are looked at for progress
+PLAN_LOOKBACK_SECONDS = 60.0  # executions that ended this recently are still looked at
 
 
 def _routing_facts(conn, user_id: int) -> tuple[str | None, list[str]]:
@@ -89,6 +94,7 @@ class TelegramChannel(pykka.ThreadingActor):
         self._spawn(self._guarded, "poll", self._poll_loop)
         self._spawn(self._guarded, "approvals", self._approval_loop)
         self._spawn(self._guarded, "alerts", self._alert_loop)
+        self._spawn(self._guarded, "plans", self._plan_loop)
 
     def on_stop(self) -> None:
         self._halt()
@@ -347,3 +353,13 @@ class TelegramChannel(pykka.ThreadingActor):
         for chat_id in self.settings.alert_chats:
             self.sender.send(chat_id, text)
         log.info("telegram alert sent", event_id=alert["event_id"], task_id=alert["task_id"])
+
+    def _plan_loop(self) -> None:
+        """Tell the alert chats how plan executions progress (started, steps done, ended), as they change."""
+        tracker = PlanProgress()
+        while True:
+            executions = self.ctx.read(recent_plan_executions, db_now(-PLAN_LOOKBACK_SECONDS))
+            for text in tracker.messages(executions):
+                for chat_id in self.settings.alert_chats:
+                    self._quietly(self.sender.send, chat_id, text)
+            gevent.sleep(PLAN_CHECK_SECONDS)

@@ -177,3 +177,23 @@ def test_config_edits_start_restart_and_stop_the_channel(bot, start_daemon):
     config.write_text(base)
     assert reload_config(daemon.runtime)
     assert ctx.channels() == [{"name": "telegram", "state": "disabled"}]
+
+
+PLAN = """plans:
+  - name: ship
+    steps:
+      - {id: design, agent_id: default, prompt: "design it"}
+      - {id: build, agent_id: default, prompt: "build {design.output}", depends_on: [design]}
+"""
+
+
+def test_plan_progress_goes_to_the_alert_chats(bot, start_daemon):
+    daemon = start_daemon(telegram_config(bot) + PLAN)
+    ctx = context(daemon)
+    wait_until(lambda: ctx.channels()[0]["state"] == "up", what="the channel up")
+    ctx.execute_plan("ship")
+    expected = ["📋 Plan ship started (2 steps)", "📋 Plan ship: 1/2 steps done",
+                "📋 Plan ship succeeded (2/2 steps done)"]
+    sent = wait_until(lambda: (lambda texts: texts if texts[-1:] == expected[-1:] else None)(bot.sent_texts(OWNER)),
+                      timeout=15, what="the plan's end told")
+    assert sent[0] == expected[0] and set(sent) <= set(expected)  # a step done may fall between two looks
