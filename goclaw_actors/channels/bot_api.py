@@ -12,6 +12,7 @@ import random
 from typing import Any, Callable
 
 import requests
+import requests.adapters
 
 from goclaw_actors.redaction import REDACTED, redact_text
 
@@ -20,6 +21,7 @@ READ_TIMEOUT_SECONDS = 30.0
 SEND_ATTEMPTS = 5  # of one send before it is given up as failed
 FIRST_BACKOFF_SECONDS = 0.5
 NOT_MODIFIED = "message is not modified"
+POOL_SIZE = 32  # connections kept to the Bot API (the long poll and the replies being delivered)
 
 
 class BotApiError(Exception):
@@ -54,7 +56,7 @@ class BotApi:
     def __init__(self, base_url: str, token: str, session: requests.Session | None = None):
         self._base = f"{base_url.rstrip('/')}/bot{token}/"
         self._token = token
-        self._session = session or requests.Session()
+        self._session = session or _pooled_session()
 
     def __repr__(self) -> str:  # never show the token
         return "BotApi(<redacted>)"
@@ -89,6 +91,15 @@ class BotApi:
     def close(self) -> None:
         """Close the pooled connections."""
         self._session.close()
+
+
+def _pooled_session() -> requests.Session:
+    """A session keeping enough connections for the long poll and concurrent replies."""
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=POOL_SIZE)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
 
 
 def backoff_seconds(failures: int, ceiling: float) -> float:
