@@ -14,6 +14,8 @@ _TEXT_RULES = [
     (re.compile(r"AIza[A-Za-z0-9_\-]{30,}"), REDACTED),
     (re.compile(r"(?i)((?:token|secret)[:=])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
      r"\1" + REDACTED),
+    # a Telegram bot token (`<bot id>:<secret>`), also inside a Bot API URL (`/bot<token>/getUpdates`)
+    (re.compile(r"(?<![A-Za-z0-9])(bot)?[0-9]{5,20}:[A-Za-z0-9_-]{30,}"), r"\1" + REDACTED),
 ]
 _SECRET_KEY_PARTS = ("token", "secret", "password", "authorization", "api_key", "apikey", "bearer")
 _SECRET_VALUE_PARTS = ("bearer ", "api_key", "authorization:")

@@ -29,6 +29,7 @@ from goclaw_actors.store.sqlite_reads import active_agents
 from supervisors.agent_control import remove_agent, restart_agent, start_agent
 from supervisors.mcp_wiring import reconcile_mcp
 from supervisors.runtime import Runtime
+from supervisors.telegram_wiring import reconcile_telegram
 
 log = get_logger("config")
 
@@ -61,6 +62,7 @@ def reload_config(rt: Runtime) -> bool:
     if changes.agents_touched:
         _reconcile_agents(rt, config, changes)
         reconcile_mcp(rt, config)
+    reconcile_telegram(rt, running)
     log.info("config reloaded", config_hash=config.config_hash, added=[a.agent_id for a in changes.added],
              removed=list(changes.removed), changed=[a.agent_id for a in changes.changed],
              brains_changed=changes.brains_changed)

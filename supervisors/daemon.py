@@ -116,7 +116,7 @@ class Daemon:
         rt = self.runtime
         if self.root is not None and self.root.is_alive():
             self._ask("root", "terminate_child", "gateway")
-            for scheduler in ("cron_scheduler", "heartbeat"):  # no new work while lanes drain
+            for scheduler in ("telegram", "cron_scheduler", "heartbeat"):  # no new work while lanes drain
                 self._ask("services", "terminate_child", scheduler)
             self._drain(rt.config.drain_timeout_seconds)
             self.root.stop(block=True, timeout=60)

@@ -19,6 +19,7 @@ from supervisors import agent_control, team_wiring
 from supervisors.mcp_wiring import mcp_status
 from supervisors.runtime import Runtime
 from supervisors.supervisor import describe_tree
+from supervisors.telegram_wiring import telegram_status
 from supervisors.tool_wiring import interrupt_task
 
 ASK_TIMEOUT_SECONDS = 10.0
@@ -164,6 +165,14 @@ class DaemonGatewayContext:
     def watch_session(self, session_id: str) -> _Watch:
         """Committed events of one session, live."""
         return self._bus_watch(session_id=session_id)
+
+    def watch_event_types(self, event_types: frozenset[str]) -> _Watch:
+        """Committed events of the given types, live."""
+        return self._bus_watch(event_types=event_types)
+
+    def channels(self) -> list[dict[str, Any]]:
+        """The Telegram channel's state (`disabled` when it is not configured, `stopped` when not running)."""
+        return [telegram_status(self.runtime)]
 
     def watch_broadcasts(self) -> _Watch:
         """Broadcast notifications for ACP clients, live."""

@@ -15,8 +15,8 @@ and how each part is restarted.
     ├── services (one_for_one)    plan_runner, cron_scheduler, heartbeat; embedded_model (when usable);
     │                             config_watcher (config.yaml, SOUL.md), policy_watcher (policy.yaml),
     │                             skill_watcher (the skill roots, recursively) and pin_watcher (pinned files);
-    │                             mcp_global:<server> (transient) per enabled server of mcp.servers; channels
-    │                             join here
+    │                             mcp_global:<server> (transient) per enabled server of mcp.servers;
+    │                             telegram (transient, when channels.telegram.enabled)
     └── gateway                   permanent, started last
 """
 
@@ -38,6 +38,7 @@ from supervisors.heartbeat_wiring import start_heartbeat
 from supervisors.agent_tree import agent_spec
 from supervisors.mcp_wiring import global_mcp_specs
 from supervisors.plan_wiring import start_plan_runner
+from supervisors.telegram_wiring import telegram_specs
 from supervisors.runtime import Runtime
 from supervisors.supervisor import Supervisor
 from supervisors.watcher_wiring import watcher_specs
@@ -77,7 +78,7 @@ def service_specs(rt: Runtime) -> list[ChildSpec]:
     """Services started with the daemon: the plan runner, the cron scheduler, the heartbeat, the embedded model
     when it can be used (loaded on first use), the file watchers applying edits of config.yaml, SOUL.md,
     policy.yaml and the skill directories and keeping pinned files current, and the McpClients of the global
-    MCP servers."""
+    MCP servers, and the Telegram channel when it is enabled."""
     reg = rt.registry
     specs = [ChildSpec("plan_runner", lambda: start_plan_runner(rt), restart=PERMANENT),
              ChildSpec("cron_scheduler", lambda: start_cron_scheduler(rt), restart=PERMANENT)]
@@ -87,7 +88,7 @@ def service_specs(rt: Runtime) -> list[ChildSpec]:
     if embedded_available(rt.config, rt.home):
         specs.append(ChildSpec("embedded_model", lambda: reg.register("embedded_model", EmbeddedModel.start(
             rt.config.get("llm.embedded_model"), rt.home)), shutdown_timeout=EMBEDDED_SHUTDOWN_SECONDS))
-    return specs + watcher_specs(rt) + global_mcp_specs(rt)
+    return specs + watcher_specs(rt) + global_mcp_specs(rt) + telegram_specs(rt)
 
 
 def start_root(rt: Runtime, on_escalate: Callable[[str, str], None]):

@@ -11,6 +11,7 @@ from typing import Any, Mapping
 import yaml
 
 from goclaw_actors.bind_addr import parse_bind_addr
+from goclaw_actors.channels.telegram_settings import apply_telegram_env, telegram_settings
 from goclaw_actors.config.agent_entry import agent_from_entry, apply_entry
 from goclaw_actors.config.bounds import CONTEXT_LIMIT, check_settings, number
 from goclaw_actors.config.defaults import DEFAULT_AGENT_ID, DEFAULTS, ENV_OVERRIDES, KNOWN_KEYS, LOG_LEVELS
@@ -95,6 +96,7 @@ def _effective(data: dict[str, Any], environ: Mapping[str, str]) -> Config:
                 raise ConfigError("llm must be a mapping")
             merged["llm"][key] = value
             sources[f"llm.{key}"] = f"llm.{key} (from {variable})"
+    apply_telegram_env(merged, environ, sources)
     bad_text = unencodable_path(merged)
     if bad_text is not None:
         raise ConfigError(f"{sources.get(bad_text, bad_text)} is not valid Unicode text (lone surrogate)")
@@ -136,6 +138,7 @@ def _validate(raw: dict[str, Any], agents_given: bool, warnings: list[str], sour
     _check_llm(raw.get("llm") or {}, sources)
     _check_named_values(raw)
     parse_servers((raw.get("mcp") or {}).get("servers"), "mcp.servers")
+    telegram_settings(raw, sources)
     agents = _agents(raw, agents_given, worker_count, warnings)
     return Config(worker_count=worker_count, task_timeout_seconds=raw["task_timeout_seconds"], bind_addr=bind_addr,
                   log_level=log_level, max_queue_depth=raw["max_queue_depth"],

@@ -30,9 +30,10 @@ def _permitted(agents: list[str], principal: Principal) -> list[str]:
     return [agent for agent in agents if principal.allows(agent)]
 
 
-def _route_request(route: Route, session_id: str, principal: Principal, source: str,
+def route_request(route: Route, session_id: str, principal: Principal, source: str,
                    extra: dict[str, Any] | None = None, **fields: Any) -> ChatRequest:
-    """The ChatRequest of a routed line: a command task carries its sender's agent scope."""
+    """The ChatRequest of a routed line (every chat surface, Telegram too): a command task carries its
+    sender's agent scope."""
     extra = {"source": source, **(extra or {})}
     scope = scope_of(principal)
     if route.command and scope is not None:
@@ -51,7 +52,7 @@ def acp_chat_request(ctx: GatewayContext, principal: Principal, session_id: str,
     known = _permitted(active, principal)
     current = explicit_agent or (sticky if sticky in known else DEFAULT_AGENT_ID)
     route = route_line(content, current, lambda: known)
-    return _route_request(route, session_id, principal, source, stream=stream, priority=priority)
+    return route_request(route, session_id, principal, source, stream=stream, priority=priority)
 
 
 def completion_chat_request(ctx: GatewayContext, principal: Principal, request: CompletionRequest) -> ChatRequest:
@@ -72,7 +73,7 @@ def completion_chat_request(ctx: GatewayContext, principal: Principal, request: 
     else:
         history = request.messages[:-1] + [{**request.messages[-1], "content": route.content}]
     extra = {key: value for key, value in request.extra.items() if key != "source"}
-    return _route_request(replace(route, sticky=None), session_id, principal, request.extra.get("source", "openai"),
+    return route_request(replace(route, sticky=None), session_id, principal, request.extra.get("source", "openai"),
                           stream=request.stream, history=history, extra=extra)
 
 

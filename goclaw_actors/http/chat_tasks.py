@@ -43,6 +43,13 @@ def enqueue_chat(ctx: GatewayContext, request: ChatRequest, task_id: str | None 
 
     Raises AgentNotFound, QueueSaturated or StoreError (the store's own errors) for the caller to map.
     """
+    op, args = enqueue_call(request, task_id)
+    return ctx.store(op, **args)["task_id"]
+
+
+def enqueue_call(request: ChatRequest, task_id: str | None = None) -> tuple[str, dict[str, Any]]:
+    """The store op and arguments that enqueue the turn (channels run them inside their own op, so that
+    what they commit with the task, such as an update offset, shares its transaction)."""
     payload: dict[str, Any] = {"content": request.content, **(request.extra or {})}
     if request.stream:
         payload["stream"] = True
@@ -50,12 +57,10 @@ def enqueue_chat(ctx: GatewayContext, request: ChatRequest, task_id: str | None 
                 task_type=request.task_type, priority=request.priority, idempotency_key=request.idempotency_key,
                 task_id=task_id)
     if request.history is not None:
-        result = ctx.store("enqueue_chat_with_history", messages=request.history, **args)
-    elif request.sticky_agent is not None or request.task_type in NO_HISTORY_TYPES:
-        result = ctx.store("enqueue_line", sticky_agent_id=request.sticky_agent, **args)
-    else:
-        result = ctx.store("enqueue", **args)
-    return result["task_id"]
+        return "enqueue_chat_with_history", dict(messages=request.history, **args)
+    if request.sticky_agent is not None or request.task_type in NO_HISTORY_TYPES:
+        return "enqueue_line", dict(sticky_agent_id=request.sticky_agent, **args)
+    return "enqueue", args
 
 
 def load_task(ctx: GatewayContext, task_id: str) -> TaskRow | None:
@@ -103,16 +108,18 @@ def wait_watched(ctx: GatewayContext, task_id: str, watch: Watch, timeout: float
             return load_task(ctx, task_id)
 
 
-def follow_stream(ctx: GatewayContext, task_id: str, idle_seconds: float | None = None) -> Iterator[dict[str, Any]]:
+def follow_stream(ctx: GatewayContext, task_id: str, idle_seconds: float | None = None,
+                  run_ends: bool = False) -> Iterator[dict[str, Any]]:
     """Yield the task's live chunks (replayed ones first), then `{"type": "done", "task": TaskRow}`.
 
     Yields `{"type": "idle"}` after `idle_seconds` without a chunk (for keep-alive pings). A retried
     attempt's chunks follow the failed one's, after `{"type": "interrupted"}` when the failed attempt had
-    shown output (a client that cannot take it back ends its stream there); the end is the task's terminal
-    state, not an attempt's end. Nothing is yielded for an unknown task.
+    shown output (a client that cannot take it back ends its stream there; with `run_ends`, each attempt's
+    end is also yielded between them as `{"type": "run_end"}`); the end is the task's terminal state, not an
+    attempt's end. Nothing is yielded for an unknown task.
     """
     events, stream = ctx.watch_task(task_id), ctx.watch_stream(task_id)
-    yield from _follow(ctx, task_id, events, stream, idle_seconds)
+    yield from _follow(ctx, task_id, events, stream, idle_seconds, run_ends)
 
 
 def stream_new_task(ctx: GatewayContext, request: ChatRequest,
@@ -133,7 +140,7 @@ def stream_new_task(ctx: GatewayContext, request: ChatRequest,
 
 
 def _follow(ctx: GatewayContext, task_id: str, events: Watch, stream: Watch,
-            idle_seconds: float | None) -> Iterator[dict[str, Any]]:
+            idle_seconds: float | None, run_ends: bool = False) -> Iterator[dict[str, Any]]:
     with events, stream:
         task = load_task(ctx, task_id)
         if task is None:
@@ -163,6 +170,7 @@ def _follow(ctx: GatewayContext, task_id: str, events: Watch, stream: Watch,
                     open_run = item.get("type") != RUN_END
                     if open_run:
                         shown = True
+                    if open_run or run_ends:
                         yield item
                 elif item.get("state_to") in TERMINAL_STATES:
                     task = load_task(ctx, task_id)

@@ -84,6 +84,12 @@ class GatewayContext(Protocol):
     def interrupt_task(self, agent_id: str, task_id: str) -> None:
         """Interrupt the running attempt of `task_id` at once (after the store canceled it)."""
 
+    def watch_event_types(self, event_types: frozenset[str]) -> Watch:
+        """Committed events of the given types (e.g. `alert`), of every task, live."""
+
+    def channels(self) -> list[dict[str, Any]]:
+        """The chat channels' states (SPEC §10): `{name, state, …}`, state `disabled` when not configured."""
+
     def watch_broadcasts(self) -> Watch:
         """Broadcast notifications (goclaw_actors.broadcasts), live, as bus events with `event_type`/`params`."""
 

@@ -8,8 +8,8 @@ function run on the open connection (for data normalisation).
 from dataclasses import dataclass, field
 from typing import Callable
 
-LATEST_VERSION = 19
-LATEST_CHECKSUM = "gc-v19-2026-11-29-aging-index"
+LATEST_VERSION = 20
+LATEST_CHECKSUM = "gc-v20-2026-11-29-telegram-channel"
 
 
 @dataclass(frozen=True)
@@ -403,8 +403,28 @@ MIGRATIONS: tuple[Migration, ...] = (
     )),
     # Aging (SPEC §3.9) walks only the queued tasks below the top priority, longest unchanged first, in
     # batches: with a deep backlog one aging pass no longer rewrites every queued row in one transaction.
-    Migration(LATEST_VERSION, LATEST_CHECKSUM, (
+    Migration(19, "gc-v19-2026-11-29-aging-index", (
         "CREATE INDEX IF NOT EXISTS idx_tasks_aging ON tasks (updated_at) WHERE status = 'QUEUED' AND priority < 10",
+    )),
+    # The Telegram channel (SPEC §10): the last update taken in per bot (committed with the task it made),
+    # each user's sticky @mention target, and the replies still to deliver (resumed after a restart).
+    Migration(LATEST_VERSION, LATEST_CHECKSUM, (
+        """CREATE TABLE IF NOT EXISTS channel_offsets (
+            channel TEXT PRIMARY KEY,
+            update_offset INTEGER NOT NULL,
+            updated_at TEXT NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS telegram_users (
+            user_id INTEGER PRIMARY KEY,
+            sticky_agent_id TEXT,
+            updated_at TEXT NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS telegram_replies (
+            task_id TEXT PRIMARY KEY,
+            chat_id INTEGER NOT NULL,
+            reply_to INTEGER,
+            message_id INTEGER,
+            delivered_at TEXT,
+            created_at TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS idx_telegram_replies_pending ON telegram_replies (delivered_at, created_at)",
     )),
 )
 

@@ -28,6 +28,7 @@ WRITE_OPS = frozenset({
     "enqueue_line", "clear_history",
     "memory_set", "memory_delete", "memory_clear", "memory_turn",
     "pin_add", "pin_remove", "pin_refresh", "share_add", "share_remove",
+    "telegram_intake", "telegram_reply_message", "telegram_reply_delivered",
 })
 
 

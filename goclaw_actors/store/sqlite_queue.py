@@ -20,11 +20,12 @@ from goclaw_actors.store.sqlite_sessions import SessionSql
 from goclaw_actors.store.sqlite_skill_state import SkillStateSql
 from goclaw_actors.store.sqlite_tasks import TaskLifecycleSql
 from goclaw_actors.store.sqlite_teams import TeamSql
+from goclaw_actors.store.sqlite_telegram import TelegramSql
 
 
 class SqliteQueue(TaskLifecycleSql, MaintenanceSql, DedupSql, AgentSql, PolicySql, HistorySql, LoopSql,
                   ChatHistorySql, SessionSql, ApprovalSql, ScheduleSql, SkillStateSql, PlanSql, RetentionSql,
-                  AlertSql, DelegationSql, AgentMessageSql, TeamSql, ChatLineSql, KnowledgeSql):
+                  AlertSql, DelegationSql, AgentMessageSql, TeamSql, ChatLineSql, KnowledgeSql, TelegramSql):
     """All store write operations against SQLite; methods run inside a transaction the caller opened.
 
     Usage (the store actor does this inside a group commit)::

@@ -87,8 +87,9 @@ def test_system_status_and_agent_views(client, api):
     status = client.call("system.status")
     assert set(status) == {"healthy", "db_ok", "active_lanes", "worker_count", "queue_depth", "running_tasks",
                            "memory_alloc", "config_hash", "tinygo_available", "tinygo_detail", "skills",
-                           "last_error", "agent_count", "agents", "mcp_servers", "time_unix"}
+                           "last_error", "agent_count", "agents", "mcp_servers", "channels", "time_unix"}
     assert status["mcp_servers"] == []  # none configured
+    assert status["channels"] == [{"name": "telegram", "state": "disabled"}]  # not configured
     assert status["healthy"] and status["db_ok"] and status["worker_count"] == 2 and status["agent_count"] == 1
     assert status["agents"] == [{"agent_id": "default", "display_name": "GoClaw", "provider": "", "model": "",
                                  "worker_count": 2, "status": "active", "active_tasks": 0, "serving": "none"}]

@@ -34,7 +34,8 @@ def migration_audits(conn):
 def test_migrations_are_numbered_in_order_with_spec_checksums():
     versions = [m.version for m in MIGRATIONS]
     assert versions == list(range(1, LATEST_VERSION + 1))
-    assert MIGRATIONS[-1].checksum == LATEST_CHECKSUM
+    assert LATEST_VERSION == 20
+    assert MIGRATIONS[-1].checksum == LATEST_CHECKSUM == "gc-v20-2026-11-29-telegram-channel"
     assert MIGRATIONS[17].checksum == "gc-v18-2026-11-29-task-traceparent"
     assert MIGRATIONS[13].checksum == "gc-v14-2026-02-16-loop-checkpoints"  # SPEC §3.1's version 14
     for m in MIGRATIONS:

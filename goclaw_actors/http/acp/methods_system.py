@@ -30,7 +30,7 @@ def _status_reads(conn, scope: frozenset[str] | None
 
 def status(call: Call) -> dict[str, Any]:
     """Health, queue counts, configuration fingerprint, toolchain, the agents and MCP servers the caller may
-    see; a key scoped to some agents sees the counts, last error and MCP servers of those agents only (and
+    see, the chat channels' states; a key scoped to some agents sees the counts, last error and MCP servers of those agents only (and
     the global servers)."""
     health = call.ctx.health()
     counts, agents, active, error = call.ctx.read(_status_reads, call.conn.principal.agent_scope)
@@ -55,6 +55,7 @@ def status(call: Call) -> dict[str, Any]:
         "agents": visible,
         "mcp_servers": [server for server in call.ctx.mcp_servers()
                         if server["scope"] == "global" or call.conn.principal.allows(server["scope"])],
+        "channels": call.ctx.channels(),
         "time_unix": int(time.time()),
     }
 
