@@ -55,7 +55,9 @@ def _security(access: RouteAccess) -> list[dict[str, list]]:
 
 def _middleware_answers(access: RouteAccess, openai: bool) -> dict[int, tuple[str, dict[str, Any]]]:
     """The answers the security middleware may give before the route runs (SPEC §9.1, §9.2)."""
-    error = {JSON: ref("OpenAIError" if openai else "Error"), TEXT: {"type": "string"}}
+    # Under /v1 the middleware's refusals keep the plain `{"error": text}` of SPEC §9.2 (missing or invalid
+    # API key, rate limit, invalid path), while the token check and the routes answer in OpenAI's format.
+    error = {JSON: {"anyOf": [ref("OpenAIError"), ref("Error")]} if openai else ref("Error"), TEXT: {"type": "string"}}
     answers = {400: ("invalid path or request framing", error), 405: ("method not allowed", error),
                413: ("request body too large", error)}
     if access.rate_limited or not access.open:
@@ -64,6 +66,15 @@ def _middleware_answers(access: RouteAccess, openai: bool) -> dict[int, tuple[st
         answers[401] = ("missing or wrong credential", error)
         answers[403] = ("credential not valid or not permitted here", error)
     return answers
+
+
+def _either(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
+    """Media types of two possible answers with one status: a schema of either where both give one."""
+    merged = {**first, **second}
+    for media in first.keys() & second.keys():
+        if first[media] != second[media]:
+            merged[media] = {"anyOf": [first[media], second[media]]}
+    return merged
 
 
 def _response(description: str, content: dict[str, Any]) -> dict[str, Any]:
@@ -77,8 +88,8 @@ def _operation(route: bottle.Route, method: str, doc: Operation) -> dict[str, An
     access = declared_access(route)
     answers = _middleware_answers(access, is_openai_path(route.rule))
     for status, (description, content) in doc.answers.items():
-        if status in answers:  # the route's own answer, with the middleware's media types too
-            content = {**answers[status][1], **content}
+        if status in answers:  # the route's own answer, or the middleware's
+            content = _either(answers[status][1], content)
         answers[status] = (description, content)
     operation: dict[str, Any] = {
         "operationId": f"{method}{re.sub(r'[^A-Za-z0-9]+', '_', openapi_path(route.rule))}".rstrip("_"),
