@@ -166,12 +166,16 @@ def check_answer(document: dict[str, Any], responses: dict[str, Any] | None, met
     assert media in content, where
     if media == "application/json":
         schema = {**content[media]["schema"], "components": document["components"]}
-        jsonschema.validate(json.loads(answer.body), schema, cls=jsonschema.Draft202012Validator)
+        try:
+            jsonschema.validate(json.loads(answer.body), schema, cls=jsonschema.Draft202012Validator)
+        except (ValueError, jsonschema.ValidationError) as exc:
+            raise AssertionError(f"{where}: {exc}") from None
 
 
 def accepted_task_ids(route: bottle.Route | None, answer: Answer) -> list[str]:
     """The tasks an answer says were accepted (chat completions, A2A sends)."""
-    if route is None or answer.status != 200 or not answer.headers.get("Content-Type", "").startswith("application/json"):
+    if route is None or route.rule not in ("/v1/chat/completions", "/a2a") or answer.status != 200 \
+            or not answer.body or not answer.headers.get("Content-Type", "").startswith("application/json"):
         return []
     document = json.loads(answer.body)
     if route.rule == "/v1/chat/completions":
