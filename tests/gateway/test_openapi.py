@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 import requests
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from schemathesis import GenerationMode, checks
 from schemathesis.specs.openapi import checks as openapi_checks
@@ -18,6 +18,7 @@ from goclaw_actors.http.openapi import ANY_METHODS, OPENAPI_PATH, openapi_docume
 from goclaw_actors.http.openapi_operations import OPERATIONS
 from goclaw_actors.http.route_access import declared_access
 from tests.gateway.rest_fixtures import AUTH, running_daemon
+from tests.hypothesis_profiles import examples
 
 CHECKS = [checks.not_a_server_error, openapi_checks.status_code_conformance,
           openapi_checks.content_type_conformance, openapi_checks.response_schema_conformance,
@@ -25,8 +26,7 @@ CHECKS = [checks.not_a_server_error, openapi_checks.status_code_conformance,
 JSON_RPC_PATHS = {"/a2a"}  # errors travel in 200 answers: schema-invalid requests are not refused with 4xx
 # Refused credentials are rate limited per address (the probe sends many): a bucket it does not empty.
 CONFIG = "agents:\n  - agent_id: coder\ngateway:\n  rate_limit: {requests_per_minute: 100000, burst_size: 100000}\n"
-EXAMPLES = settings(max_examples=12, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+EXAMPLES = examples(12)  # per operation and generation mode
 
 
 @pytest.fixture(scope="module")
