@@ -2,10 +2,10 @@
 token, provider keys, an agent's own keys, a gateway API key, Telegram/Brave/Perplexity keys, a key set over
 ACP), then every surface that could carry one is exercised: a model that echoes the key it was called with,
 an exec tool call that prints its environment and cats the home's files, a provider whose error body quotes
-the key, config reloads that fail on a line holding a key, refused credentials, incident exports and every
-listing. Afterwards no secret is in any file under GOCLAW_HOME (those whose job is to hold them aside), in
-any text column of any table, in the daemon's output, or in any response body; and the home's files are
-private.
+the key, search backends refusing (and quoting) their keys, config reloads that fail on a line holding a
+key, refused credentials, incident exports and every listing. Afterwards no secret is in any file under
+GOCLAW_HOME (but those whose job is to hold them), in any text column of any table, in the daemon's output,
+or in any response body; and the home's files are private.
 """
 
 import json
@@ -37,8 +37,12 @@ EXEC_COMMAND = "env && cat ../auth.token ../secrets.yaml ../config.yaml"
 
 
 def model(seen: Seen) -> Reply:
-    """The fake provider: echo the key it was called with, fail quoting it, or run an exec script."""
+    """The fake provider: echo the key it was called with, fail quoting it, or run an exec script. Also the
+    fake search backends (Brave, Perplexity): refusing the key they were given, quoting it."""
     key = seen.headers.get("authorization", "").removeprefix("Bearer ")
+    if seen.path.startswith(("/brave/", "/pplx/")):
+        given = seen.headers.get("x-subscription-token") or key
+        return json_reply({"error": f"invalid subscription token {given}"}, status=401)
     messages = seen.body["messages"]
     last = messages[-1]
     if last["role"] == "tool":
@@ -58,6 +62,8 @@ def model(seen: Seen) -> Reply:
         return json_reply({"error": {"message": f"Incorrect API key provided: {key}. You can find your API key "
                                                 f"at https://example.com.", "type": "invalid_request_error",
                                      "code": "invalid_api_key"}}, status=401)
+    if "search" in content:
+        return json_reply(completion(tool_calls_message([("web_search", {"query": "leaky"})]), "tool_calls"))
     if "exec" in content:
         return json_reply(completion(tool_calls_message([("exec", {"command": EXEC_COMMAND})]), "tool_calls"))
     return json_reply(completion({"content": "ok"}))
@@ -65,6 +71,7 @@ def model(seen: Seen) -> Reply:
 
 def test_planted_secrets_never_leak(home, daemons):
     config = {"agents": [], "worker_count": 2, "delegation_max_hops": 0, "llm": {"provider": "openai"},
+              "preferred_search": "brave",
               "tools": {"shell": {"env_allow": ["HARMLESS", "COPY_OF_KEY"]}},
               "gateway": {"auth": {"enabled": True, "keys": [{"key": GATEWAY_KEY, "description": "planted"}]}}}
     (home / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
@@ -76,6 +83,9 @@ def test_planted_secrets_never_leak(home, daemons):
                "BRAVE_API_KEY": BRAVE_KEY, "PERPLEXITY_API_KEY": PERPLEXITY_KEY, "TELEGRAM_TOKEN": TELEGRAM_TOKEN,
                "HARMLESS": "plain value", "COPY_OF_KEY": OPENAI_KEY}
         env = {**env, "GOCLAW_AUTH_TOKEN": ""}  # the daemon generates auth.token
+        config["tools"]["web_search"] = {"brave_base_url": provider.url + "/brave",
+                                         "perplexity_base_url": provider.url + "/pplx"}
+        (home / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
         daemon = daemons(home, env=env).start().wait_healthy()
         token = (home / "auth.token").read_text().strip()
         secrets = {"auth token": token, "openai": OPENAI_KEY, "agent literal": AGENT_KEY, "agent env": AGENT_ENV_KEY,
@@ -116,6 +126,11 @@ def test_planted_secrets_never_leak(home, daemons):
             exec_task = insert_task(conn, "exec please")
         exec_row = wait_task(daemon.db_path, exec_task, timeout=30)
         assert exec_row["status"] == "SUCCEEDED" and "HARMLESS=plain value" in exec_row["reply"]
+        # search backends refusing their keys, quoting them
+        with sqlite3.connect(daemon.db_path) as conn:
+            search_task = insert_task(conn, "search please")
+        search_row = wait_task(daemon.db_path, search_task, timeout=30)
+        assert search_row["status"] == "SUCCEEDED" and "401" in search_row["reply"], search_row["reply"]
         # refused credentials, the token where it is not accepted, keys that are not gateway keys
         for how in ({"headers": {"Authorization": f"Bearer {AGENT_KEY}"}}, {"params": {"api_key": token}},
                     {"headers": {"X-API-Key": OPENAI_KEY}}, {"headers": {"Authorization": f"Basic {token}"}}):

@@ -14,6 +14,7 @@ from typing import Any
 import bottle
 import jsonschema
 import pytest
+from gevent.pywsgi import unquote_latin1
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -88,7 +89,8 @@ def requests_for(rule: str, method: str) -> st.SearchStrategy[dict[str, Any]]:
     """Requests aimed at the route `method rule`: its method mostly, hostile path parameters, queries,
     headers and bodies."""
     wildcards = WILDCARD.findall(rule)
-    query_names = list(OPERATIONS.get(f"{method} {rule}", None).query) if f"{method} {rule}" in OPERATIONS else []
+    documented = OPERATIONS.get(f"{method} {rule}")
+    query_names = list(documented.query) if documented is not None else []
     template = BODY_TEMPLATES.get(rule, GENERIC_BODY)
     own = "GET" if method == "ANY" else method
     hostile = st.fixed_dictionaries({
@@ -125,19 +127,13 @@ def target_of(rule: str, request: dict[str, Any]) -> str:
 
 def reached_route(routes: bottle.Bottle, method: str, target: str) -> bottle.Route | None:
     """The route bottle serves `target` with (None: no route, or a path that is not UTF-8)."""
-    environ = {"REQUEST_METHOD": method, "PATH_INFO": call_environ_path(target)}
-    path = canonical_path(environ)
+    path = canonical_path({"PATH_INFO": unquote_latin1(target.partition("?")[0])})  # as the server hands it over
     if path is None:
         return None
     try:
         return routes.router.match({"REQUEST_METHOD": method, "PATH_INFO": path})[0]
     except bottle.HTTPError:
         return None
-
-
-def call_environ_path(target: str) -> str:
-    from gevent.pywsgi import unquote_latin1
-    return unquote_latin1(target.partition("?")[0])
 
 
 def documented_answer(document: dict[str, Any], route: bottle.Route | None, method: str
