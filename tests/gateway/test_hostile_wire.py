@@ -109,3 +109,15 @@ def test_slow_clients_are_cut_off_at_the_head_deadline_and_hold_up_no_one(api):
     assert trickled == b"" or status_of(trickled) == 400
     assert time.monotonic() - started < HEAD_TIMEOUT + 5  # cut off at the deadline, not when they gave up
     assert requests.get(api.base + "/healthz", timeout=5).json()["healthy"] is True
+
+
+def test_an_open_route_answers_at_once_without_reading_a_declared_body(api):
+    """No credential, a 10 MB body announced and never sent: the open routes (and a 404) answer at once,
+    and the daemon holds no memory for the body; the connection is then drained within bounds or closed."""
+    port = port_of(api)
+    for target in (b"GET /healthz", b"GET /openapi.json", b"GET /.well-known/agent.json", b"GET /nope"):
+        with socket.create_connection(("127.0.0.1", port), timeout=3) as sock:
+            sock.sendall(target + b" HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\nabc")
+            answer = sock.recv(200)
+            assert status_of(answer) in (200, 404), (target, answer)
+    assert requests.get(api.base + "/api/tasks", headers=AUTH, timeout=5).status_code == 200
