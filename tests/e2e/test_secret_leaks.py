@@ -72,6 +72,7 @@ def model(seen: Seen) -> Reply:
 def test_planted_secrets_never_leak(home, daemons):
     config = {"agents": [], "worker_count": 2, "delegation_max_hops": 0, "llm": {"provider": "openai"},
               "preferred_search": "brave",
+              "telemetry": {"enabled": True, "exporter": "stdout"},  # spans printed: the daemon's output is checked
               "tools": {"shell": {"env_allow": ["HARMLESS", "COPY_OF_KEY"]}},
               "gateway": {"auth": {"enabled": True, "keys": [{"key": GATEWAY_KEY, "description": "planted"}]}}}
     (home / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
@@ -161,6 +162,7 @@ def test_planted_secrets_never_leak(home, daemons):
         acp.close()
         assert daemon.terminate() == 0
 
+    assert "span_id" in daemon.output()  # the spans were printed (and are checked below)
     leaks = []
     for name, secret in secrets.items():
         for path in sorted(p for p in home.rglob("*") if p.is_file() and p.name not in HOLDERS):
