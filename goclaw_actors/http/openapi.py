@@ -53,13 +53,16 @@ def _security(access: RouteAccess) -> list[dict[str, list]]:
     return [{"daemonToken": []}, {"apiKeyHeader": []}, {"apiKeyQuery": []}]
 
 
-def _middleware_answers(access: RouteAccess, openai: bool) -> dict[int, tuple[str, dict[str, Any]]]:
-    """The answers the security middleware may give before the route runs (SPEC §9.1, §9.2)."""
+def _middleware_answers(route: bottle.Route, access: RouteAccess, openai: bool
+                        ) -> dict[int, tuple[str, dict[str, Any]]]:
+    """The answers the security middleware and the router may give before the route runs (SPEC §9.1, §9.2)."""
     # Under /v1 the middleware's refusals keep the plain `{"error": text}` of SPEC §9.2 (missing or invalid
     # API key, rate limit, invalid path), while the token check and the routes answer in OpenAI's format.
     error = {JSON: {"anyOf": [ref("OpenAIError"), ref("Error")]} if openai else ref("Error"), TEXT: {"type": "string"}}
     answers = {400: ("invalid path or request framing", error), 405: ("method not allowed", error),
                413: ("request body too large", error)}
+    if _WILDCARD.search(route.rule):
+        answers[404] = ("a path parameter the route does not take (e.g. with a line break)", error)
     if access.rate_limited or not access.open:
         answers[429] = ("rate limit exceeded (or too many refused credentials)", error)
     if not access.open:
@@ -86,7 +89,7 @@ def _response(description: str, content: dict[str, Any]) -> dict[str, Any]:
 
 def _operation(route: bottle.Route, method: str, doc: Operation) -> dict[str, Any]:
     access = declared_access(route)
-    answers = _middleware_answers(access, is_openai_path(route.rule))
+    answers = _middleware_answers(route, access, is_openai_path(route.rule))
     for status, (description, content) in doc.answers.items():
         if status in answers:  # the route's own answer, or the middleware's
             content = _either(answers[status][1], content)

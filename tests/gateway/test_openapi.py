@@ -80,3 +80,12 @@ def test_schemathesis_against_the_live_daemon(api):
         probe()
     assert statuses[200] and sum(statuses.values()) > 5 * len(operations), statuses
     assert requests.get(api.base + "/healthz", timeout=10).json()["healthy"] is True
+
+
+def test_a_path_parameter_the_router_refuses_is_a_documented_404(api):
+    """Found by schemathesis: `/api/sessions/<rest:path>` does not match a line break, so the router answers
+    404, which the description must list."""
+    response = api.get("/api/sessions/%0Ax")
+    assert response.status_code == 404
+    operation = openapi_document(api.daemon.runtime.app.routes)["paths"]["/api/sessions/{rest}"]["get"]
+    assert "404" in operation["responses"]
