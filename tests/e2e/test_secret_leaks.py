@@ -144,7 +144,7 @@ def test_planted_secrets_never_leak(home, daemons):
             (home / "config.yaml").write_text(broken)
             wait_until(lambda: len([line for line in daemon.json_lines()[marks:]
                                     if line.get("msg", "").startswith("config.yaml not applied")]) >= 1,
-                       timeout=5, what="the failed reload")
+                       timeout=10, what="the failed reload")
             marks = len(daemon.json_lines())
         (home / "config.yaml").write_text(good)
         # every listing and export
