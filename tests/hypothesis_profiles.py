@@ -1,5 +1,5 @@
 """Hypothesis profiles of the suite: `ci` (the default: bounded, reproducible, fast) and `thorough` (many more
-examples, random seeds; `HYPOTHESIS_PROFILE=thorough ./scripts/test tests/gateway -k fuzz`).
+examples, random seeds; `HYPOTHESIS_PROFILE=thorough ./scripts/test tests/gateway -k fuzz --timeout 0`).
 
 Tests size their runs with `examples(n)`: n examples under `ci`, proportionally more under `thorough`.
 """
