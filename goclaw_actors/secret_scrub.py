@@ -10,8 +10,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
+import yaml
+
 from goclaw_actors.agent_secrets import SECRETS_FILE, SECTION
-from goclaw_actors.home import TOKEN_ENV, read_auth_token
+from goclaw_actors.home import TOKEN_ENV, TOKEN_FILE, read_auth_token
 from goclaw_actors.redaction import REDACTED, is_secret_key
 from goclaw_actors.tools.shell_env import MIN_SECRET_LENGTH, SECRET_SUFFIXES, is_secret_name
 
@@ -43,8 +45,6 @@ def holds_secret_value(name: str) -> bool:
 
 def _agent_keys(home: Path) -> list[str]:
     """The keys of runtime agents (secrets.yaml), read leniently: a bad file is reported where it is used."""
-    import yaml
-
     try:
         data = yaml.safe_load((Path(home) / SECRETS_FILE).read_text(encoding="utf-8")) or {}
         keys = data.get(SECTION) or {}
@@ -80,10 +80,13 @@ class SecretScrubber:
         """How many trailing characters of `text` could begin a secret (they wait for the next chunk)."""
         longest = 0
         for secret in self.secrets:
-            for size in range(min(len(secret) - 1, len(text)), longest, -1):
-                if text.endswith(secret[:size]):
-                    longest = size
+            start = max(0, len(text) - len(secret) + 1)
+            position = text.find(secret[0], start)
+            while position != -1 and len(text) - position > longest:  # leftmost first: the longest candidate
+                if secret.startswith(text[position:]):
+                    longest = len(text) - position
                     break
+                position = text.find(secret[0], position + 1)
         return longest
 
     def stream(self, on_token: OnToken) -> tuple[OnToken, Callable[[], None]]:
@@ -104,6 +107,36 @@ class SecretScrubber:
                 pending[0] = ""
 
         return take, flush
+
+
+class ScrubberSource:
+    """The scrubber of the secrets known now (`source()`), rebuilt only when what they come from changed:
+    the configuration in force, auth.token or secrets.yaml. One per agent brain."""
+
+    def __init__(self, config: Callable[[], Any], home: Path, environ: Mapping[str, str], extra: Iterable[str] = ()):
+        self.config = config
+        self.home = Path(home)
+        self.environ = environ
+        self.extra = frozenset(extra)
+        self._config: Any = None
+        self._stamps: tuple | None = None
+        self._scrubber = SecretScrubber(())
+
+    def __call__(self) -> SecretScrubber:
+        config = self.config()
+        stamps = (_stamp(self.home / TOKEN_FILE), _stamp(self.home / SECRETS_FILE))
+        if config is not self._config or stamps != self._stamps:
+            self._scrubber = SecretScrubber(secret_values(config, self.home, self.environ) | self.extra)
+            self._config, self._stamps = config, stamps
+        return self._scrubber
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_mtime_ns, status.st_size
 
 
 def scrubbing_model(call_model: Callable, scrubbers: Callable[[], SecretScrubber]) -> Callable:

@@ -28,7 +28,7 @@ from goclaw_actors.delegation.results import result_text
 from goclaw_actors.errors import ConfigError
 from goclaw_actors.logs.system_log import get_logger
 from goclaw_actors.processor import FallbackProcessor, Processor
-from goclaw_actors.secret_scrub import SecretScrubber, scrubbing_model, secret_values
+from goclaw_actors.secret_scrub import ScrubberSource, scrubbing_model
 from goclaw_actors.skills.eligibility import INSTRUCTION_CAPABILITY
 from goclaw_actors.store.delegation_reads import has_delegation_results
 from goclaw_actors.store.knowledge_reads import prompt_knowledge
@@ -146,8 +146,7 @@ def build_processor(rt: Any, agent: AgentConfig, config: Config, home: Path,
 
     own_key = environ.get(agent.api_key_env, "") if agent.api_key_env else ""  # any name, even not secret-looking
 
-    def scrubber() -> SecretScrubber:  # the secrets of now: agents and keys come and go at runtime
-        return SecretScrubber(secret_values(rt.config, home, environ) | {own_key})
+    scrubber = ScrubberSource(lambda: rt.config, home, environ, {own_key})  # keys come and go at runtime
 
     call_model = scrubbing_model(provider.chat, scrubber)
 

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from goclaw_actors.brain.providers.base import ChatResponse, ToolCall
 from goclaw_actors.config.loader import parse_config_text
 from goclaw_actors.errors import ConfigError
-from goclaw_actors.secret_scrub import SecretScrubber, holds_secret_value, scrubbing_model, secret_values
+from goclaw_actors.secret_scrub import (ScrubberSource, SecretScrubber, holds_secret_value, scrubbing_model,
+                                        secret_values)
 from tests.hypothesis_profiles import examples
 
 SECRET = "sk-known-secret-0123"
@@ -79,3 +80,14 @@ class _Config:
 
     def get(self, key, default=None):
         return self.values.get(key, default)
+
+
+def test_the_scrubber_source_follows_new_agent_keys_and_a_reloaded_configuration(tmp_path):
+    config = _Config({})
+    source = ScrubberSource(lambda: config, tmp_path, {"GOCLAW_AUTH_TOKEN": "the-token-value"}, {"sk-own-agent-key"})
+    assert source().scrub("the-token-value sk-own-agent-key") == "[REDACTED] [REDACTED]"
+    assert source() is source()  # nothing changed: not rebuilt
+    (tmp_path / "secrets.yaml").write_text(yaml.safe_dump({"agent_api_keys": {"new": "sk-created-at-runtime"}}))
+    assert source().scrub("sk-created-at-runtime") == "[REDACTED]"
+    config = _Config({"api_keys": {"brave_api_key": "BSA-set-by-config-set"}})
+    assert source().scrub("BSA-set-by-config-set") == "[REDACTED]"
