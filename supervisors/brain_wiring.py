@@ -28,6 +28,7 @@ from goclaw_actors.delegation.results import result_text
 from goclaw_actors.errors import ConfigError
 from goclaw_actors.logs.system_log import get_logger
 from goclaw_actors.processor import FallbackProcessor, Processor
+from goclaw_actors.secret_scrub import ScrubberSource, scrubbing_model
 from goclaw_actors.skills.eligibility import INSTRUCTION_CAPABILITY
 from goclaw_actors.store.delegation_reads import has_delegation_results
 from goclaw_actors.store.knowledge_reads import prompt_knowledge
@@ -143,8 +144,11 @@ def build_processor(rt: Any, agent: AgentConfig, config: Config, home: Path,
     def audit(task: TaskRow, decision: str, capability: str, reason: str) -> None:
         audit_task(task.id, decision, capability, reason)
 
-    def call_model(request, on_token):
-        return provider.chat(request, on_token)
+    own_key = environ.get(agent.api_key_env, "") if agent.api_key_env else ""  # any name, even not secret-looking
+
+    scrubber = ScrubberSource(lambda: rt.config, home, environ, {own_key})  # keys come and go at runtime
+
+    call_model = scrubbing_model(provider.chat, scrubber)
 
     def delegation_results(task: TaskRow) -> list[str]:
         if not rt.reads.run(has_delegation_results, task.id, task.session_id, task.agent_id):
@@ -172,6 +176,7 @@ def build_processor(rt: Any, agent: AgentConfig, config: Config, home: Path,
         max_tool_turns=int(config.get("tools.max_tool_turns", 3) or 3),
         loop=loop,
         delegation_results=delegation_results,
+        scrub=lambda text: scrubber().scrub(text),
         load_checkpoint=lambda task_id: rt.reads.run(latest_loop_checkpoint, task_id),
         save_checkpoint=lambda row: rt.store.call("save_loop_checkpoint", checkpoint=row),
         profile=profile,

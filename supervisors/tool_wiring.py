@@ -11,11 +11,11 @@ from actors.worker import CancelTask
 from goclaw_actors.brain.tools import ToolRegistry
 from goclaw_actors.config.model import AgentConfig, Config
 from goclaw_actors.delegation.links import AgentLinks
-from goclaw_actors.home import TOKEN_ENV, read_auth_token
 from goclaw_actors.logs.system_log import get_logger
 from goclaw_actors.store.sqlite_dedup import DedupDecision
 from goclaw_actors.tools.builtin import builtin_tools
-from goclaw_actors.tools.shell_env import env_allow_names, is_secret_name, refused_names
+from goclaw_actors.secret_scrub import secret_values
+from goclaw_actors.tools.shell_env import env_allow_names, refused_names
 from goclaw_actors.tools.tool_env import ToolEnv
 from supervisors.mcp_wiring import McpToolSource
 
@@ -38,17 +38,6 @@ class StoreDedup:
         self.store.send("dedup_finish", lambda exc: log.error("tool call outcome not recorded", key=key,
                                                               error=str(exc)),
                         key=key, succeeded=succeeded, result=result)
-
-
-def secret_values(config: Config, home: Path, environ: Mapping[str, str]) -> frozenset[str]:
-    """Values a child process must never see: the gateway token, provider keys, configured API keys."""
-    values = {value for name, value in environ.items() if is_secret_name(name)}
-    values.add(environ.get(TOKEN_ENV, "") or read_auth_token(home))
-    values.add(str(config.get("gemini_api_key", "") or ""))
-    values.update(str(value) for value in (config.get("api_keys") or {}).values() if value)
-    values.update(str(entry.get("api_key")) for entry in (config.get("providers") or {}).values()
-                  if isinstance(entry, dict) and entry.get("api_key"))
-    return frozenset(value for value in values if value)
 
 
 def agent_tools(rt: Any, agent: AgentConfig, config: Config, home: Path,

@@ -1,3 +1,5 @@
 """Fixtures shared by every test package."""
 
+import tests.hypothesis_profiles  # noqa: F401 - registers and loads the hypothesis profile
+
 pytest_plugins = ["tests.unit.store_fixtures"]

@@ -55,6 +55,7 @@ class TurnDeps:
     load_checkpoint: Callable[[str], dict[str, Any] | None] = lambda task_id: None
     save_checkpoint: Callable[[dict[str, Any]], None] = lambda checkpoint: None
     clock: Callable[[], float] = time.time
+    scrub: Callable[[str], str] = lambda text: text  # known secrets out of tool output
     profile: Any = None  # the agent's PromptProfile (its soul, model and context window), for context.show
 
 
@@ -123,7 +124,7 @@ class BrainProcessor:
         client_tools = frozenset(spec.name for spec in client_tool_specs(task.payload.get("client_tools") or []))
         guard = ToolGuard(deps.allows,
                           lambda decision, capability, reason: deps.audit(task, decision, capability, reason),
-                          deps.dedup, deps.approvals)
+                          deps.dedup, deps.approvals, deps.scrub)
         return run_tool_loop(
             request, deps.call_model, deps.tools, guard,
             ToolContext(task.id, task.session_id, task.agent_id, emit, waiting=lane_waiting(emit)),

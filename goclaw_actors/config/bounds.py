@@ -69,6 +69,7 @@ SETTING_BOUNDS = {
     "gateway.max_request_size": Bound(1, 1 << 30),
     "gateway.replay_max_events": Bound(1, 100_000),
     "gateway.sse_heartbeat_seconds": Bound(0.05, 3600, whole=False),
+    "gateway.request_head_timeout_seconds": Bound(0.05, 3600, whole=False),
     "gateway.rate_limit.requests_per_minute": Bound(1, 1_000_000),
     "gateway.rate_limit.burst_size": Bound(1, 1_000_000),
     "gateway.cors.max_age": Bound(0, 604_800),

@@ -21,7 +21,7 @@ DEFAULTS = {
     "retention_messages_days": 90,
     "allow_origins": [],
     "gateway": {"max_request_size": DEFAULT_MAX_REQUEST_SIZE, "replay_max_events": 1000,
-                "sse_heartbeat_seconds": 15},
+                "sse_heartbeat_seconds": 15, "request_head_timeout_seconds": 30},
 }
 
 # Environment variable -> top-level key it overrides (SPEC §2.5).

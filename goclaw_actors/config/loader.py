@@ -20,6 +20,7 @@ from goclaw_actors.config.hop_limit import check_hop_room
 from goclaw_actors.config.model import AgentConfig, Config
 from goclaw_actors.config.provider_names import check_provider_name
 from goclaw_actors.config.starter_agents import STARTER_AGENTS
+from goclaw_actors.config.yaml_errors import yaml_error_text
 from goclaw_actors.config.text_values import (MAX_NAME, check_model_name, check_text, field_label,
                                               unencodable_path)
 from goclaw_actors.errors import ConfigError
@@ -51,7 +52,7 @@ def parse_config_text(text: str, source: str = CONFIG_FILE) -> dict[str, Any]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{source} is not valid YAML: {exc}") from exc
+        raise ConfigError(f"{source} is not valid YAML: {yaml_error_text(exc)}") from None
     except RecursionError:
         raise ConfigError(f"{source} is nested too deeply") from None
     if data is None:

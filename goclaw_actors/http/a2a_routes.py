@@ -20,6 +20,7 @@ from goclaw_actors.http.agent_scope import permitted_agents, require_agent
 from goclaw_actors.http.chat_tasks import ChatRequest, enqueue_chat, follow_stream, load_task, wait_terminal
 from goclaw_actors.http.context import GatewayContext
 from goclaw_actors.http.json_input import INT64_MAX, InvalidJson, parse_json
+from goclaw_actors.http.json_input import rpc_id as answer_id
 from goclaw_actors.bind_addr import parse_bind_addr
 from goclaw_actors.http.route_access import AGENT_DATA, OPEN
 from goclaw_actors.http.sse_frames import PING, SSE_HEADERS, data_frame, guarded
@@ -68,9 +69,10 @@ def install_a2a_routes(app: bottle.Bottle, ctx: GatewayContext) -> None:
             request = parse_json(bottle.request.body.read())
         except InvalidJson:
             return rpc_reply(None, error=RpcError(PARSE_ERROR, "parse error"))
-        rpc_id = request.get("id") if isinstance(request, dict) else None
+        rpc_id = answer_id(request)
         if (not isinstance(request, dict) or request.get("jsonrpc") != "2.0"
-                or not isinstance(request.get("method"), str) or not isinstance(rpc_id, (str, int))):
+                or not isinstance(request.get("method"), str) or not isinstance(rpc_id, (str, int))
+                or rpc_id != request.get("id")):
             return rpc_reply(rpc_id, error=RpcError(INVALID_REQUEST, "invalid JSON-RPC request"))
         method, params = request["method"], request.get("params", {})
         try:

@@ -16,6 +16,7 @@ from goclaw_actors.http.a2a_routes import install_a2a_routes
 from goclaw_actors.http.activity_routes import install_activity_routes
 from goclaw_actors.http.acp.routes import install_acp_routes
 from goclaw_actors.http.memory_routes import install_memory_routes
+from goclaw_actors.http.openapi import install_openapi_route
 from goclaw_actors.http.route_access import check_declared
 from goclaw_actors.http.security import SecuredApp
 
@@ -30,6 +31,7 @@ ROUTE_GROUPS = [
     install_memory_routes,
     install_a2a_routes,
     install_acp_routes,
+    install_openapi_route,
 ]
 
 

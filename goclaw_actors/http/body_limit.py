@@ -1,8 +1,9 @@
 """Gateway middleware: request bodies over `gateway.max_request_size` (413), and reading the body once.
 
 `BodyLimit` (outermost) refuses a declared `Content-Length` over the limit from the header alone.
-`RequestBody` (innermost, after authentication and the rate limit) reads the body: a chunked one at
-most one byte past the limit, a sized one to its end; a body that ends early is a 400. It hands the
+`RequestBody` (innermost, after authentication and the rate limit) reads the body of an authenticated
+request: a chunked one at most one byte past the limit, a sized one to its end; a body that ends early is a
+400. The body of an anonymous request (an open route) is never read into memory. It hands the
 routes a plain sized body, so no byte of a request is read before its caller was admitted.
 """
 
@@ -10,6 +11,7 @@ import io
 from typing import Any, Callable
 
 from goclaw_actors.http.client_gone import CLIENT_SOCKET_KEY, client_socket
+from goclaw_actors.http.principal import current_principal
 from goclaw_actors.http.security_settings import SecuritySettings
 from goclaw_actors.http.wsgi_responses import respond
 
@@ -59,6 +61,10 @@ class RequestBody:
     def __call__(self, environ: dict[str, Any], start_response: Callable):
         chunked, length = is_chunked(environ), declared_length(environ) or 0
         if not chunked and not length:
+            return self.app(environ, start_response)
+        if current_principal(environ).kind == "anonymous":
+            # An open route (health, cards, the API description, a 404) takes no body: it is answered at
+            # once, and the connection handler drains the unread body within bounds or closes instead.
             return self.app(environ, start_response)
         environ[CLIENT_SOCKET_KEY] = client_socket(environ)  # found only on the server's own input
         limit = self.settings().max_request_size

@@ -1,12 +1,17 @@
 """The gateway's HTTP connection handler: every request through the WSGI app, WebSocket upgrades on the
-route's word, refused framing before the app runs, and unread bodies disposed of within bounds."""
+route's word, refused framing and malformed headers before the app runs, a deadline on each request's
+head (slow clients), and unread bodies disposed of within bounds."""
 
+import http.client
+
+import gevent
 import gevent.lock
 from gevent.pywsgi import WSGIHandler
 from geventwebsocket.handler import WebSocketHandler
 
 from goclaw_actors.http.body_limit import BODY_READ_KEY
-from goclaw_actors.http.request_framing import drain_unread, framing_problem, has_body
+from goclaw_actors.http.request_framing import (DEFAULT_HEAD_TIMEOUT_SECONDS, HeadTimeout, drain_unread,
+                                                framing_problem, has_body, header_problem)
 from goclaw_actors.http.websocket import UPGRADE_KEY, CappedWebSocket
 
 
@@ -20,12 +25,38 @@ class GatewayHandler(WebSocketHandler):
     """
 
     def MessageClass(self, *args):  # noqa: N802 - gevent's name: parses the request headers
-        headers = super().MessageClass(*args)
-        problem = framing_problem(headers.get_all("Content-Length") or [],
-                                  headers.get_all("Transfer-Encoding") or [])
+        try:
+            headers = super().MessageClass(*args)
+        except http.client.HTTPException as exc:  # too many or too long: a client error, not a traceback
+            raise ValueError(str(exc) or "invalid headers") from None
+        problem = header_problem(headers) or framing_problem(headers.get_all("Content-Length") or [],
+                                                             headers.get_all("Transfer-Encoding") or [])
         if problem is not None:
             raise ValueError(problem)  # gevent answers 400 and closes the connection
         return headers
+
+    def read_requestline(self):
+        """The request line, or "" (the connection closes) when none arrives within the head deadline (an
+        idle keep-alive connection, or a client trickling bytes)."""
+        try:
+            with gevent.Timeout(self._head_timeout(), HeadTimeout()):
+                return super().read_requestline()
+        except HeadTimeout:
+            self.close_connection = True
+            return ""
+
+    def read_request(self, raw_requestline):
+        """The headers, within the head deadline too (else 400 and the connection closes)."""
+        try:
+            with gevent.Timeout(self._head_timeout(), HeadTimeout()):
+                return super().read_request(raw_requestline)
+        except HeadTimeout:
+            self.close_connection = True
+            raise ValueError("request head not received in time") from None
+
+    def _head_timeout(self) -> float:
+        settings = getattr(getattr(self.server, "application", None), "settings", None)
+        return settings().request_head_timeout if callable(settings) else DEFAULT_HEAD_TIMEOUT_SECONDS
 
     def run_application(self):
         if self.environ.get("HTTP_UPGRADE", "").lower() != "websocket":

@@ -67,3 +67,12 @@ def bounded_int(value: Any, minimum: int = -INT64_MAX - 1, maximum: int = INT64_
     if isinstance(value, bool) or not isinstance(value, int):
         return None
     return value if minimum <= value <= maximum else None
+
+
+def rpc_id(message: Any) -> Any:
+    """The id to answer a JSON-RPC `message` with: its own when it is a string or a number (JSON-RPC 2.0
+    §4), else null (an id that is an object, an array or a boolean is never echoed)."""
+    value = message.get("id") if isinstance(message, dict) else None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    return value if not isinstance(value, str) or is_scalar_text(value) else None

@@ -2,7 +2,9 @@
 
 `framing_problem` refuses the header combinations a front proxy and this server could read differently
 (request smuggling): conflicting or malformed `Content-Length`, `Content-Length` together with
-`Transfer-Encoding`, or a transfer coding other than `chunked`. `drain_unread` disposes of a body
+`Transfer-Encoding`, or a transfer coding other than `chunked`; `header_problem` refuses header lines a
+strict parser would read differently (no colon, a name that is not a token, control characters, folding).
+`drain_unread` disposes of a body
 the application never read (a refused request): read and dropped, within bounds, so the client gets
 its answer; past them the connection is closed instead of read.
 """
@@ -15,6 +17,12 @@ DRAIN_LIMIT = 16 * 1024 * 1024  # bytes of an unread body read and dropped befor
 DRAIN_SECONDS = 5.0
 DRAIN_CHUNK = 64 * 1024
 MAX_CONCURRENT_DRAINS = 16  # unread bodies drained at once; more are closed at once
+DEFAULT_HEAD_TIMEOUT_SECONDS = 30.0  # gateway.request_head_timeout_seconds
+_TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+class HeadTimeout(Exception):
+    """A request line or its headers did not arrive within `gateway.request_head_timeout_seconds`."""
 
 
 def framing_problem(content_lengths: list[str], transfer_encodings: list[str]) -> str | None:
@@ -29,6 +37,21 @@ def framing_problem(content_lengths: list[str], transfer_encodings: list[str]) -
         return "conflicting Content-Length headers"
     if any(not (value.isascii() and value.isdigit()) for value in values):
         return "invalid Content-Length"
+    return None
+
+
+def header_problem(headers: Any) -> str | None:
+    """Why parsed request headers are refused, or None: lines that are not `name: value`, a name that is not
+    an HTTP token, a value with control characters, or a folded (obs-fold) value (RFC 9110 §5, RFC 9112 §5)."""
+    if getattr(headers, "defects", None):
+        return "malformed header line"
+    for name, value in headers.items():
+        if not name or not set(name) <= _TOKEN_CHARS:
+            return "invalid header name"
+        if "\n" in value or "\r" in value:
+            return "folded header value"
+        if any(ord(char) < 32 and char != "\t" or ord(char) == 127 for char in value):
+            return "control character in a header value"
     return None
 
 

@@ -46,6 +46,7 @@ class RouteAccess:
 
 
 OPEN = RouteAccess(Credential.NONE, Scope.DAEMON, rate_limited=False)  # health and agent cards
+PUBLIC = RouteAccess(Credential.NONE, Scope.DAEMON)  # open but rate limited: the API description (no data)
 TOKEN_ONLY = RouteAccess(Credential.TOKEN, Scope.DAEMON, rate_limited=False)  # metrics
 AGENT_DATA = RouteAccess(Credential.TOKEN_OR_KEY, Scope.AGENTS)
 DAEMON_WIDE = RouteAccess(Credential.TOKEN_OR_KEY, Scope.DAEMON)

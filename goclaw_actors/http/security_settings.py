@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 from goclaw_actors.config.defaults import DEFAULT_MAX_REQUEST_SIZE
 from goclaw_actors.errors import ConfigError
+from goclaw_actors.http.request_framing import DEFAULT_HEAD_TIMEOUT_SECONDS
 from goclaw_actors.logs.system_log import get_logger
 
 DEFAULT_REQUESTS_PER_MINUTE = 60
@@ -65,6 +66,7 @@ class SecuritySettings:
     api_keys: tuple[ApiKey, ...] = ()
     rate_limit: RateLimitSettings = field(default_factory=RateLimitSettings)
     cors: CorsSettings = field(default_factory=CorsSettings)
+    request_head_timeout: float = DEFAULT_HEAD_TIMEOUT_SECONDS  # s for a request line, and for its headers
 
     def key_by_id(self, key_id: str) -> ApiKey | None:
         """The configured key called `key_id`, or None."""
@@ -102,6 +104,8 @@ def security_settings(config: Any) -> SecuritySettings:
             max_age=_positive_int(config.get("gateway.cors.max_age", DEFAULT_CORS_MAX_AGE), "gateway.cors.max_age",
                                   allow_zero=True),
         ),
+        request_head_timeout=float(config.get("gateway.request_head_timeout_seconds",
+                                              DEFAULT_HEAD_TIMEOUT_SECONDS)),  # bounded at load (config/bounds.py)
     )
 
 

@@ -9,6 +9,7 @@ import yaml
 
 from goclaw_actors.atomic_file import write_atomic
 from goclaw_actors.config.text_values import check_text, field_label, unencodable_path
+from goclaw_actors.config.yaml_errors import yaml_error_text
 from goclaw_actors.errors import ConfigError, PolicyError, StartupError
 from goclaw_actors.fnv import fnv1a64_hex
 from goclaw_actors.policy.domain_names import normalise_domain
@@ -122,7 +123,7 @@ def _load_mapping(text: str) -> dict[str, Any]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise PolicyError(f"policy is not valid YAML: {exc}") from exc
+        raise PolicyError(f"policy is not valid YAML: {yaml_error_text(exc)}") from None
     except RecursionError:
         raise PolicyError("policy is nested too deeply") from None
     data = {} if data is None else data

@@ -53,6 +53,7 @@ class ToolGuard:
     audit: Audit
     dedup: Dedup | None = None
     approvals: Approvals | None = None
+    scrub: Callable[[str], str] = lambda text: text  # known secrets out of tool output (SPEC §5.6)
 
 
 def error_text(message: str) -> str:
@@ -100,19 +101,20 @@ def _approved_run(tool: Any, call: ToolCall, guard: ToolGuard, context: ToolCont
         refusal = guard.approvals.wait(call, context)
         if refusal is not None:
             guard.audit("deny", capability, refusal.reason)
-            return _finish(dedup, key, False, error_text(refusal.message))
+            return _finish(guard, dedup, key, False, error_text(refusal.message))
     guard.audit("allow", capability, "tool_call")
     try:
         output = tool.run(call.arguments, context)
     except PolicyDenied as exc:
         guard.audit("deny", capability, exc.reason)
-        return _finish(dedup, key, False, error_text(str(exc)))
+        return _finish(guard, dedup, key, False, error_text(str(exc)))
     except Exception as exc:  # noqa: BLE001 - a failing tool is an answer for the model, not a crash
-        return _finish(dedup, key, False, error_text(str(exc) or type(exc).__name__))
-    return _finish(dedup, key, True, output if isinstance(output, str) else json.dumps(output))
+        return _finish(guard, dedup, key, False, error_text(str(exc) or type(exc).__name__))
+    return _finish(guard, dedup, key, True, output if isinstance(output, str) else json.dumps(output))
 
 
-def _finish(dedup: Dedup | None, key: str, succeeded: bool, output: str) -> str:
+def _finish(guard: ToolGuard, dedup: Dedup | None, key: str, succeeded: bool, output: str) -> str:
+    output = guard.scrub(output)  # before it is recorded, stored with the task or shown to the model
     if dedup is not None and key:
         dedup.finish(key, succeeded, output)
     return output

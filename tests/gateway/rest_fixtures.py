@@ -44,12 +44,14 @@ class Api:
 
 
 @contextlib.contextmanager
-def running_daemon(tmp_path: Path, config: str = "agents: []\n", environ: dict[str, str] | None = None
+def running_daemon(tmp_path: Path, config: str | None = "agents: []\n", environ: dict[str, str] | None = None
                    ) -> Iterator[Api]:
-    """A started daemon on a fresh home with `config` (plus BASE_CONFIG); stopped on exit."""
+    """A started daemon on a fresh home with `config` (plus BASE_CONFIG); stopped on exit. With `config`
+    None, the home's config.yaml is left as it is (a restart)."""
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)  # a test may lay files (skills, policy.yaml) in it first
-    (home / "config.yaml").write_text(BASE_CONFIG + config)
+    if config is not None:
+        (home / "config.yaml").write_text(BASE_CONFIG + config)
     env = {"GOCLAW_HOME": str(home), "GOCLAW_AUTH_TOKEN": TOKEN, **(environ or {})}
     daemon = Daemon(home, env, tmp_path)
     daemon.start()

@@ -143,3 +143,21 @@ def test_acp_internal_error_is_plain(api):
     conn = _Socketless(api.context())
     dispatch(conn, json.dumps({"jsonrpc": "2.0", "id": 7, "method": "test.boom"}))
     assert conn.replies == [{"jsonrpc": "2.0", "id": 7, "error": {"code": -32603, "message": "internal error"}}]
+
+
+def test_an_id_that_is_not_a_string_or_number_is_never_echoed(api):
+    """JSON-RPC 2.0: a request whose id is an object, an array or a boolean is invalid, answered with id null
+    (found by the route fuzz: /a2a echoed `"id": []`)."""
+    for bad_id in ([], {"a": 1}, True, [1, 2]):
+        response = api.post("/a2a", json={"jsonrpc": "2.0", "id": bad_id, "method": "SendMessage"})
+        assert response.json() == {"jsonrpc": "2.0", "id": None,
+                                   "error": {"code": -32600, "message": "invalid JSON-RPC request"}}, bad_id
+    client = AcpClient(port_of(api)).hello()
+    try:
+        for bad_id in ([], {"a": 1}, False):
+            client.send({"jsonrpc": "2.0", "id": bad_id, "method": "system.status"})
+            assert client.recv() == {"jsonrpc": "2.0", "id": None,
+                                     "error": {"code": -32600, "message": "invalid JSON-RPC request"}}, bad_id
+        assert client.call("system.status")["healthy"] is True
+    finally:
+        client.close()

@@ -2,67 +2,35 @@
 ACP surfaces: bad input never gets a 5xx, a JSON-RPC -32603 (other than the documented not-found answers)
 or internal exception text, and the daemon is healthy and serving afterwards.
 
-Left out of the strategies, because other findings of the same probe own them: NaN and infinite numbers
-(request parameter validation and the provider circuit breaker, finding 5), and the ACP methods that
-persist settings or agents (`agent.create`, `config.set`, `config.model.set`, `policy.domain.add`:
-value validation, findings 2, 3, 12 and 13).
+The ACP methods that persist settings or agents (`agent.create`, `config.set`, `config.model.set`,
+`policy.domain.add`) get their own run, followed by a restart from what they stored. NaN and infinite
+numbers are left out of the strategies (request parameter validation and the provider circuit breaker
+have their own tests).
 """
 
 import json
 import re
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import pytest
 import requests
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from goclaw_actors.http.a2a_routes import METHODS as A2A_METHODS
+from goclaw_actors.http.a2a_routes import STREAM_METHODS as A2A_STREAM_METHODS
 from goclaw_actors.http.acp.routes import acp_methods
 from tests.gateway.acp_client import AcpClient, port_of
+from tests.gateway.hostile_values import bodies, deep_values, encoded, integers, near, path_segments, texts, uuids, \
+    values
 from tests.gateway.rest_fixtures import AUTH, running_daemon
+from tests.hypothesis_profiles import examples
 
-FUZZ = settings(max_examples=60, deadline=10_000, derandomize=True, database=None, print_blob=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-PERSISTING = {"agent.create", "config.set", "config.model.set", "policy.domain.add"}  # findings 2, 3, 12, 13
+FUZZ = examples(60)
+PERSISTING = {"agent.create", "config.set", "config.model.set", "policy.domain.add"}  # fuzzed with a restart
 NOT_FOUND = re.compile(r"^(task not found|schedule not found|plan execution not found|agent \".*\" (not found|"
                        r"already exists)|cannot remove default agent|plan \".*\" not found)")
 INTERNAL_TEXT = re.compile(r"Traceback|[A-Z][a-z]+Error\b|Exception\b")
-
-texts = st.one_of(st.text(max_size=40), st.text(max_size=20).map(lambda text: text + "\ud800"),  # a lone surrogate
-                  st.text(alphabet=st.one_of(st.characters(), st.characters(categories=["Cs"])), max_size=40))
-integers = st.one_of(st.integers(-2 ** 70, 2 ** 70), st.sampled_from([2 ** 63, 2 ** 63 - 1, -2 ** 63 - 1, 2 ** 64]))
-scalars = st.one_of(st.none(), st.booleans(), integers, st.floats(allow_nan=False, allow_infinity=False), texts)
-values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                       st.dictionaries(texts, inner, max_size=4)), max_leaves=12)
-depths = st.sampled_from([99, 100, 101, 999, 1000, 1001, 5000])
-deep_values = depths.map(lambda depth: {"__deep__": depth})  # expanded by encoded(): hypothesis cannot nest that far
-uuids = st.uuids().map(str)
-
-
-def encoded(value) -> bytes:
-    """JSON text of `value`, `{"__deep__": n}` standing for n nested arrays (lone surrogates travel as \\u
-    escapes, as an attacker would send them)."""
-    text = json.dumps(value)
-    return re.sub(r'\{"__deep__": (\d+)\}', lambda m: "[" * int(m.group(1)) + "]" * int(m.group(1)), text).encode()
-
-
-def near(template: dict, required: tuple[str, ...] = ()) -> st.SearchStrategy[dict]:
-    """`template`'s shape: each field mostly well-typed, sometimes any JSON value; the fields not `required`
-    may be left out."""
-    def field(value: st.SearchStrategy) -> st.SearchStrategy:
-        return st.one_of(value, value, value, values)
-
-    return st.fixed_dictionaries({key: field(value) for key, value in template.items() if key in required},
-                                 optional={key: field(value) for key, value in template.items() if key not in required})
-
-
-def bodies(requests_: st.SearchStrategy[dict]) -> st.SearchStrategy[bytes]:
-    """Near-valid requests (also cut short), raw bytes, deep nesting, or any JSON value, as request bodies."""
-    cut = st.tuples(requests_, st.integers(1, 60)).map(lambda pair: encoded(pair[0])[:-pair[1]])
-    whole = requests_.map(encoded)
-    with_deep = st.tuples(requests_, deep_values).map(lambda pair: encoded({**pair[0], "deep": pair[1]}))
-    return st.one_of(whole, whole, whole, whole, with_deep, cut, st.binary(max_size=120), values.map(encoded))
-
 
 roles = st.one_of(st.just("user"), st.sampled_from(["user", "system", "developer", "assistant", "tool", "robot"]))
 messages = st.lists(near({"role": roles,
@@ -112,7 +80,7 @@ def test_openai_chat_completions(api):
 
 
 def test_rest_routes(api):
-    segment = texts.map(lambda text: quote(text.encode("utf-8", "surrogatepass"), safe=""))
+    segment = path_segments
     query = st.dictionaries(st.sampled_from(["status", "limit", "offset", "include", "agent_id", "task_id"]),
                             st.one_of(texts, integers.map(str)), max_size=4)
     requests_ = st.one_of(
@@ -140,8 +108,7 @@ def test_rest_routes(api):
 
 
 def test_a2a_json_rpc(api):
-    methods = st.sampled_from(["SendMessage", "message/send", "GetTask", "tasks/get", "ListTasks", "tasks/list",
-                               "CancelTask", "tasks/cancel", "SendStreamingMessage", "message/stream", "nope"])
+    methods = st.sampled_from(sorted(A2A_METHODS) + sorted(A2A_STREAM_METHODS) + ["nope"])  # the route's own table
     rpc = near({"jsonrpc": st.just("2.0"), "id": st.one_of(integers, texts), "method": methods, "params": a2a_params},
                ("jsonrpc", "id", "method", "params"))
 
@@ -169,23 +136,29 @@ def test_acp_methods(api):
     @FUZZ
     @given(method=st.sampled_from(names), params=st.one_of(params, values))
     def probe(method: str, params):
-        request_id = next(client.ids)
-        client.send(encoded({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}).decode())
-        response = client.recv()
-        while "id" not in response:  # notifications (e.g. of a subscription) may come first
-            response = client.recv()
-        if response["id"] is None:  # refused before its id was read: not JSON the daemon accepts
-            assert response["error"] == {"code": -32700, "message": "parse error"}, response
-            return
-        assert response["id"] == request_id, response
-        assert_rpc_error_is_documented(response)
-        assert not INTERNAL_TEXT.search(json.dumps(response.get("error", ""))), response
+        acp_probe(client, method, params)
 
     try:
         probe()
     finally:
         client.close()
     assert_healthy(api)
+
+
+def acp_probe(client: AcpClient, method: str, params) -> dict:
+    """Send one request; its answer (returned) is a result or a documented error, with no internal text."""
+    request_id = next(client.ids)
+    client.send(encoded({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}).decode())
+    response = client.recv()
+    while "id" not in response:  # notifications (e.g. of a subscription) may come first
+        response = client.recv()
+    if response["id"] is None:  # refused before its id was read: not JSON the daemon accepts
+        assert response["error"] == {"code": -32700, "message": "parse error"}, response
+        return response
+    assert response["id"] == request_id, response
+    assert_rpc_error_is_documented(response)
+    assert not INTERNAL_TEXT.search(json.dumps(response.get("error", ""))), response
+    return response
 
 
 def assert_healthy(api) -> None:

@@ -150,3 +150,25 @@ def test_acp_method_credential_matrix(tmp_path):
         finally:
             for client in clients.values():
                 client.close()
+
+
+# The only routes anyone may call without a credential (SPEC §9.1, §9.7): health, the agent cards, and the
+# API description. A route declared open that is not here fails the test below: opening one is a decision.
+PUBLIC_ROUTES = {"GET /healthz", "GET /.well-known/agent.json", "GET /.well-known/agent-card.json",
+                 "GET /openapi.json"}
+
+
+def test_only_the_public_routes_are_open_and_every_other_route_refuses_no_credential(tmp_path):
+    with running_daemon(tmp_path, "agents:\n  - agent_id: coder\n" + KEYS) as api:
+        app = api.daemon.runtime.app
+        routes: bottle.Bottle = app.routes
+        declared_open = {f"{route.method} {route.rule}" for route in routes.routes if declared_access(route).open}
+        assert declared_open == PUBLIC_ROUTES
+        for route in routes.routes:
+            if declared_access(route).open:
+                continue
+            for method in (["GET", "POST", "PUT", "DELETE"] if route.method == "ANY" else [route.method]):
+                answer = call(app, method, WILDCARD.sub("x", route.rule))
+                assert answer.status == 401, (method, route.rule, answer.status, answer.body[:200])
+        for name, method in acp_methods().items():  # every ACP method declares whose data it touches
+            assert isinstance(method.scope, Scope), name

@@ -25,7 +25,7 @@ from goclaw_actors.http.acp.errors import (
     INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, RATE_LIMITED, AcpError, ConnectionGone,
     invalid,
 )
-from goclaw_actors.http.json_input import InvalidJson, is_scalar_text, parse_json
+from goclaw_actors.http.json_input import InvalidJson, parse_json, rpc_id
 from goclaw_actors.http.route_access import Scope
 from goclaw_actors.logs.system_log import get_logger
 
@@ -84,17 +84,16 @@ class Dispatcher:
             message, refusal = _unacceptable(raw), exc
         if not conn.admit():  # every message counts, answerable or not
             telemetry.rate_limited("acp")
-            conn.reply(_error(_request_id(message), RATE_LIMITED, "rate limit exceeded"))
+            conn.reply(_error(rpc_id(message), RATE_LIMITED, "rate limit exceeded"))
             return
         if refusal is not None:
             if message is None:  # not JSON at all
                 conn.reply(_error(None, PARSE_ERROR, "parse error"))
             elif "id" in message:  # JSON, but holding text the daemon refuses (e.g. a lone surrogate)
-                conn.reply(_error(_request_id(message), INVALID_PARAMS, str(refusal)))
+                conn.reply(_error(rpc_id(message), INVALID_PARAMS, str(refusal)))
             return
         if not _is_request(message):
-            request_id = message.get("id") if isinstance(message, dict) else None
-            conn.reply(_error(request_id, INVALID_REQUEST, "invalid JSON-RPC request"))
+            conn.reply(_error(rpc_id(message), INVALID_REQUEST, "invalid JSON-RPC request"))
             return
         answered = "id" in message
         call = Call(conn, message["method"], message.get("params") if isinstance(message.get("params"), dict) else {})
@@ -149,17 +148,11 @@ def _unacceptable(raw: str) -> dict[str, Any] | None:
     return message if isinstance(message, dict) else None
 
 
-def _request_id(message: Any) -> Any:
-    """The id to answer `message` with: its own when that is a safe scalar, else null."""
-    request_id = message.get("id") if isinstance(message, dict) else None
-    if isinstance(request_id, str) and not is_scalar_text(request_id):
-        return None
-    return request_id if isinstance(request_id, (str, int, float)) or request_id is None else None
-
-
 def _is_request(message: Any) -> bool:
+    """A JSON-RPC 2.0 request: a method name, and an id (when there is one) that is a string, a number or null."""
     return (isinstance(message, dict) and message.get("jsonrpc") == "2.0"
-            and isinstance(message.get("method"), str) and bool(message["method"]))
+            and isinstance(message.get("method"), str) and bool(message["method"])
+            and rpc_id(message) == message.get("id"))
 
 
 def _error(request_id: Any, code: int, message: str) -> dict[str, Any]:
