@@ -95,9 +95,10 @@ class PgConnection:
 
     backend = "postgres"
 
-    def __init__(self, dsn: str, application_name: str = "goclaw"):
+    def __init__(self, dsn: str, application_name: str = "goclaw", connect_timeout: float = 10):
         self.dsn = dsn
-        self.raw = psycopg.connect(dsn, autocommit=True, row_factory=_row_factory,
+        self.connect_timeout = connect_timeout
+        self.raw = psycopg.connect(dsn, autocommit=True, row_factory=_row_factory, connect_timeout=int(connect_timeout),
                                    application_name=application_name, prepare_threshold=None)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> PgCursor:

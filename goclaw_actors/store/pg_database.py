@@ -70,14 +70,14 @@ def migrate_postgres(conn) -> list[int]:
     return [m.version for m in pending]
 
 
-def open_postgres(dsn: str, application_name: str = "goclaw"):
+def open_postgres(dsn: str, application_name: str = "goclaw", connect_timeout: float = 10):
     """Connect to `dsn` and migrate; any failure is `E_STORE_OPEN` (the DSN's password is never echoed)."""
     import psycopg
 
     from goclaw_actors.store.pg_connection import PgConnection
 
     try:
-        conn = PgConnection(dsn, application_name)
+        conn = PgConnection(dsn, application_name, connect_timeout)
     except psycopg.Error as exc:
         raise StartupError("E_STORE_OPEN", f"connect to PostgreSQL: {exc}".split("\n")[0]) from exc
     try:
