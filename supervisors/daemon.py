@@ -50,7 +50,7 @@ class Daemon:
         """Boot, start the supervision tree and wait until the gateway serves; raises StartupError."""
         started = time.monotonic()
         self.boot = b = boot(self.home, self.environ, self.cwd, self.log_to_stdout)
-        self.runtime = rt = Runtime(db_path=b.db_path, reads=ReadPool(b.db_path), policy=b.policy,
+        self.runtime = rt = Runtime(db_path=b.store, reads=ReadPool(b.store), policy=b.policy,
                                     policy_source=str(b.policy_path), lanes=b.lanes,
                                     listen=Listener(b.listener, lambda: bind_listener(b.config.bind_addr)),
                                     environ=self.environ, config=b.config, home=b.home, audit=b.audit,

@@ -34,7 +34,7 @@ log = get_logger("runtime")
 class Runtime:
     """Handed to the tree's start functions; holds no actor state of its own, only routes to actors."""
 
-    db_path: Path
+    db_path: Any  # the store: goclaw.db's Path, or a PostgresTarget (storage.backend: postgres)
     reads: ReadPool
     policy: Any
     policy_source: str

@@ -13,7 +13,7 @@ from goclaw_actors.store.sqlite_queue import SqliteQueue
 from goclaw_actors.store.task_row import TASK_COLUMNS, TaskRow
 from goclaw_actors.timeutil import db_now
 
-EVENT_ID_BLOCK = 32  # event ids reserved from the sequence per round trip (unused ones leave gaps)
+EVENT_ID_BLOCK = 8  # event ids reserved from the sequence per round trip (unused ones leave gaps)
 
 # The CTE is materialised once: as an IN (subquery) the planner may run the locking subquery again per row.
 _CLAIM = (

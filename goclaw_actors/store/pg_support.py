@@ -1,0 +1,21 @@
+"""What the PostgreSQL backend does not run yet: a daemon configured to need it refuses to start, naming
+the setting, instead of misbehaving later."""
+
+from typing import Any
+
+from goclaw_actors.errors import StartupError
+from goclaw_actors.store.store_target import is_postgres
+
+
+def backend_problems(config: Any) -> list[str]:
+    """Settings of `config` that need a feature the PostgreSQL backend lacks; [] when there are none."""
+    return []
+
+
+def check_backend_features(target: Any, config: Any) -> None:
+    """Raise E_CONFIG_LOAD when `storage.backend: postgres` is combined with a feature it cannot serve."""
+    if not is_postgres(target):
+        return
+    problems = backend_problems(config)
+    if problems:
+        raise StartupError("E_CONFIG_LOAD", "storage.backend postgres: " + "; ".join(problems))
