@@ -124,7 +124,8 @@ def _open_and_recover(store: StoreTarget, config: Config, home: Path) -> tuple[i
     where = "PostgreSQL store" if is_postgres(store) else str(store)
     try:
         conn = db.connection()
-        log.info("startup phase", phase="schema_migrated", db=where)
+        log.info("startup phase", phase="schema_migrated", db=where,
+                 **({"instance": store.instance_id} if is_postgres(store) else {}))
         recovered = _run_one_batch(conn, [WriteRequest("requeue_expired_leases"),
                                           WriteRequest("recover_interrupted")], "E_TASK_RECOVERY", make_backend)
         log.info("startup phase", phase="recovery_scan_completed", requeued_expired=recovered[0],

@@ -16,6 +16,7 @@ from goclaw_actors.http.server import bind_listener
 from goclaw_actors.logs.system_log import get_logger, write_startup_failure
 from goclaw_actors.startup import Boot, boot
 from goclaw_actors.store.read_pool import ReadPool
+from goclaw_actors.store.scheduler_lock import SchedulerLock
 from goclaw_actors.telemetry import lifecycle as telemetry_lifecycle
 from supervisors.agent_control import drain_workers
 from supervisors.gateway_context import DaemonGatewayContext
@@ -55,6 +56,7 @@ class Daemon:
                                     listen=Listener(b.listener, lambda: bind_listener(b.config.bind_addr)),
                                     environ=self.environ, config=b.config, home=b.home, audit=b.audit,
                                     cwd=self.cwd)
+        rt.scheduler_lock = SchedulerLock(b.store)
         rt.skills = start_skill_runtime(rt)
         rt.gateway = DaemonGatewayContext(rt, b.token, b.home, HealthProbe(rt).health)
         rt.app = build_app(rt.gateway)

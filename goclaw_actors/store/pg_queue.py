@@ -1,7 +1,7 @@
 """The PostgreSQL queue backend: the store's operations on a shared database where several daemons claim, run
 and reap the same queue (SPEC §3 on both backends). It keeps the SQLite backend's SQL (through PgConnection's
 dialect) and replaces what must differ when other processes write concurrently: claims skip rows another
-daemon holds (`FOR UPDATE SKIP LOCKED`), event ids come from the table's sequence, lease owners name the
+daemon holds (`FOR UPDATE SKIP LOCKED`), event ids come from the table's sequence in commit order, lease owners name the
 daemon instance, start-up recovery only takes leases that expired, and idempotency keys are serialised."""
 
 import uuid
@@ -10,10 +10,13 @@ from goclaw_actors.queue import states as st
 from goclaw_actors.store.sqlite_attempts import CLAIMED_PAYLOAD, MAX_CLAIM_BATCH, claim_order
 from goclaw_actors.store.sqlite_maintenance import REAP_BATCH
 from goclaw_actors.store.sqlite_queue import SqliteQueue
+from goclaw_actors.store.sqlite_transition import EVENT_INSERT
 from goclaw_actors.store.task_row import TASK_COLUMNS, TaskRow
 from goclaw_actors.timeutil import db_now
 
-EVENT_ID_BLOCK = 8  # event ids reserved from the sequence per round trip (unused ones leave gaps)
+EVENTS_CHANNEL = "goclaw_events"  # NOTIFY channel: `<instance>:<event ids>` of every commit with events
+NOTIFY_IDS = 400  # event ids per notification (NOTIFY payloads stay under 8000 bytes)
+EVENTS_LOCK = 0x60C1A2  # advisory lock serialising the event-writing tail of commits (ids in commit order)
 
 # The CTE is materialised once: as an IN (subquery) the planner may run the locking subquery again per row.
 _CLAIM = (
@@ -27,6 +30,19 @@ _EXPIRED = (
     "ORDER BY lease_expires_at LIMIT ? FOR UPDATE SKIP LOCKED"
 )
 _EVENT_IDS = "SELECT nextval(pg_get_serial_sequence('task_events', 'event_id')) FROM generate_series(1, ?)"
+
+
+def notify_payloads(instance_id: str, event_ids: list[int]) -> list[str]:
+    """`<instance>:<id>,<id>…` texts announcing `event_ids`, each within NOTIFY's payload limit."""
+    payloads, chunk = [], []
+    for event_id in event_ids:
+        chunk.append(str(event_id))
+        if len(chunk) >= NOTIFY_IDS:
+            payloads.append(f"{instance_id}:{','.join(chunk)}")
+            chunk = []
+    if chunk:
+        payloads.append(f"{instance_id}:{','.join(chunk)}")
+    return payloads
 
 
 def new_instance_id() -> str:
@@ -44,26 +60,48 @@ class PostgresQueue(SqliteQueue):
     def __init__(self, conn, instance_id: str = ""):
         super().__init__(conn)
         self.instance_id = instance_id or new_instance_id()
-        self._event_ids: list[int] = []
+        self._pending: list[tuple[dict, tuple]] = []  # events recorded, not yet written: (event, row)
+        self._provisional = 1
 
     def new_lease_owner(self) -> str:
         """A lease owner for one claim, naming this daemon instance."""
         return f"{self.instance_id}:{uuid.uuid4()}"
 
     def record_event(self, *args, **kwargs):
-        """As on SQLite, with the id reserved from the sequence, so concurrent daemons never collide."""
-        if not self._event_ids:
-            rows = self.conn.execute(_EVENT_IDS, (EVENT_ID_BLOCK,)).fetchall()
-            self._event_ids = [row[0] for row in reversed(rows)]
-        self._next_event_id = self._event_ids.pop()
-        return super().record_event(*args, **kwargs)
+        """As on SQLite, under a provisional id: the real one is taken at flush (see `flush_events`)."""
+        self._next_event_id = self._provisional
+        self._provisional += 1
+        event = super().record_event(*args, **kwargs)
+        self._pending.append((event, self._event_rows[-1]))
+        return event
+
+    def flush_events(self) -> None:
+        """Write the pending event rows and NOTIFY their ids to the other daemons (delivered at COMMIT, and
+        never if the transaction or the request's savepoint is rolled back).
+
+        Event ids must follow commit order across daemons (clients resume from their last id), so they
+        are taken from the sequence under a transaction-level advisory lock held until COMMIT: only this
+        tail of each commit is serialised between daemons.
+        """
+        if not self._pending:
+            return
+        self.conn.execute("SELECT pg_advisory_xact_lock(?)", (EVENTS_LOCK,))
+        ids = [row[0] for row in self.conn.execute(_EVENT_IDS, (len(self._pending),)).fetchall()]
+        rows = [(event_id, *row[1:]) for event_id, (_, row) in zip(ids, self._pending)]
+        self.conn.executemany(EVENT_INSERT, rows)
+        for event_id, (event, _) in zip(ids, self._pending):
+            event["event_id"] = event_id
+        self._pending, self._event_rows = [], []
+        for payload in notify_payloads(self.instance_id, ids):
+            self.conn.execute("SELECT pg_notify(?, ?)", (EVENTS_CHANNEL, payload))
 
     def discard_events(self, mark: int) -> None:
-        """Forget the events after `mark`; their ids stay unused (sequence gaps are harmless)."""
-        if len(self.committed_events) > mark:
-            first = self.committed_events[mark]["event_id"]
-            del self.committed_events[mark:]
-            self._event_rows = [row for row in self._event_rows if row[0] < first]
+        """Forget the events recorded after the first `mark` of `committed_events` (their request was rolled
+        back)."""
+        dropped = {id(event) for event in self.committed_events[mark:]}
+        del self.committed_events[mark:]
+        self._pending = [(event, row) for event, row in self._pending if id(event) not in dropped]
+        self._event_rows = [row for _, row in self._pending]
 
     def claim_many(self, agent_id: str, lease_seconds: float, limit: int = 1) -> list[TaskRow]:
         """Claim up to `limit` due QUEUED tasks of `agent_id`, skipping those another daemon is claiming."""
