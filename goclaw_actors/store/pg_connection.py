@@ -42,6 +42,12 @@ def translate(sql: str) -> str:
     if text.upper() == "BEGIN IMMEDIATE":
         return "BEGIN"
     text = re.sub(r"\s+INDEXED BY \w+", "", text)
+    text = re.sub(r"\browid\b", "ctid", text)  # the physical row id (audit_log retention, task paging)
+    text = re.sub(r"\bIS \?", "IS NOT DISTINCT FROM ?", text)  # SQLite's IS compares NULLs too
+    text = re.sub(r"\b(MIN|MAX)\(\?,", lambda m: ("LEAST(" if m.group(1) == "MIN" else "GREATEST(") + "?,", text)
+    upsert = re.match(r"INSERT INTO (\w+) .* DO UPDATE SET ", text, re.DOTALL)
+    if upsert:  # `SET n = n + 1`: PostgreSQL wants the existing row's column qualified
+        text = re.sub(r"(DO UPDATE SET .*?)\b(\w+) = \2 \+", rf"\1\2 = {upsert.group(1)}.\2 +", text, flags=re.DOTALL)
     out, quoted = [], False
     for char in text:  # placeholders and percent signs outside string literals
         if char == "'":

@@ -9,7 +9,13 @@ from goclaw_actors.store.store_target import is_postgres
 
 def backend_problems(config: Any) -> list[str]:
     """Settings of `config` that need a feature the PostgreSQL backend lacks; [] when there are none."""
-    return []
+    problems = []
+    for plan in config.get("plans") or []:
+        steps = plan.get("steps") if isinstance(plan, dict) else None
+        if any(isinstance(step, dict) and step.get("requires_approval") for step in steps or []):
+            problems.append(f"plan {plan.get('name')!r} has a step with requires_approval, which the PostgreSQL "
+                            "backend does not run yet (its approval lookup is SQLite JSON SQL)")
+    return problems
 
 
 def check_backend_features(target: Any, config: Any) -> None:

@@ -60,3 +60,20 @@ def test_postgres_store_has_the_same_checksummed_ledger(pg_dsn):
             open_postgres(pg_dsn)
     finally:
         conn.close()
+
+
+def test_postgres_refuses_at_start_what_it_cannot_run_yet(tmp_path):
+    from goclaw_actors.errors import StartupError
+    from goclaw_actors.store.pg_support import check_backend_features
+    from goclaw_actors.store.store_target import PostgresTarget, store_target
+
+    data = {"storage": {"backend": "postgres", "postgres_dsn": "host=db dbname=q"},
+            "plans": [{"name": "release", "steps": [{"id": "ship", "agent": "default", "prompt": "go",
+                                                     "requires_approval": True}]}]}
+    config = config_from_data(data, {})
+    target = store_target(config, tmp_path / "goclaw.db")
+    assert isinstance(target, PostgresTarget) and "host=db" not in repr(target)  # the DSN is never printed
+    with pytest.raises(StartupError) as caught:
+        check_backend_features(target, config)
+    assert caught.value.reason_code == "E_CONFIG_LOAD" and "release" in str(caught.value)
+    check_backend_features(tmp_path / "goclaw.db", config)  # SQLite runs it
