@@ -214,7 +214,17 @@ def main() -> int:
                         help="finished tasks in the database for the growth runs (default 1000,100000,1000000; "
                              "'' skips them)")
     parser.add_argument("--starts", type=int, default=3, help="cold starts to time (default 3)")
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite",
+                        help="postgres: several daemon processes on one throwaway PostgreSQL server (see --daemons)")
+    parser.add_argument("--daemons", default="1,2,4",
+                        help="with --backend postgres: daemon counts to measure, e.g. 1,2,4 (default) or 2")
     args = parser.parse_args()
+    if args.backend == "postgres":
+        import bench_queue_pg
+
+        counts = [int(n) for n in args.daemons.replace("|", ",").split(",") if n.strip()]
+        with tempfile.TemporaryDirectory(prefix="bench_queue_pg-", dir=os.environ.get("BENCH_DIR")) as tmp:
+            return bench_queue_pg.main(Path(tmp), counts, args.tasks)
     sizes = [int(size) for size in args.growth.split(",") if size.strip()]
     with tempfile.TemporaryDirectory(prefix="bench_queue-", dir=os.environ.get("BENCH_DIR")) as tmp:
         workdir = Path(tmp)

@@ -55,7 +55,8 @@ def _run_as() -> dict:
 class PgServer:
     """One PostgreSQL cluster in a temporary directory; `dsn(dbname)` connects to it over TCP, user `goclaw`."""
 
-    def __init__(self):
+    def __init__(self, durable: bool = False):
+        self.durable = durable  # fsync and synchronous commit on (benchmarks); off for tests
         self.root = Path(tempfile.mkdtemp(prefix="goclaw-pg-"))
         self.data = self.root / "data"
         self.port = _free_port()
@@ -74,7 +75,9 @@ class PgServer:
             os.chown(self.root, self._as["user"], self._as["group"])
         self._run("initdb", "-D", str(self.data), "-U", "goclaw", "--auth=trust", "-E", "UTF8", "--no-sync")
         options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.root} "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+                   "-c max_connections=200")
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-o", options, "-w",
                   "-t", "30", "start")
         return self

