@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from goclaw_actors.logs.system_log import configure_logging  # noqa: E402
 from goclaw_actors.processor import FALLBACK_REPLY, FallbackProcessor  # noqa: E402
 from goclaw_actors.store.database import open_database  # noqa: E402
-from goclaw_actors.store.sqlite_queue import SqliteQueue  # noqa: E402
+from goclaw_actors.store.backends import make_queue  # noqa: E402
 from goclaw_actors.timeutil import db_now  # noqa: E402
 from supervisors.daemon import Daemon  # noqa: E402
 
@@ -49,9 +49,10 @@ HELD_FOREVER_MS = "3600000"  # lanes hold their first task for an hour: the rest
 
 
 def in_transaction(conn, fn):
+    """`fn(queue)` in one transaction on `conn` (SQLite or PostgreSQL); returns its value."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        queue = SqliteQueue(conn)
+        queue = make_queue(conn, "bench")
         value = fn(queue)
         queue.flush_events()
         conn.execute("COMMIT")

@@ -18,7 +18,7 @@ import psycopg
 
 from bench_daemon import spawn_daemon  # scripts/ is on the path when run as a script
 from goclaw_actors.store.pg_database import open_postgres
-from goclaw_actors.store.pg_queue import EVENTS_CHANNEL, PostgresQueue, notify_payloads
+from goclaw_actors.store.pg_queue import EVENTS_CHANNEL, notify_payloads
 from goclaw_actors.timeutil import db_now
 from tests.pg_server import PgServer, unavailable
 
@@ -30,16 +30,9 @@ PROBES = 300
 
 
 def _transaction(conn, fn):
-    conn.execute("BEGIN")
-    try:
-        queue = PostgresQueue(conn, "bench")
-        value = fn(queue)
-        queue.flush_events()
-        conn.execute("COMMIT")
-        return value
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+    from bench_queue import in_transaction  # imported late: bench_queue imports this module
+
+    return in_transaction(conn, fn)
 
 
 def _load(conn, count: int) -> None:

@@ -19,7 +19,7 @@ from goclaw_actors.config.hop_limit import check_hop_room
 from goclaw_actors.config.model import AgentConfig, Config
 from goclaw_actors.config.provider_names import check_provider_name
 from goclaw_actors.config.starter_agents import STARTER_AGENTS
-from goclaw_actors.config.storage_setting import apply_storage_env, check_storage
+from goclaw_actors.config.storage_setting import STORAGE_ENV, apply_section_env, check_storage
 from goclaw_actors.config.text_values import (MAX_NAME, check_model_name, check_text, field_label,
                                               unencodable_path)
 from goclaw_actors.errors import ConfigError
@@ -89,14 +89,8 @@ def _effective(data: dict[str, Any], environ: Mapping[str, str]) -> Config:
         if value:
             merged[key] = value
             sources[key] = f"{key} (from {variable})"
-    for variable, key in LLM_ENV.items():
-        value = environ.get(variable, "").strip()
-        if value:
-            if not isinstance(merged.setdefault("llm", {}), dict):
-                raise ConfigError("llm must be a mapping")
-            merged["llm"][key] = value
-            sources[f"llm.{key}"] = f"llm.{key} (from {variable})"
-    apply_storage_env(merged, environ, sources)
+    apply_section_env(merged, environ, sources, "llm", LLM_ENV)
+    apply_section_env(merged, environ, sources, "storage", STORAGE_ENV)
     bad_text = unencodable_path(merged)
     if bad_text is not None:
         raise ConfigError(f"{sources.get(bad_text, bad_text)} is not valid Unicode text (lone surrogate)")

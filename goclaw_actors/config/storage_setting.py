@@ -17,15 +17,17 @@ STORAGE_ENV = {"GOCLAW_STORAGE_BACKEND": "backend", "GOCLAW_POSTGRES_DSN": "post
 MAX_DSN = 2048
 
 
-def apply_storage_env(merged: dict[str, Any], environ: Mapping[str, str], sources: dict[str, str]) -> None:
-    """Put GOCLAW_STORAGE_BACKEND / GOCLAW_POSTGRES_DSN over config.yaml's `storage` values."""
-    for variable, key in STORAGE_ENV.items():
+def apply_section_env(merged: dict[str, Any], environ: Mapping[str, str], sources: dict[str, str], section: str,
+                      variables: Mapping[str, str]) -> None:
+    """Put the environment `variables` (name -> key) over config.yaml's values in `section` (llm, storage),
+    recording in `sources` where each came from."""
+    for variable, key in variables.items():
         value = environ.get(variable, "").strip()
         if value:
-            if not isinstance(merged.setdefault("storage", {}), dict):
-                raise ConfigError("storage must be a mapping")
-            merged["storage"][key] = value
-            sources[f"storage.{key}"] = f"storage.{key} (from {variable})"
+            if not isinstance(merged.setdefault(section, {}), dict):
+                raise ConfigError(f"{section} must be a mapping")
+            merged[section][key] = value
+            sources[f"{section}.{key}"] = f"{section}.{key} (from {variable})"
 
 
 def check_storage(raw: dict[str, Any], sources: Mapping[str, str]) -> None:

@@ -2,12 +2,9 @@
 dialect, recorded in the same `schema_migrations` ledger; daemons starting together migrate one at a time."""
 
 import re
-import uuid
 
 from goclaw_actors.errors import StartupError
-from goclaw_actors.store.database import ledger_problems
-from goclaw_actors.store.migrations import MIGRATIONS
-from goclaw_actors.timeutil import db_now
+from goclaw_actors.store.database import apply_pending
 
 MIGRATION_LOCK = 0x60C1A0  # advisory lock key held while one daemon migrates
 
@@ -46,23 +43,7 @@ def migrate_postgres(conn) -> list[int]:
         conn.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
         conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
                      "version BIGINT PRIMARY KEY, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)")
-        recorded = dict(conn.execute("SELECT version, checksum FROM schema_migrations ORDER BY version").fetchall())
-        problems = ledger_problems(recorded)
-        if problems:
-            raise StartupError("E_STORE_OPEN", problems[0])
-        pending = [m for m in MIGRATIONS if m.version not in recorded]
-        for migration in pending:
-            for statement in migration.statements:
-                conn.execute(postgres_statement(statement))
-            if migration.apply is not None:
-                _APPLY[migration.version](conn)
-            conn.execute("INSERT INTO schema_migrations (version, checksum, applied_at) VALUES (?, ?, ?)",
-                         (migration.version, migration.checksum, db_now()))
-        if pending:
-            conn.execute(
-                "INSERT INTO audit_log (audit_id, trace_id, subject, action, decision, reason, created_at) "
-                "VALUES (?, '', 'store', 'data.migration', 'run', ?, ?)",
-                (str(uuid.uuid4()), f"applied schema versions {pending[0].version}..{pending[-1].version}", db_now()))
+        pending = apply_pending(conn, postgres_statement, lambda migration: _APPLY.get(migration.version))
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -136,13 +136,4 @@ class PostgresQueue(SqliteQueue):
         the reaper takes it if they die.
         """
         now = db_now()
-        rows = self.conn.execute(_EXPIRED, (now, REAP_BATCH)).fetchall()
-        for row in rows:
-            task = TaskRow.from_row(row)
-            self.conn.execute(
-                "DELETE FROM messages WHERE session_id = ? AND agent_id = ? AND role = 'assistant' "
-                "AND created_at > ?",
-                (task.session_id, task.agent_id, task.updated_at),
-            )
-            self.requeue_lost(task, st.EV_RECOVERED, "startup_recovery", now)
-        return len(rows)
+        return self.recover_rows(self.conn.execute(_EXPIRED, (now, REAP_BATCH)).fetchall(), now)
