@@ -58,8 +58,10 @@ class CronScheduler(pykka.ThreadingActor):
         scheduler.tick(now).get()   # [{schedule_id, status, ...}] for what was due at `now`
     """
 
-    def __init__(self, store: StoreClient, reads: ReadPool, settings: CronSettings = CronSettings()):
+    def __init__(self, store: StoreClient, reads: ReadPool, settings: CronSettings = CronSettings(),
+                 is_scheduler: Callable[[], bool] = lambda: True):
         super().__init__()
+        self.is_scheduler = is_scheduler  # one daemon of a shared store fires schedules
         self.store = store
         self.reads = reads
         self.settings = settings
@@ -97,6 +99,8 @@ class CronScheduler(pykka.ThreadingActor):
 
         Raises the read's error; a failed write is logged and retried at the next tick (the slot stays due).
         """
+        if not self.is_scheduler():
+            return []
         now = now or self.settings.clock()
         return [self._fire(row, now) for row in self.reads.run(due_schedules, to_db(now))]
 

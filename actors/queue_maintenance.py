@@ -55,8 +55,10 @@ class QueueMaintenance(pykka.ThreadingActor):
                  interval: float = REAP_INTERVAL_SECONDS, reads: ReadPool | None = None,
                  retention_settings: Callable[[], RetentionSettings | None] | None = None,
                  retention_interval: float = RETENTION_INTERVAL_SECONDS,
-                 retention_first_delay: float = RETENTION_FIRST_DELAY_SECONDS):
+                 retention_first_delay: float = RETENTION_FIRST_DELAY_SECONDS,
+                 is_scheduler: Callable[[], bool] = lambda: True):
         super().__init__()
+        self.is_scheduler = is_scheduler  # aging and retention run on one daemon of a shared store
         self.store = store
         self.approvals = approvals
         self.interval = interval
@@ -112,7 +114,8 @@ class QueueMaintenance(pykka.ThreadingActor):
             log.info("lease expired; tasks requeued", extra={"count": reaped})
         expired = self.expire_approvals()
         aged = 0
-        if self.ticks % AGING_EVERY_TICKS == 0 or self.aging_behind:
+        scheduler = self.is_scheduler()  # every tick: a dead holder's lock is taken over within a second
+        if (self.ticks % AGING_EVERY_TICKS == 0 or self.aging_behind) and scheduler:
             aged = self.store.call("age_queued")
             self.aged += aged
             self.aging_behind = aged >= AGING_BATCH  # a full batch: more are due, age again next tick
@@ -129,6 +132,8 @@ class QueueMaintenance(pykka.ThreadingActor):
     def start_retention(self, now: datetime | None = None) -> bool:
         """Begin a retention pass judged at `now` (default: now); False when one is running or it is off."""
         if self.retention is not None or self.reads is None or self.retention_settings is None:
+            return False
+        if not self.is_scheduler():
             return False
         settings = self.retention_settings()
         if settings is None:

@@ -64,7 +64,8 @@ class StoreActor(pykka.ThreadingActor):
         """Commit everything pending, then flush the WAL into the main database file."""
         self._hand_off()
         self.writer.drain()
-        self.writer.call(_checkpoint, self.writer.connection)
+        if not self.writer.is_postgres:  # PostgreSQL checkpoints by itself
+            self.writer.call(_checkpoint, self.writer.connection)
 
     def on_stop(self) -> None:
         try:

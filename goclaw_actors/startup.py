@@ -26,10 +26,11 @@ from goclaw_actors.policy.policy_file import Policy, ensure_policy_file, load_po
 from goclaw_actors.queue.lane_settings import LaneSettings
 from goclaw_actors.store import sqlite_reads
 from goclaw_actors.store.agent_reads import agent_row
-from goclaw_actors.store.database import open_database
 from goclaw_actors.store.group_commit import WriteRequest, run_batch
 from goclaw_actors.store.kv_reads import kv_with_prefix
-from goclaw_actors.store.sqlite_queue import SqliteQueue
+from goclaw_actors.store.backends import make_queue
+from goclaw_actors.store.pg_support import check_backend_features
+from goclaw_actors.store.store_target import StoreTarget, is_postgres, open_store, queue_factory, store_target
 from goclaw_actors.telemetry import lifecycle as telemetry_lifecycle
 
 DB_FILE = "goclaw.db"
@@ -56,6 +57,7 @@ class Boot:
     lanes: list[LaneSettings]
     listener: socket.socket
     recovered: int
+    store: StoreTarget  # db_path (SQLite) or the shared PostgreSQL database (storage.backend)
 
 
 def boot(home: Path, environ: dict[str, str], cwd: Path, log_to_stdout: bool = True) -> Boot:
@@ -81,12 +83,14 @@ def boot(home: Path, environ: dict[str, str], cwd: Path, log_to_stdout: bool = T
     telemetry_lifecycle.start(config)
     audit = AuditLog(home / "logs" / "audit.jsonl")
     db_path = home / DB_FILE
-    recovered, lanes = _open_and_recover(db_path, config, home)
+    store = store_target(config, db_path)
+    check_backend_features(store, config)
+    recovered, lanes = _open_and_recover(store, config, home)
     policy_path = home / "policy.yaml"
     policy = _load_policy(policy_path)
     log.info("startup phase", phase="policy_loaded", policy_version=policy.version)
     listener = bind_listener(config.bind_addr)
-    return Boot(home, config, token, audit, policy, policy_path, db_path, lanes, listener, recovered)
+    return Boot(home, config, token, audit, policy, policy_path, db_path, lanes, listener, recovered, store)
 
 
 def _load_config(home: Path, environ: Mapping[str, str]) -> Config:
@@ -112,23 +116,31 @@ def debug_seconds(environ: Mapping[str, str], name: str) -> float:
     return float(value) / 1000.0 if value else 0.0
 
 
-def _open_and_recover(db_path: Path, config: Config, home: Path) -> tuple[int, list[LaneSettings]]:
+def _open_and_recover(store: StoreTarget, config: Config, home: Path) -> tuple[int, list[LaneSettings]]:
     """Migrate, recover interrupted tasks once, sync configured agents, move agent keys out of the database,
     stop stored agents the daemon must not run; returns (recovered, lanes)."""
-    db = open_database(db_path)
+    db = open_store(store, "goclaw-startup")
+    make_backend = queue_factory(store)
+    where = "PostgreSQL store" if is_postgres(store) else str(store)
     try:
         conn = db.connection()
-        log.info("startup phase", phase="schema_migrated", db=str(db_path))
+        log.info("startup phase", phase="schema_migrated", db=where,
+                 **({"instance": store.instance_id} if is_postgres(store) else {}))
         recovered = _run_one_batch(conn, [WriteRequest("requeue_expired_leases"),
-                                          WriteRequest("recover_interrupted")], "E_TASK_RECOVERY")
+                                          WriteRequest("recover_interrupted")], "E_TASK_RECOVERY", make_backend)
         log.info("startup phase", phase="recovery_scan_completed", requeued_expired=recovered[0],
                  recovered=recovered[1])
         _run_one_batch(conn, [WriteRequest("upsert_agent", {"agent_id": agent.agent_id, "fields": agent.to_row()})
-                              for agent in config.agents], "E_DEFAULT_AGENT_CREATE")
-        _move_agent_keys_out(conn, home)
-        rows = _runnable_agents(conn)
+                              for agent in config.agents], "E_DEFAULT_AGENT_CREATE", make_backend)
+        if not is_postgres(store):  # kv_store keys of older versions only ever lived in goclaw.db
+            _move_agent_keys_out(conn, home)
+        rows = _runnable_agents(conn, make_backend)
     except sqlite3.Error as exc:
-        raise StartupError("E_STORE_OPEN", f"{db_path}: {exc}") from exc
+        raise StartupError("E_STORE_OPEN", f"{where}: {exc}") from exc
+    except Exception as exc:
+        if type(exc).__module__.startswith("psycopg"):
+            raise StartupError("E_STORE_OPEN", f"{where}: {exc}".split("\n")[0]) from exc
+        raise
     finally:
         db.close()
     return recovered[0] + recovered[1], [lane_settings(row, config) for row in rows]
@@ -160,7 +172,7 @@ def _move_agent_keys_out(conn, home: Path) -> None:
     log.warn("agent API keys moved out of the database into secrets.yaml", agents=len(stored))
 
 
-def _runnable_agents(conn) -> list[dict[str, Any]]:
+def _runnable_agents(conn, make_backend=None) -> list[dict[str, Any]]:
     """The active agent rows the daemon can run; a row holding values it must not run with (stored by an
     older version, or edited by hand) is set `stopped` and logged, and the daemon starts without it."""
     rows, refused = [], []
@@ -173,13 +185,13 @@ def _runnable_agents(conn) -> list[dict[str, Any]]:
                      error=str(exc))
             refused.append(WriteRequest("set_agent_status", {"agent_id": row["agent_id"], "status": "stopped"}))
     if refused:
-        _run_one_batch(conn, refused, "E_DEFAULT_AGENT_CREATE")
+        _run_one_batch(conn, refused, "E_DEFAULT_AGENT_CREATE", make_backend)
     return rows
 
 
-def _run_one_batch(conn, requests: list[WriteRequest], reason_code: str) -> list[Any]:
+def _run_one_batch(conn, requests: list[WriteRequest], reason_code: str, make_backend=None) -> list[Any]:
     try:
-        results = run_batch(conn, requests, SqliteQueue)
+        results = run_batch(conn, requests, make_backend or make_queue)
     except Exception as exc:
         raise StartupError(reason_code, str(exc)) from exc
     for result in results:

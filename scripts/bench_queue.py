@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from goclaw_actors.logs.system_log import configure_logging  # noqa: E402
 from goclaw_actors.processor import FALLBACK_REPLY, FallbackProcessor  # noqa: E402
 from goclaw_actors.store.database import open_database  # noqa: E402
-from goclaw_actors.store.sqlite_queue import SqliteQueue  # noqa: E402
+from goclaw_actors.store.backends import make_queue  # noqa: E402
 from goclaw_actors.timeutil import db_now  # noqa: E402
 from supervisors.daemon import Daemon  # noqa: E402
 
@@ -49,9 +49,10 @@ HELD_FOREVER_MS = "3600000"  # lanes hold their first task for an hour: the rest
 
 
 def in_transaction(conn, fn):
+    """`fn(queue)` in one transaction on `conn` (SQLite or PostgreSQL); returns its value."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        queue = SqliteQueue(conn)
+        queue = make_queue(conn, "bench")
         value = fn(queue)
         queue.flush_events()
         conn.execute("COMMIT")
@@ -217,7 +218,17 @@ def main() -> int:
                         help="finished tasks in the database for the growth runs (default 1000,100000,1000000; "
                              "'' skips them)")
     parser.add_argument("--starts", type=int, default=3, help="cold starts to time (default 3)")
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite",
+                        help="postgres: several daemon processes on one throwaway PostgreSQL server (see --daemons)")
+    parser.add_argument("--daemons", default="1,2,4",
+                        help="with --backend postgres: daemon counts to measure, e.g. 1,2,4 (default) or 2")
     args = parser.parse_args()
+    if args.backend == "postgres":
+        import bench_queue_pg
+
+        counts = [int(n) for n in args.daemons.replace("|", ",").split(",") if n.strip()]
+        with tempfile.TemporaryDirectory(prefix="bench_queue_pg-", dir=os.environ.get("BENCH_DIR")) as tmp:
+            return bench_queue_pg.main(Path(tmp), counts, args.tasks)
     sizes = [int(size) for size in args.growth.split(",") if size.strip()]
     with tempfile.TemporaryDirectory(prefix="bench_queue-", dir=os.environ.get("BENCH_DIR")) as tmp:
         workdir = Path(tmp)

@@ -16,6 +16,7 @@ from goclaw_actors.http.server import bind_listener
 from goclaw_actors.logs.system_log import get_logger, write_startup_failure
 from goclaw_actors.startup import Boot, boot
 from goclaw_actors.store.read_pool import ReadPool
+from goclaw_actors.store.scheduler_lock import SchedulerLock
 from goclaw_actors.telemetry import lifecycle as telemetry_lifecycle
 from supervisors import fault_injection
 from supervisors.agent_control import drain_workers
@@ -51,11 +52,12 @@ class Daemon:
         """Boot, start the supervision tree and wait until the gateway serves; raises StartupError."""
         started = time.monotonic()
         self.boot = b = boot(self.home, self.environ, self.cwd, self.log_to_stdout)
-        self.runtime = rt = Runtime(db_path=b.db_path, reads=ReadPool(b.db_path), policy=b.policy,
+        self.runtime = rt = Runtime(db_path=b.store, reads=ReadPool(b.store), policy=b.policy,
                                     policy_source=str(b.policy_path), lanes=b.lanes,
                                     listen=Listener(b.listener, lambda: bind_listener(b.config.bind_addr)),
                                     environ=self.environ, config=b.config, home=b.home, audit=b.audit,
                                     cwd=self.cwd)
+        rt.scheduler_lock = SchedulerLock(b.store)
         rt.skills = start_skill_runtime(rt)
         rt.gateway = DaemonGatewayContext(rt, b.token, b.home, HealthProbe(rt).health)
         rt.app = build_app(rt.gateway)

@@ -34,7 +34,7 @@ log = get_logger("runtime")
 class Runtime:
     """Handed to the tree's start functions; holds no actor state of its own, only routes to actors."""
 
-    db_path: Path
+    db_path: Any  # the store: goclaw.db's Path, or a PostgresTarget (storage.backend: postgres)
     reads: ReadPool
     policy: Any
     policy_source: str
@@ -50,12 +50,18 @@ class Runtime:
     cwd: Path = field(default_factory=Path.cwd)  # relative skill roots (`skills.project_dir`) start here
     skills: Any = None  # supervisors.skill_runtime.SkillRuntime: the catalog, the WASM sandbox, the toolchain
     gateway: Any = None  # the daemon's GatewayContext: chat commands call its ACP methods
+    scheduler_lock: Any = None  # goclaw_actors.store.scheduler_lock.SchedulerLock: one scheduler per shared store
     mcp_loop: Any = None  # goclaw_actors.mcp.asyncio_greenlet.AsyncioGreenlet, started with the first MCP server
 
     def __post_init__(self):
         self.store = StoreClient(self.registry.address("store"))
         self._bus = self.registry.address("event_bus")
         self._policy = self.registry.address("policy")
+
+    def is_scheduler(self) -> bool:
+        """Whether this daemon runs cron, retention and aging (always, unless it shares a PostgreSQL store with
+        other daemons and another one holds the scheduler lock)."""
+        return self.scheduler_lock is None or self.scheduler_lock.held()
 
     def publish_events(self, events: list[dict[str, Any]]) -> None:
         """Hand committed events to the bus (dropped while the bus restarts: the rows are durable)."""

@@ -4,6 +4,7 @@ and how each part is restarted.
     root (rest_for_one)
     ├── store                     permanent
     ├── event_bus                 permanent
+    ├── pg_events                 permanent, PostgreSQL store only: other daemons' events onto this bus
     ├── task_streams              permanent: live chunks of running tasks, replayable while they run
     ├── policy                    permanent
     ├── queue_maintenance         permanent: lease reaper, aging, hourly retention
@@ -25,12 +26,14 @@ from typing import Callable
 from actors.embedded_model import EmbeddedModel
 from actors.event_bus import EventBus
 from actors.gateway_actor import GatewayActor
+from actors.pg_event_listener import PgEventListener
 from actors.policy_actor import PolicyActor
 from actors.queue_maintenance import QueueMaintenance
 from actors.store_actor import StoreActor
 from actors.task_streams import TaskStreams
 from goclaw_actors.startup import COMMIT_DELAY_ENV, debug_seconds
 from goclaw_actors.store.retention import RetentionSettings
+from goclaw_actors.store.store_target import is_postgres
 from supervisors.brain_wiring import embedded_available
 from supervisors.child_spec import PERMANENT, ChildSpec
 from supervisors.cron_wiring import start_cron_scheduler
@@ -55,11 +58,13 @@ def root_children(rt: Runtime, on_escalate: Callable[[str, str], None]) -> list[
             rt.db_path, rt.publish_events, commit_delay=debug_seconds(rt.environ, COMMIT_DELAY_ENV))),
                   shutdown_timeout=STORE_SHUTDOWN_SECONDS),
         ChildSpec("event_bus", lambda: reg.register("event_bus", EventBus.start())),
+        *shared_store_specs(rt),
         ChildSpec("task_streams", lambda: reg.register("task_streams", TaskStreams.start())),
         ChildSpec("policy", lambda: reg.register("policy", PolicyActor.start(rt.policy, rt.policy_source,
                                                                                rt.store))),
         ChildSpec("queue_maintenance", lambda: reg.register("queue_maintenance", QueueMaintenance.start(
-            rt.store, rt.approvals(), reads=rt.reads, retention_settings=lambda: retention_settings(rt)))),
+            rt.store, rt.approvals(), reads=rt.reads, retention_settings=lambda: retention_settings(rt),
+            is_scheduler=rt.is_scheduler))),
         ChildSpec("agents", lambda: reg.register("agents", Supervisor.start(
             "agents", [agent_spec(rt, settings) for settings in rt.lanes], strategy="one_for_one",
             on_escalate=None))),
@@ -67,6 +72,14 @@ def root_children(rt: Runtime, on_escalate: Callable[[str, str], None]) -> list[
             "services", service_specs(rt), strategy="one_for_one", on_escalate=None))),
         ChildSpec("gateway", lambda: reg.register("gateway", GatewayActor.start(rt.listen, rt.app))),
     ]
+
+
+def shared_store_specs(rt: Runtime) -> list[ChildSpec]:
+    """On a PostgreSQL store shared with other daemons: the listener feeding their events to this bus."""
+    if not is_postgres(rt.db_path):
+        return []
+    return [ChildSpec("pg_events", lambda: rt.registry.register("pg_events", PgEventListener.start(
+        rt.db_path, rt.publish_events)))]
 
 
 def retention_settings(rt: Runtime) -> RetentionSettings | None:

@@ -2,4 +2,4 @@
 
 import tests.hypothesis_profiles  # noqa: F401 - registers and loads the hypothesis profile
 
-pytest_plugins = ["tests.unit.store_fixtures"]
+pytest_plugins = ["tests.unit.store_fixtures", "tests.pg_fixtures"]

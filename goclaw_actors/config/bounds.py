@@ -81,6 +81,7 @@ SETTING_BOUNDS = {
     "tools.max_tool_turns": Bound(0, 50),
     "tools.shell.sandbox_memory_mb": Bound(16, 1_048_576),
     "telemetry.sample_rate": Bound(0, 1, whole=False),
+    "storage.postgres_connect_timeout_seconds": Bound(1, 300),
 }
 
 

@@ -40,7 +40,7 @@ ENV_OVERRIDES = {
 KNOWN_KEYS = frozenset(DEFAULTS) | {
     "llm", "llm_provider", "gemini_model", "gemini_api_key", "api_keys", "providers", "agent_name",
     "agent_emoji", "preferred_search", "delegation_max_hops", "context_limits", "skills", "tools",
-    "channels", "mcp", "agents", "plans", "a2a", "telemetry", "streaming",
+    "channels", "mcp", "agents", "plans", "a2a", "telemetry", "streaming", "storage",
 }
 
 LOG_LEVELS = ("debug", "info", "warn", "error")

@@ -21,6 +21,7 @@ from goclaw_actors.config.model import AgentConfig, Config
 from goclaw_actors.config.provider_names import check_provider_name
 from goclaw_actors.config.starter_agents import STARTER_AGENTS
 from goclaw_actors.config.yaml_errors import yaml_error_text
+from goclaw_actors.config.storage_setting import STORAGE_ENV, apply_section_env, check_storage
 from goclaw_actors.config.text_values import (MAX_NAME, check_model_name, check_text, field_label,
                                               unencodable_path)
 from goclaw_actors.errors import ConfigError
@@ -29,7 +30,7 @@ from goclaw_actors.mcp.server_config import parse_servers
 CONFIG_FILE = "config.yaml"
 MAX_CONFIG_BYTES = 4 * 2**20
 SECTIONS = ("gateway", "llm", "api_keys", "providers", "skills", "tools", "channels", "mcp", "a2a", "telemetry",
-            "context_limits")
+            "context_limits", "storage")
 LLM_ENV = {"GOCLAW_LLM_PROVIDER": "provider", "GOCLAW_EMBEDDED_MODEL": "embedded_model"}
 LLM_MODEL_KEYS = ("gemini_model", "anthropic_model", "openai_model")
 
@@ -90,13 +91,8 @@ def _effective(data: dict[str, Any], environ: Mapping[str, str]) -> Config:
         if value:
             merged[key] = value
             sources[key] = f"{key} (from {variable})"
-    for variable, key in LLM_ENV.items():
-        value = environ.get(variable, "").strip()
-        if value:
-            if not isinstance(merged.setdefault("llm", {}), dict):
-                raise ConfigError("llm must be a mapping")
-            merged["llm"][key] = value
-            sources[f"llm.{key}"] = f"llm.{key} (from {variable})"
+    apply_section_env(merged, environ, sources, "llm", LLM_ENV)
+    apply_section_env(merged, environ, sources, "storage", STORAGE_ENV)
     apply_telegram_env(merged, environ, sources)
     bad_text = unencodable_path(merged)
     if bad_text is not None:
@@ -138,6 +134,7 @@ def _validate(raw: dict[str, Any], agents_given: bool, warnings: list[str], sour
     origins = [check_text(item, f"allow_origins[{index}]", 300) for index, item in enumerate(origins)]
     _check_llm(raw.get("llm") or {}, sources)
     _check_named_values(raw)
+    check_storage(raw, sources)
     parse_servers((raw.get("mcp") or {}).get("servers"), "mcp.servers")
     telegram_settings(raw, sources)
     agents = _agents(raw, agents_given, worker_count, warnings)

@@ -23,9 +23,8 @@ from gevent.socket import wait_read
 
 from goclaw_actors.errors import StoreError
 from goclaw_actors.store.busy_retry import busy_delay
-from goclaw_actors.store.database import open_database
 from goclaw_actors.store.group_commit import MAX_BATCH, DatabaseBusy, WriteEnvelope, WriteResult, run_batch
-from goclaw_actors.store.sqlite_queue import SqliteQueue
+from goclaw_actors.store.store_target import StoreTarget, is_postgres, open_store, queue_factory
 
 BUSY_RETRIES = 10  # attempts after SQLITE_BUSY from another process (e.g. `goclaw backup`)
 WAL_AUTOCHECKPOINT_PAGES = 4000  # 16 MB of WAL between checkpoints (SQLite's 1000 checkpoints too often)
@@ -68,9 +67,11 @@ class BatchWriter:
         writer.close()
     """
 
-    def __init__(self, db_path: Path | str, publish: Publish, commit_delay: float = 0.0,
+    def __init__(self, db_path: StoreTarget | str, publish: Publish, commit_delay: float = 0.0,
                  max_batch: int = MAX_BATCH):
         self._publish = publish
+        self._make_backend = queue_factory(db_path)
+        self.is_postgres = is_postgres(db_path)
         self._commit_delay = commit_delay
         self._max_batch = max_batch
         # Both ways, items go through a deque and a byte through a pipe wakes the other side: os.write and
@@ -171,7 +172,7 @@ class BatchWriter:
         hold = self._hold if self._commit_delay > 0 else None
         for attempt in range(BUSY_RETRIES + 1):
             try:
-                return run_batch(conn, requests, SqliteQueue, before_commit=hold)
+                return run_batch(conn, requests, self._make_backend, before_commit=hold)
             except DatabaseBusy:
                 if attempt == BUSY_RETRIES:
                     return StoreError("database is locked by another process")
@@ -255,8 +256,10 @@ class _Doorbell:
                 pass
 
 
-def _open_writer(db_path: Path | str):
-    db = open_database(db_path)
+def _open_writer(db_path: StoreTarget | str):
+    if is_postgres(db_path):
+        return open_store(db_path, "goclaw-writer")
+    db = open_store(Path(db_path))
     db.connection().execute(f"PRAGMA busy_timeout = {WRITE_BUSY_TIMEOUT_MS}")
     db.connection().execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
     return db

@@ -3,12 +3,13 @@
 import sqlite3
 import uuid
 from pathlib import Path
+from typing import Callable
 
 import peewee
 
 from goclaw_actors.errors import StartupError
 from goclaw_actors.file_modes import ensure_private_file
-from goclaw_actors.store.migrations import LATEST_VERSION, MIGRATIONS, checksum_for
+from goclaw_actors.store.migrations import LATEST_VERSION, MIGRATIONS, Migration, checksum_for
 from goclaw_actors.timeutil import db_now
 
 PRAGMAS = {
@@ -54,7 +55,7 @@ def open_database(path: Path | str) -> peewee.SqliteDatabase:
 
 def applied_versions(conn: sqlite3.Connection) -> dict[int, str]:
     """Versions recorded in the `schema_migrations` ledger, with their checksums."""
-    return dict(conn.execute("SELECT version, checksum FROM schema_migrations ORDER BY version"))
+    return dict(conn.execute("SELECT version, checksum FROM schema_migrations ORDER BY version").fetchall())
 
 
 def ledger_problems(recorded: dict[int, str]) -> list[str]:
@@ -83,35 +84,48 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
     )
     conn.execute("BEGIN IMMEDIATE")
     try:
-        recorded = applied_versions(conn)
-        problems = ledger_problems(recorded)
-        if problems:
-            raise StartupError("E_STORE_OPEN", problems[0])
-        pending = [m for m in MIGRATIONS if m.version not in recorded]
-        for migration in pending:
-            for statement in migration.statements:
-                conn.execute(statement)
-            if migration.apply is not None:
-                migration.apply(conn)
-            conn.execute(
-                "INSERT INTO schema_migrations (version, checksum, applied_at) VALUES (?, ?, ?)",
-                (migration.version, migration.checksum, db_now()),
-            )
-        if pending:
-            conn.execute(
-                "INSERT INTO audit_log (audit_id, trace_id, subject, action, decision, reason, created_at) "
-                "VALUES (?, '', 'store', 'data.migration', 'run', ?, ?)",
-                (
-                    str(uuid.uuid4()),
-                    f"applied schema versions {pending[0].version}..{pending[-1].version}",
-                    db_now(),
-                ),
-            )
+        pending = apply_pending(conn)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     return [m.version for m in pending]
+
+
+def apply_pending(conn, dialect: Callable[[str], str] = lambda sql: sql,
+                  data_step: Callable[[Migration], Callable | None] = lambda migration: migration.apply) -> list:
+    """Inside the migrating transaction: refuse (E_STORE_OPEN) a ledger newer than this build or with another
+    checksum, then run and record every pending migration (statements through `dialect`, then the data
+    step `data_step` gives); returns the migrations applied."""
+    recorded = applied_versions(conn)
+    problems = ledger_problems(recorded)
+    if problems:
+        raise StartupError("E_STORE_OPEN", problems[0])
+    pending = [m for m in MIGRATIONS if m.version not in recorded]
+    for migration in pending:
+        for statement in migration.statements:
+            conn.execute(dialect(statement))
+        step = data_step(migration)
+        if step is not None:
+            step(conn)
+        record_migration(conn, migration)
+    record_migrations_run(conn, pending)
+    return pending
+
+
+def record_migration(conn, migration) -> None:
+    """Add `migration` to the `schema_migrations` ledger (inside the migrating transaction)."""
+    conn.execute("INSERT INTO schema_migrations (version, checksum, applied_at) VALUES (?, ?, ?)",
+                 (migration.version, migration.checksum, db_now()))
+
+
+def record_migrations_run(conn, pending: list) -> None:
+    """Audit that the migrations `pending` were applied (nothing when none were)."""
+    if pending:
+        conn.execute(
+            "INSERT INTO audit_log (audit_id, trace_id, subject, action, decision, reason, created_at) "
+            "VALUES (?, '', 'store', 'data.migration', 'run', ?, ?)",
+            (str(uuid.uuid4()), f"applied schema versions {pending[0].version}..{pending[-1].version}", db_now()))
 
 
 def check_health(conn: sqlite3.Connection) -> bool:

@@ -1,13 +1,13 @@
 """Read-only connections used off the hub: queries run in gevent's threadpool on WAL snapshots."""
 
 import sqlite3
-from pathlib import Path
 from typing import Callable, TypeVar
 
 import gevent
 from gevent.queue import Queue
 
 from goclaw_actors.store.database import READ_PRAGMAS
+from goclaw_actors.store.store_target import is_postgres
 
 T = TypeVar("T")
 DEFAULT_READERS = 2  # concurrent read connections
@@ -22,14 +22,22 @@ class ReadPool:
         task = reads.run(sqlite_reads.get_task, task_id)
     """
 
-    def __init__(self, path: Path | str, size: int = DEFAULT_READERS):
+    def __init__(self, path, size: int = DEFAULT_READERS):
+        self._target = path if is_postgres(path) else None
         self._path = str(path)
         self._idle: Queue = Queue()
-        self._all: list[sqlite3.Connection] = []
+        self._all: list = []
         for _ in range(size):
             self._idle.put(self._connect())
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self):
+        if self._target is not None:  # psycopg waits cooperatively under gevent: reads stay on the hub
+            from goclaw_actors.store.pg_connection import PgConnection
+
+            conn = PgConnection(self._target.dsn, f"goclaw-reads:{self._target.instance_id}",
+                                self._target.connect_timeout)
+            self._all.append(conn)
+            return conn
         conn = sqlite3.connect(self._path, check_same_thread=False, timeout=5, isolation_level=None)
         for name, value in READ_PRAGMAS.items():
             conn.execute(f"PRAGMA {name} = {value}")
@@ -40,6 +48,8 @@ class ReadPool:
         """Run `fn(conn, *args)` on an idle connection in the threadpool and return its result."""
         conn = self._idle.get()
         try:
+            if self._target is not None:
+                return fn(conn, *args)
             return gevent.get_hub().threadpool.apply(fn, (conn, *args))
         finally:
             self._idle.put(conn)

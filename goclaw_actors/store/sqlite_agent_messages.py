@@ -55,9 +55,10 @@ class AgentMessageSql(SqliteTransitions):
         if recipient is None or recipient[0] != "active":
             raise AgentNotFound(to_agent)
         now = db_now()
-        message_id = self.conn.execute(
+        (message_id,) = self.conn.execute(
             "INSERT INTO agent_messages (from_agent, to_agent, content, message_depth, idempotency_key, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)", (from_agent, to_agent, content, depth, idempotency_key, now)).lastrowid
+            "VALUES (?, ?, ?, ?, ?, ?) RETURNING id", (from_agent, to_agent, content, depth, idempotency_key, now)
+        ).fetchone()
         task_id = None
         if depth < MAX_MESSAGE_DEPTH:
             payload = {"content": message_content(from_agent, content), "source": MESSAGE_SOURCE,

@@ -48,10 +48,14 @@ class MaintenanceSql(SqliteTransitions):
 
     def recover_interrupted(self) -> int:
         """At start-up: requeue every CLAIMED/RUNNING task and drop its partial assistant replies."""
-        now = db_now()
         rows = self.conn.execute(
             f"SELECT {TASK_COLUMNS} FROM tasks WHERE status IN ('CLAIMED', 'RUNNING') ORDER BY created_at, id"
         ).fetchall()
+        return self.recover_rows(rows, db_now())
+
+    def recover_rows(self, rows: list, now: str) -> int:
+        """Requeue the interrupted tasks of `rows` (start-up recovery), dropping their partial assistant
+        replies; returns how many."""
         for row in rows:
             task = TaskRow.from_row(row)
             self.conn.execute(

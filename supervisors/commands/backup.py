@@ -8,7 +8,7 @@ from goclaw_actors.errors import GoclawError
 from goclaw_actors.ops.backup import backup_database, default_backup_path
 from goclaw_actors.startup import DB_FILE
 from goclaw_actors.terminal_progress import ProgressBar, is_terminal
-from supervisors.commands.common import cli_environment, fail, parser
+from supervisors.commands.common import cli_environment, fail, parser, sqlite_only
 
 COMMAND = "backup"
 
@@ -20,6 +20,7 @@ def main(argv: list[str]) -> int:
     args = cli.parse_args(argv)
     try:
         environ, home = cli_environment()
+        sqlite_only(environ, home, "goclaw backup")
         out = Path(args.out).expanduser().absolute() if args.out else default_backup_path(home)
         terminal = is_terminal(sys.stderr)
         progress = ProgressBar(f"backing up {DB_FILE}", sys.stderr) if terminal else None

@@ -18,6 +18,21 @@ def cli_environment() -> tuple[dict[str, str], Path]:
     return environ, resolve_home(environ)
 
 
+def sqlite_only(environ: dict[str, str], home: Path, what: str) -> None:
+    """Raise GoclawError when the store is PostgreSQL (`storage.backend: postgres`): `what` works on goclaw.db
+    only. A configuration that does not load is left for the command itself to report."""
+    from goclaw_actors.config.loader import load_config
+    from goclaw_actors.errors import ConfigError, GoclawError
+
+    try:
+        backend = load_config(home, environ).get("storage.backend")
+    except ConfigError:
+        return
+    if backend == "postgres":
+        raise GoclawError(f"{what} works on goclaw.db, but this daemon's store is PostgreSQL "
+                          "(storage.backend: postgres); use the database's own tools (pg_dump, pg_restore)")
+
+
 def one_line(text: str) -> str:
     """`text` with every run of whitespace (newlines included) made one space."""
     return " ".join(str(text).split())

@@ -9,7 +9,7 @@ from goclaw_actors.errors import ConfigError, GoclawError
 from goclaw_actors.ops.daemon_probe import OURS, client_token, probe_daemon
 from goclaw_actors.ops.restore import restore_database
 from goclaw_actors.startup import DB_FILE
-from supervisors.commands.common import cli_environment, fail, parser
+from supervisors.commands.common import cli_environment, fail, parser, sqlite_only
 
 COMMAND = "restore"
 
@@ -21,6 +21,7 @@ def main(argv: list[str]) -> int:
     args = cli.parse_args(argv)
     try:
         environ, home = cli_environment()
+        sqlite_only(environ, home, "goclaw restore")
         try:
             bind_addr = load_config(home, environ).bind_addr
         except ConfigError:  # restoring is how one recovers: a broken config must not stop it

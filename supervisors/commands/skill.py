@@ -12,7 +12,7 @@ from goclaw_actors.skills.install_source import InstallSourceError, check_name, 
 from goclaw_actors.skills.installer import InstallError, Provenance, install, remove
 from goclaw_actors.skills.registry_file import RegistryFile
 from goclaw_actors.startup import DB_FILE
-from supervisors.commands.common import cli_environment, fail, parser
+from supervisors.commands.common import cli_environment, fail, parser, sqlite_only
 
 COMMAND = "skill"
 DEFAULT_REF = "(default)"
@@ -39,6 +39,7 @@ def main(argv: list[str]) -> int:
     args = cli.parse_args(argv)
     try:
         environ, home = cli_environment()
+        sqlite_only(environ, home, "goclaw skill")
         make_private_dir(home)
         registry = RegistryFile(home / DB_FILE)
     except (GoclawError, OSError) as exc:

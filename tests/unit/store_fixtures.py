@@ -5,15 +5,15 @@ import contextlib
 import pytest
 
 from goclaw_actors.store.database import open_database
-from goclaw_actors.store.sqlite_queue import SqliteQueue
+from goclaw_actors.store.backends import make_queue
 
 
 @contextlib.contextmanager
 def transaction(conn):
-    """Run the body in one IMMEDIATE transaction, yielding a SqliteQueue bound to it."""
+    """Run the body in one IMMEDIATE transaction, yielding the queue backend of `conn` bound to it."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        queue = SqliteQueue(conn)
+        queue = make_queue(conn)
         yield queue
         queue.flush_events()
         conn.execute("COMMIT")

@@ -10,6 +10,7 @@ from goclaw_actors.queue import states as st
 from goclaw_actors.queue.backoff import MAX_DELAY_MS, retry_delay_ms
 from goclaw_actors.queue.failure import decide_failure, error_fingerprint
 from goclaw_actors.timeutil import parse_db
+from tests.unit.backend_fixtures import conn  # noqa: F401 - these tests run on SQLite and PostgreSQL
 from tests.unit.store_fixtures import events_of, transaction
 
 

@@ -7,8 +7,9 @@ import pytest
 
 from goclaw_actors.errors import IllegalTransition
 from goclaw_actors.queue import states as st
-from goclaw_actors.store.database import open_database
 from goclaw_actors.timeutil import db_now, parse_db
+from tests.unit.backend_fixtures import conn  # noqa: F401 - these tests run on SQLite and PostgreSQL
+from tests.unit.backend_fixtures import is_postgres, other_connection
 from tests.unit.store_fixtures import events_of, transaction
 
 PAST = "2000-01-01 00:00:00.000000"
@@ -89,16 +90,13 @@ def test_concurrent_claimers_on_two_connections_never_share_a_task(conn, tmp_pat
     barrier = threading.Barrier(2)
 
     def worker(index):
-        db = open_database(tmp_path / "goclaw.db")
         try:
-            own = db.connection()
-            barrier.wait()
-            while (task := claim(own)) is not None:
-                claimed[index].append(task.id)
+            with other_connection(conn, tmp_path) as own:
+                barrier.wait()
+                while (task := claim(own)) is not None:
+                    claimed[index].append(task.id)
         except Exception as exc:  # surfaced below
             errors.append(exc)
-        finally:
-            db.close()
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in (0, 1)]
     for thread in threads:
@@ -114,14 +112,10 @@ def test_concurrent_claimers_on_two_connections_never_share_a_task(conn, tmp_pat
 
 def test_two_connections_alternating_claim_distinct_tasks(conn, tmp_path):
     enqueue(conn, 4)
-    db = open_database(tmp_path / "goclaw.db")
-    try:
-        other = db.connection()
+    with other_connection(conn, tmp_path) as other:
         got = [claim(conn).id, claim(other).id, claim(conn).id, claim(other).id]
         assert len(set(got)) == 4
         assert claim(conn) is None and claim(other) is None
-    finally:
-        db.close()
 
 
 def test_start_renews_lease_and_pins_policy(conn):
@@ -200,6 +194,11 @@ def test_recover_interrupted_requeues_active_tasks_and_drops_partial_replies(con
     conn.execute("INSERT INTO messages (session_id, agent_id, role, content, created_at) VALUES "
                  "('s2', 'default', 'assistant', 'old reply', ?), ('s2', 'default', 'assistant', 'partial', ?)",
                  (PAST, db_now(5)))
+    if is_postgres(conn):  # other daemons share the queue: only leases that expired are recovered
+        with transaction(conn) as q:
+            assert q.recover_interrupted() == 0
+        expire(conn, claimed_id)
+        expire(conn, running_id)
     with transaction(conn) as q:
         assert q.recover_interrupted() == 2
     assert row(conn, claimed_id, "status, attempt, lease_owner") == (st.QUEUED, 0, None)

@@ -9,6 +9,7 @@ from goclaw_actors.errors import AgentNotFound, IdempotencyConflict, IllegalTran
 from goclaw_actors.queue import states as st
 from goclaw_actors.queue.idempotency import canonical_json, is_side_effecting, request_hash, tool_call_key
 from goclaw_actors.timeutil import db_now
+from tests.unit.backend_fixtures import conn  # noqa: F401 - these tests run on SQLite and PostgreSQL
 from tests.unit.store_fixtures import events_of, transaction
 
 

@@ -7,6 +7,7 @@ import pytest
 from goclaw_actors.errors import IllegalTransition
 from goclaw_actors.queue import states as st
 from goclaw_actors.timeutil import db_now
+from tests.unit.backend_fixtures import conn  # noqa: F401 - these tests run on SQLite and PostgreSQL
 from tests.unit.store_fixtures import events_of, transaction
 
 LEGAL = sorted((a, b) for a, tos in st.TRANSITIONS.items() if a is not None for b in tos)
