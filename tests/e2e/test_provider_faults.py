@@ -118,7 +118,9 @@ def test_a_stream_dropped_mid_reply_is_retried_without_mixing_attempts(provider_
             chunks.append(piece)
     assert "Stream interrupted" in interrupted.value.message
     task_id = chunks[0].id.removeprefix("chatcmpl-")
-    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "half a rep"
+    shown = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    # the secret scrubber holds back a chunk's tail that could begin a secret; a broken attempt drops it
+    assert shown.startswith("half a re") and "half a rep".startswith(shown)
     row = wait_until(lambda: (r := task_row(daemon.db_path, task_id))["status"] == "SUCCEEDED" and r, timeout=15,
                      what="the retried task done")
     assert json.loads(row["result"])["reply"] == "fine: drop it" and row["attempt"] == 1
