@@ -104,14 +104,14 @@ class QueueMaintenance(pykka.ThreadingActor):
     def run_once(self) -> dict[str, int]:
         """Reap expired leases and expire approvals now (and age when due); returns what was done."""
         self.ticks += 1
-        reaped = self.store.call("requeue_expired_leases")
+        reaped = self.store.maintenance.requeue_expired_leases()
         self.lease_expiries += reaped
         if reaped:
             log.info("lease expired; tasks requeued", extra={"count": reaped})
         expired = self.expire_approvals()
         aged = 0
         if self.ticks % AGING_EVERY_TICKS == 0:
-            aged = self.store.call("age_queued")
+            aged = self.store.maintenance.age_queued()
             self.aged += aged
         return {"reaped": reaped, "approvals_expired": expired, "aged": aged}
 
@@ -130,7 +130,8 @@ class QueueMaintenance(pykka.ThreadingActor):
         settings = self.retention_settings()
         if settings is None:
             return False
-        self.retention = RetentionRun(settings, now or utc_now(), self.reads.run, self.store.call)
+        self.retention = RetentionRun(settings, now or utc_now(), self.reads.run,
+                                      self.store.maintenance.delete_expired)
         self.retention_started = time.monotonic()
         self.actor_ref.tell(_RetentionStep())
         return True

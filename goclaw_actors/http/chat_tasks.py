@@ -48,11 +48,11 @@ def enqueue_chat(ctx: GatewayContext, request: ChatRequest, task_id: str | None 
                 task_type=request.task_type, priority=request.priority, idempotency_key=request.idempotency_key,
                 task_id=task_id)
     if request.history is not None:
-        result = ctx.store("enqueue_chat_with_history", messages=request.history, **args)
+        result = ctx.store.sessions.enqueue_chat_with_history(messages=request.history, **args)
     elif request.sticky_agent is not None or request.task_type in NO_HISTORY_TYPES:
-        result = ctx.store("enqueue_line", sticky_agent_id=request.sticky_agent, **args)
+        result = ctx.store.sessions.enqueue_line(sticky_agent_id=request.sticky_agent, **args)
     else:
-        result = ctx.store("enqueue", **args)
+        result = ctx.store.tasks.enqueue(**args)
     return result["task_id"]
 
 

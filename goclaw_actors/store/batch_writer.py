@@ -62,7 +62,7 @@ class BatchWriter:
     Usage::
 
         writer = BatchWriter(db_path, publish)     # opens and migrates the database on the writer thread
-        writer.submit([WriteEnvelope(WriteRequest("enqueue", {...}), AsyncResult())])
+        writer.submit([WriteEnvelope(TasksStore.enqueue.request(...), AsyncResult())])
         writer.call(checkpoint, writer.connection)  # any function, run on the writer thread
         writer.drain()                             # green wait until everything submitted is delivered
         writer.close()
@@ -115,6 +115,7 @@ class BatchWriter:
     @property
     def connection(self) -> sqlite3.Connection:
         """The write connection: hand it to `call`, never use it on the hub."""
+        assert self._conn is not None  # opened in __init__
         return self._conn
 
     def stats(self) -> dict[str, float]:
@@ -168,6 +169,7 @@ class BatchWriter:
 
     def _commit(self, requests) -> list[WriteResult] | Exception:
         conn = self._conn
+        assert conn is not None  # batches are handed over only once the connection is open
         hold = self._hold if self._commit_delay > 0 else None
         for attempt in range(BUSY_RETRIES + 1):
             try:
