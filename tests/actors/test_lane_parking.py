@@ -13,7 +13,7 @@ from goclaw_actors.processor import lane_waiting
 from goclaw_actors.queue.lane_settings import LaneSettings
 from goclaw_actors.store.sqlite_reads import get_task, task_events
 from goclaw_actors.timeutil import db_now
-from tests.actors.lane_fixtures import start_lanes
+from tests.actors.lane_fixtures import start_lanes, stop_lanes
 from tests.helpers import wait_until
 
 
@@ -43,11 +43,7 @@ def one_lane(tmp_path):
                                                tick_seconds=0.1), processor)
     lanes.processor = processor
     yield lanes
-    for name in ["dispatcher", "worker:0", "task_streams", "store", "event_bus"]:
-        ref = lanes.registry.lookup(name)
-        if ref is not None:
-            ref.stop(block=True, timeout=10)
-    lanes.reads.close()
+    stop_lanes(lanes)  # every actor start_lanes started, the agent actor and policy included
 
 
 def lane(lanes):

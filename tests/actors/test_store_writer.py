@@ -57,6 +57,6 @@ def test_requests_arriving_during_a_commit_share_the_next_one(store):
         gevent.sleep(HELD_COMMIT / 2)  # the first batch is committing now
         later = [client.kv.put_kv.submit(key=f"k{i}", value="v") for i in range(50)]
         for future in [first, *later]:
-            client.result(future)
+            future.get()
     stats = ref.proxy().stats().get()
     assert stats["requests"] == 51 and stats["batches"] == 2, stats
