@@ -6,10 +6,9 @@ through the facade's transport, so type checkers see the interface's signature a
 """
 
 import inspect
-from typing import TYPE_CHECKING, Any, Callable, Concatenate, Generic, ParamSpec, Protocol, TypeVar, overload
+from typing import Any, Callable, Concatenate, Generic, ParamSpec, Protocol, TypeVar, overload
 
-if TYPE_CHECKING:
-    from goclaw_actors.store.group_commit import WriteRequest
+from goclaw_actors.store.group_commit import WriteRequest
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -88,9 +87,8 @@ class Op(Generic[P, R]):
                 named[name] = value
         return named
 
-    def request(self, *args: P.args, **kwargs: P.kwargs) -> "WriteRequest":
+    def request(self, *args: P.args, **kwargs: P.kwargs) -> WriteRequest:
         """This operation as a `WriteRequest` for `run_batch` (startup and commands that own a connection)."""
-        from goclaw_actors.store.group_commit import WriteRequest
         return WriteRequest(self.name, self.keywords(args, kwargs))
 
 
