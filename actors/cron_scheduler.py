@@ -122,8 +122,9 @@ class CronScheduler(pykka.ThreadingActor):
         if row["next_run_at"] is not None:
             log.info("schedule due", schedule_id=schedule_id, name=row["name"], slot=rfc3339(row["next_run_at"]))
         try:
-            outcome = self.store.call("fire_schedule", schedule_id=schedule_id, due_at=row["next_run_at"],
-                                      next_run_at=next_run_at, now=to_db(now), hold_seconds=self.settings.hold_seconds)
+            outcome = self.store.schedules.fire_schedule(
+                schedule_id=schedule_id, due_at=row["next_run_at"], next_run_at=next_run_at, now=to_db(now),
+                hold_seconds=self.settings.hold_seconds)
         except Exception as exc:  # the slot stays due: the next tick fires it
             log.error("schedule firing failed; retrying at the next tick", schedule_id=schedule_id, error=str(exc))
             return {"schedule_id": schedule_id, "status": "error", "error": str(exc)}

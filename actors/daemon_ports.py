@@ -22,15 +22,11 @@ Audit = Callable[..., None]
 class DaemonPorts:
     """Routes to the rest of the daemon, resolved on each use (actors behind them may restart)."""
 
-    store: StoreClient
+    store: StoreClient  # durable writes by noun: `ports.store.tasks.enqueue(...)`
     reads: ReadPool
     bus: Callable[[], pykka.ActorProxy | None]  # the event bus while it runs
     audit: Audit
     approval_timeout_seconds: Callable[[], float]  # of the configuration in force
-
-    def call(self, op: str, **kwargs: Any) -> Any:
-        """One durable write (an op of SqliteQueue), committed when this returns."""
-        return self.store.call(op, **kwargs)
 
     def read(self, fn: Callable[..., Any], *args: Any) -> Any:
         """`fn(conn, *args)` on a pooled read connection."""
@@ -49,4 +45,4 @@ class DaemonPorts:
 
     def approvals(self) -> ApprovalPorts:
         """The approval flow's view of these ports."""
-        return ApprovalPorts(call=self.call, audit=self.audit, broadcast=self.broadcast)
+        return ApprovalPorts(store=self.store, audit=self.audit, broadcast=self.broadcast)

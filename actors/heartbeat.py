@@ -101,9 +101,9 @@ class HeartbeatActor(pykka.ThreadingActor):
         if self.ports.read(beat_running):
             log.info("heartbeat skipped: the previous one is still running", slot=slot)
             return {"status": "skipped", "reason": "previous heartbeat still running"}
-        enqueued = self.ports.call("enqueue", session_id=HEARTBEAT_SESSION, payload=heartbeat_payload(checklist, slot),
-                                   agent_id=HEARTBEAT_AGENT, task_type=HEARTBEAT_TASK,
-                                   idempotency_key=beat_key(interval, slot))
+        enqueued = self.ports.store.tasks.enqueue(
+            session_id=HEARTBEAT_SESSION, payload=heartbeat_payload(checklist, slot), agent_id=HEARTBEAT_AGENT,
+            task_type=HEARTBEAT_TASK, idempotency_key=beat_key(interval, slot))
         task_id = enqueued["task_id"]
         if enqueued["created"]:
             log.info("heartbeat enqueued", task_id=task_id, slot=slot)
@@ -121,7 +121,7 @@ class HeartbeatActor(pykka.ThreadingActor):
                                                              reply_text(task["result"])):
                 appended += 1
                 log.info("heartbeat result appended", task_id=task["id"])
-            self.ports.call("put_kv", key=APPENDED_KEY, value=f"{task['created_at']}|{task['id']}")
+            self.ports.store.kv.put_kv(key=APPENDED_KEY, value=f"{task['created_at']}|{task['id']}")
         return appended
 
     def _watch(self, task_id: str) -> None:

@@ -5,16 +5,16 @@ import logging
 from typing import Any, Callable
 
 import gevent
-from gevent.event import AsyncResult
 
 from actors.store_client import StoreClient
 from goclaw_actors.errors import GoclawError
+from goclaw_actors.store.api.ops import Pending
 
 HOLD_SECONDS = 0.002  # an outcome waits at most this long for the ones after it
 
 log = logging.getLogger("goclaw.worker")
 
-Pending = tuple[AsyncResult, list[dict[str, Any]]]
+Held = tuple[Pending[list[str | None]], list[dict[str, Any]]]  # a submitted write and its outcomes
 
 
 class HeldOutcomes:
@@ -42,13 +42,13 @@ class HeldOutcomes:
         if more_to_run and self.timer is None:
             self.timer = gevent.spawn_later(HOLD_SECONDS, self.due)
 
-    def submit(self) -> Pending | None:
+    def submit(self) -> Held | None:
         """Submit what is held as one request; returns its future and outcomes for `check` (None: nothing held)."""
         self.stop()
         if not self.outcomes:
             return None
         outcomes, self.outcomes = self.outcomes, []
-        return self.store.submit("record_outcomes", outcomes=outcomes), outcomes
+        return self.store.tasks.record_outcomes.submit(outcomes=outcomes), outcomes
 
     def write(self) -> None:
         """Write what is held and wait for the commit."""
@@ -60,13 +60,13 @@ class HeldOutcomes:
         if pending is not None:
             gevent.spawn(self.check, pending)
 
-    def check(self, pending: Pending | None) -> None:
+    def check(self, pending: Held | None) -> None:
         """Wait for a submitted write; log the outcomes it could not record (lease lost, canceled, store down)."""
         if pending is None:
             return
         future, outcomes = pending
         try:
-            problems = self.store.result(future)
+            problems = future.get()
         except GoclawError as exc:  # the store is down: the leases expire and the reaper requeues the tasks
             log.error("task outcomes not recorded", extra={"agent_id": self.agent_id, "error": str(exc),
                                                            "tasks": len(outcomes)})

@@ -62,7 +62,7 @@ class PlanExecution:
             if not steps:
                 continue
             if wave != execution["current_wave"]:
-                self.ports.call("set_plan_execution", execution_id=self.execution_id, current_wave=wave)
+                self.ports.store.plans.set_plan_execution(execution_id=self.execution_id, current_wave=wave)
             replies = self._run_wave(execution, plan, steps, outputs)
             if any(reply is None for reply in replies.values()):
                 return self._end(STEP_FAILED, wave)
@@ -76,7 +76,7 @@ class PlanExecution:
         return self._end(STEP_FAILED, execution["current_wave"])
 
     def _end(self, status: str, wave: int) -> str:
-        self.ports.call("set_plan_execution", execution_id=self.execution_id, status=status)
+        self.ports.store.plans.set_plan_execution(execution_id=self.execution_id, status=status)
         log.info("plan execution ended", execution_id=self.execution_id, status=status, wave=wave)
         return status
 
@@ -115,12 +115,12 @@ class PlanExecution:
             task_id = str(uuid.uuid4())
             with self.ports.watch(task_id=task_id) as watch:
                 try:
-                    started = self.ports.call(
-                        "start_plan_step", step_row_id=step["id"], attempt=action.attempt, task_id=task_id,
+                    started = self.ports.store.plans.start_plan_step(
+                        step_row_id=step["id"], attempt=action.attempt, task_id=task_id,
                         content=step_prompt(step["prompt"], outputs, action.error))
                 except (AgentNotFound, QueueSaturated) as exc:  # no task: a failed attempt all the same
-                    self.ports.call("refuse_plan_step", step_row_id=step["id"], attempt=action.attempt,
-                                    error=str(exc))
+                    self.ports.store.plans.refuse_plan_step(step_row_id=step["id"], attempt=action.attempt,
+                                                            error=str(exc))
                     started = {"task_id": None, "refusal": str(exc)}
                 if started["task_id"] == task_id:
                     self._await_task(watch, task_id)
@@ -139,12 +139,12 @@ class PlanExecution:
         task = await_terminal(watch.queue, lambda: self.ports.read(get_task, task_id), self.step_time_limit)
         if not is_done(task):
             error = TIME_LIMIT_ERROR.format(seconds=self.step_time_limit)
-            if self.ports.call("cancel_plan_step_task", task_id=task_id, error=error):
+            if self.ports.store.plans.cancel_plan_step_task(task_id=task_id, error=error):
                 log.warn("plan step task timed out", execution_id=self.execution_id, task_id=task_id)
 
     def _finish(self, step: dict[str, Any], status: str, result: str | None = None,
                 error: str | None = None) -> str | None:
-        self.ports.call("finish_plan_step", step_row_id=step["id"], status=status, result=result, error=error)
+        self.ports.store.plans.finish_plan_step(step_row_id=step["id"], status=status, result=result, error=error)
         log.info("plan step ended", execution_id=self.execution_id, step_id=step["step_id"], status=status,
                  error=error)
         return result if status == STEP_SUCCEEDED else None

@@ -77,8 +77,8 @@ class PlanRunner(pykka.ThreadingActor):
         Raises PlanNotFound.
         """
         plan = find_plan(self.ports.plans(), name)
-        created = self.ports.call("create_plan_execution", plan_name=plan.name,
-                                  session_id=session_id or str(uuid.uuid4()), steps=execution_steps(plan))
+        created = self.ports.store.plans.create_plan_execution(
+            plan_name=plan.name, session_id=session_id or str(uuid.uuid4()), steps=execution_steps(plan))
         log.info("plan execution started", execution_id=created["execution_id"], plan=plan.name,
                  session_id=created["session_id"])
         self._run(created["execution_id"])
@@ -97,7 +97,7 @@ class PlanRunner(pykka.ThreadingActor):
             if greenlet is not None:
                 greenlet.kill(block=True, timeout=5)
         try:
-            outcome = self.ports.call("cancel_plan_execution", execution_id=execution_id)
+            outcome = self.ports.store.plans.cancel_plan_execution(execution_id=execution_id)
         except Exception:
             if run is not None or timer is not None:
                 self._run(execution_id)

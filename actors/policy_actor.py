@@ -79,5 +79,5 @@ class PolicyActor(pykka.ThreadingActor):
         return policy.version
 
     def _record(self) -> None:
-        self.store.call("record_policy_version", policy_version=self.policy.version,
-                        checksum=self.policy.checksum, source=self.source)
+        self.store.audit.record_policy_version(policy_version=self.policy.version,
+                                               checksum=self.policy.checksum, source=self.source)

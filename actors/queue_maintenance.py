@@ -108,7 +108,7 @@ class QueueMaintenance(pykka.ThreadingActor):
     def run_once(self) -> dict[str, int]:
         """Reap expired leases and expire approvals now (and age when due); returns what was done."""
         self.ticks += 1
-        reaped = self.store.call("requeue_expired_leases")
+        reaped = self.store.maintenance.requeue_expired_leases()
         self.lease_expiries += reaped
         if reaped:
             log.info("lease expired; tasks requeued", extra={"count": reaped})
@@ -116,7 +116,7 @@ class QueueMaintenance(pykka.ThreadingActor):
         aged = 0
         scheduler = self.is_scheduler()  # every tick: a dead holder's lock is taken over within a second
         if (self.ticks % AGING_EVERY_TICKS == 0 or self.aging_behind) and scheduler:
-            aged = self.store.call("age_queued")
+            aged = self.store.maintenance.age_queued()
             self.aged += aged
             self.aging_behind = aged >= AGING_BATCH  # a full batch: more are due, age again next tick
         return {"reaped": reaped, "approvals_expired": expired, "aged": aged}
@@ -138,7 +138,8 @@ class QueueMaintenance(pykka.ThreadingActor):
         settings = self.retention_settings()
         if settings is None:
             return False
-        self.retention = RetentionRun(settings, now or utc_now(), self.reads.run, self.store.call)
+        self.retention = RetentionRun(settings, now or utc_now(), self.reads.run,
+                                      self.store.maintenance.delete_expired)
         self.retention_started = time.monotonic()
         self.actor_ref.tell(_RetentionStep())
         return True

@@ -9,23 +9,29 @@ from gevent.timeout import Timeout
 from actors.address import Address
 from goclaw_actors import telemetry
 from goclaw_actors.errors import StoreError
+from goclaw_actors.store.api.facade import StoreApi
 from goclaw_actors.store.group_commit import WriteEnvelope, WriteRequest
 
 STORE_CALL_TIMEOUT = 30.0  # seconds a caller waits for its write to commit
 STORE_DOWN_RETRY = 0.02  # seconds between lookups while the store restarts
 
 
-class StoreClient:
-    """Submit writes to the store actor found at `address`.
+class StoreClient(StoreApi):
+    """Submit writes to the store actor found at `address`, through the typed facade by noun (StoreApi).
 
     Usage::
 
         store = StoreClient(store_address)
-        task = store.call("claim", agent_id="default", lease_seconds=30)
-        f1 = store.submit("succeed", ...); f2 = store.submit("claim", ...)   # same batch
+        task = store.tasks.claim(agent_id="default", lease_seconds=30)
+        done = store.tasks.succeed.submit(...); claim = store.tasks.claim_batch.submit(...)   # same batch
+        tasks = claim.get()
+
+    `submit`, `result`, `call` and `send` below are the transport the facade uses; code outside the store
+    client names no operation by string (tests/unit/test_store_api.py holds it to that).
     """
 
     def __init__(self, address: Address, timeout: float = STORE_CALL_TIMEOUT):
+        super().__init__(self)
         self.address = address
         self.timeout = timeout
 

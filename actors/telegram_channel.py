@@ -207,7 +207,7 @@ class TelegramChannel(pykka.ThreadingActor):
         self._line(item)
 
     def _commit_offset(self, update_id: int) -> None:
-        self.ctx.store("telegram_intake", channel=self.settings.channel, update_id=update_id)
+        self.ctx.store.channels.telegram_intake(channel=self.settings.channel, update_id=update_id)
 
     def _line(self, line: TextLine) -> None:
         sticky, active = self.ctx.read(_routing_facts, line.user_id)
@@ -215,8 +215,8 @@ class TelegramChannel(pykka.ThreadingActor):
         request, new_sticky = line_request(line, current, lambda: active)
         op, args = enqueue_call(request)
         try:
-            taken = self.ctx.store(
-                "telegram_intake", channel=self.settings.channel, update_id=line.update_id,
+            taken = self.ctx.store.channels.telegram_intake(
+                channel=self.settings.channel, update_id=line.update_id,
                 enqueue={"op": op, "args": args}, reply={"chat_id": line.chat_id, "reply_to": line.message_id},
                 sticky={"user_id": line.user_id, "agent_id": new_sticky} if new_sticky else None)
         except StoreError as exc:  # refused (unknown agent, queue saturated): say so, the update is done
@@ -331,13 +331,13 @@ class TelegramChannel(pykka.ThreadingActor):
             mark = self.ctx.read(get_kv, key)
             if mark is None:  # first start: alerts sent before the channel existed are not replayed
                 mark = str(self.ctx.read(last_event_id))
-                self.ctx.store("put_kv", key=key, value=mark)
+                self.ctx.store.kv.put_kv(key=key, value=mark)
             watermark = int(mark)
             while True:
                 for alert in self.ctx.read(alerts_after, watermark):
                     self._send_alert(alert)
                     watermark = alert["event_id"]
-                    self.ctx.store("put_kv", key=key, value=str(watermark))
+                    self.ctx.store.kv.put_kv(key=key, value=str(watermark))
                 try:
                     watch.queue.get(timeout=ALERT_RECHECK_SECONDS)
                 except gevent.queue.Empty:

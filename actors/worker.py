@@ -273,12 +273,13 @@ class WorkerActor(pykka.ThreadingActor):
     def _claim(self) -> None:
         """Write the held outcomes and claim the next tasks in the same batch; run the first of them."""
         written = self.held.submit()  # commits in the same batch as the claim
-        claim = self.store.submit("claim_batch", agent_id=self.settings.agent_id,
-                                  lease_seconds=self.settings.lease_seconds, policy_version=self.policy_version,
-                                  limit=outcomes.claim_limit(self.last_run_seconds, self.settings.lease_seconds))
+        claim = self.store.tasks.claim_batch.submit(
+            agent_id=self.settings.agent_id, lease_seconds=self.settings.lease_seconds,
+            policy_version=self.policy_version,
+            limit=outcomes.claim_limit(self.last_run_seconds, self.settings.lease_seconds))
         self.held.check(written)
         try:
-            tasks = self.store.result(claim)
+            tasks = claim.get()
         except IllegalTransition:  # canceled between claim and start inside the same batch: try again
             self.actor_ref.tell(ClaimNext())
             return
@@ -353,11 +354,11 @@ class WorkerActor(pykka.ThreadingActor):
     def _heartbeat(self) -> None:
         """Renew the lease of every task this lane holds; interrupt or drop the ones canceled or lost."""
         held = [run.task for run in self._runs()] + list(self.ready)
-        beats = [(task, self.store.submit("heartbeat", task_id=task.id, lease_owner=task.lease_owner,
-                                          lease_seconds=self.settings.lease_seconds)) for task in held]
+        beats = [(task, self.store.tasks.heartbeat.submit(task_id=task.id, lease_owner=task.lease_owner,
+                                                          lease_seconds=self.settings.lease_seconds)) for task in held]
         for task, beat in beats:
             try:
-                cancel = self.store.result(beat)
+                cancel = beat.get()
                 lost = False
             except IllegalTransition:
                 cancel = lost = True
@@ -377,7 +378,7 @@ class WorkerActor(pykka.ThreadingActor):
         ready, self.ready = list(self.ready), deque()
         for task in ready:
             try:
-                self.store.call("release_for_shutdown", task_id=task.id, lease_owner=task.lease_owner)
+                self.store.tasks.release_for_shutdown(task_id=task.id, lease_owner=task.lease_owner)
             except GoclawError as exc:
                 log.warning("release failed; the lease will expire", extra={"task_id": task.id, "error": str(exc)})
 
@@ -394,7 +395,7 @@ class WorkerActor(pykka.ThreadingActor):
             if run.lost:
                 continue
             try:
-                self.store.call("release_for_shutdown", task_id=run.task.id, lease_owner=run.task.lease_owner)
+                self.store.tasks.release_for_shutdown(task_id=run.task.id, lease_owner=run.task.lease_owner)
             except GoclawError as exc:
                 log.warning("shutdown release failed; the lease will expire",
                             extra={"task_id": run.task.id, "error": str(exc)})

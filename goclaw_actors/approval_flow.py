@@ -7,7 +7,7 @@ Whoever decides (ACP `approval.respond`, QueueMaintenance on expiry) goes throug
 `approval_denied`, `approval_timeout_default_deny`, with the approval's task as trace id) and announced
 with `approval.updated {approval_id, status}`.
 
-    ports = ApprovalPorts(call=store.call, audit=audit_decision, broadcast=broadcast)
+    ports = ApprovalPorts(store=store, audit=audit_decision, broadcast=broadcast)
     row = request_approval(ports, "deploy", '{"env":"prod"}', approval_timeout_seconds(config))
 """
 
@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from goclaw_actors.broadcasts import APPROVAL_REQUIRED, APPROVAL_UPDATED, approval_item
 from goclaw_actors.logs.system_log import get_logger
+from goclaw_actors.store.api.facade import StoreApi
 from goclaw_actors.store.sqlite_approvals import APPROVED, DENIED, timed_out
 
 DEFAULT_APPROVAL_TIMEOUT_SECONDS = 60.0
@@ -30,7 +31,7 @@ log = get_logger("approvals")
 class ApprovalPorts:
     """What the approval flow uses of the daemon."""
 
-    call: Callable[..., Any]  # call(op, **kwargs): one committed store write
+    store: StoreApi  # committed store writes (`store.approvals`)
     audit: Callable[..., None]  # audit(decision, action, reason, subject=..., trace_id=...)
     broadcast: Callable[[str, dict[str, Any]], None]  # broadcast(method, params) to every ACP client
 
@@ -44,8 +45,8 @@ def approval_timeout_seconds(config: Any) -> float:
 def request_approval(ports: ApprovalPorts, action: str, details: str, timeout_seconds: float,
                      task_id: str | None = None) -> dict[str, Any]:
     """Create a PENDING approval expiring `timeout_seconds` from now and announce it; returns the row."""
-    row = ports.call("create_approval", action=action, details=details, timeout_seconds=timeout_seconds,
-                     task_id=task_id)
+    row = ports.store.approvals.create_approval(action=action, details=details, timeout_seconds=timeout_seconds,
+                                                task_id=task_id)
     ports.broadcast(APPROVAL_REQUIRED, approval_item(row))
     return row
 
@@ -55,14 +56,14 @@ def decide_approval(ports: ApprovalPorts, approval_id: str, status: str) -> dict
 
     Raises ApprovalNotFound, or ApprovalResolved when it was already decided or has expired.
     """
-    row = ports.call("resolve_approval", approval_id=approval_id, status=status)
+    row = ports.store.approvals.resolve_approval(approval_id=approval_id, status=status)
     announce_decision(ports, row)
     return row
 
 
 def expire_due_approvals(ports: ApprovalPorts) -> list[dict[str, Any]]:
     """Deny every pending approval past its expiry, audit and announce each; returns the denied rows."""
-    rows = ports.call("expire_approvals")
+    rows = ports.store.approvals.expire_approvals()
     for row in rows:
         try:
             announce_decision(ports, row)

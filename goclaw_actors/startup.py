@@ -26,6 +26,7 @@ from goclaw_actors.policy.policy_file import Policy, ensure_policy_file, load_po
 from goclaw_actors.queue.lane_settings import LaneSettings
 from goclaw_actors.store import sqlite_reads
 from goclaw_actors.store.agent_reads import agent_row
+from goclaw_actors.store.api.facade import AgentsStore, KvStore, MaintenanceStore
 from goclaw_actors.store.group_commit import WriteRequest, run_batch
 from goclaw_actors.store.kv_reads import kv_with_prefix
 from goclaw_actors.store.backends import make_queue
@@ -126,11 +127,12 @@ def _open_and_recover(store: StoreTarget, config: Config, home: Path) -> tuple[i
         conn = db.connection()
         log.info("startup phase", phase="schema_migrated", db=where,
                  **({"instance": store.instance_id} if is_postgres(store) else {}))
-        recovered = _run_one_batch(conn, [WriteRequest("requeue_expired_leases"),
-                                          WriteRequest("recover_interrupted")], "E_TASK_RECOVERY", make_backend)
+        recovered = _run_one_batch(conn, [MaintenanceStore.requeue_expired_leases.request(),
+                                          MaintenanceStore.recover_interrupted.request()], "E_TASK_RECOVERY",
+                                   make_backend)
         log.info("startup phase", phase="recovery_scan_completed", requeued_expired=recovered[0],
                  recovered=recovered[1])
-        _run_one_batch(conn, [WriteRequest("upsert_agent", {"agent_id": agent.agent_id, "fields": agent.to_row()})
+        _run_one_batch(conn, [AgentsStore.upsert_agent.request(agent_id=agent.agent_id, fields=agent.to_row())
                               for agent in config.agents], "E_DEFAULT_AGENT_CREATE", make_backend)
         if not is_postgres(store):  # kv_store keys of older versions only ever lived in goclaw.db
             _move_agent_keys_out(conn, home)
@@ -166,7 +168,7 @@ def _move_agent_keys_out(conn, home: Path) -> None:
         except OSError as exc:
             raise StartupError("E_CONFIG_WRITE", f"cannot write secrets.yaml: {exc}") from exc
     conn.execute("PRAGMA secure_delete = ON")
-    _run_one_batch(conn, [WriteRequest("delete_kv", {"keys": list(stored)})], "E_STORE_OPEN")
+    _run_one_batch(conn, [KvStore.delete_kv.request(keys=list(stored))], "E_STORE_OPEN")
     conn.execute("PRAGMA secure_delete = OFF")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     log.warn("agent API keys moved out of the database into secrets.yaml", agents=len(stored))
@@ -183,7 +185,7 @@ def _runnable_agents(conn, make_backend=None) -> list[dict[str, Any]]:
         except ConfigError as exc:
             log.warn("stored agent not started: invalid settings; set to stopped", agent_id=str(row["agent_id"]),
                      error=str(exc))
-            refused.append(WriteRequest("set_agent_status", {"agent_id": row["agent_id"], "status": "stopped"}))
+            refused.append(AgentsStore.set_agent_status.request(agent_id=row["agent_id"], status="stopped"))
     if refused:
         _run_one_batch(conn, refused, "E_DEFAULT_AGENT_CREATE", make_backend)
     return rows

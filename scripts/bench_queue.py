@@ -101,6 +101,13 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+def innermost(processor):
+    """The processor at the core of its wrappers (chat commands, teams, skills' fast path all keep `inner`)."""
+    while hasattr(processor, "inner"):
+        processor = processor.inner
+    return processor
+
+
 def make_home(workdir: Path, name: str) -> Path:
     home = workdir / name
     home.mkdir()
@@ -114,27 +121,24 @@ def daemon_path(home: Path, count: int, producers: int) -> dict:
     daemon.start()
     configure_logging(home, "warn", to_stdout=False)
     rt = daemon.runtime
-    processor = rt.processor_for("default")
-    while hasattr(processor, "inner"):  # the command, skill and team wrappers pass plain tasks on
-        processor = processor.inner
-    if not isinstance(processor, FallbackProcessor):
+    if not isinstance(innermost(rt.processor_for("default")), FallbackProcessor):
         raise SystemExit("bench_queue: the default agent does not run the no-op processor")
     # A lane-less agent whose queue the claim-latency probe drains while the load runs.
-    rt.store.call("upsert_agent", agent_id="probe", fields={"max_queue_depth": 0})
+    rt.store.agents.upsert_agent(agent_id="probe", fields={"max_queue_depth": 0})
     for i in range(200):
-        rt.store.call("enqueue", session_id=str(uuid.uuid4()), payload={"content": f"probe {i}"}, agent_id="probe")
+        rt.store.tasks.enqueue(session_id=str(uuid.uuid4()), payload={"content": f"probe {i}"}, agent_id="probe")
     claim_ms: list[float] = []
 
     def probe():
         while len(claim_ms) < 200:
             t0 = time.perf_counter()
-            rt.store.call("claim", agent_id="probe", lease_seconds=LEASE)
+            rt.store.tasks.claim(agent_id="probe", lease_seconds=LEASE)
             claim_ms.append((time.perf_counter() - t0) * 1000)
             gevent.sleep(0.002)
 
     def produce(n: int):
         for i in range(n):
-            rt.store.call("enqueue", session_id=str(uuid.uuid4()), payload={"content": f"task {i}"})
+            rt.store.tasks.enqueue(session_id=str(uuid.uuid4()), payload={"content": f"task {i}"})
 
     since = db_now()
     batches_before = rt.registry.lookup("store").proxy().stats().get()

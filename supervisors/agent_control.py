@@ -65,10 +65,10 @@ def remove_agent(rt: Runtime, config: Config, agent_id: str) -> int:
     row = rt.reads.run(agent_row, agent_id)
     if row is None or row["status"] != "active":
         raise AgentNotFound(agent_id)
-    rt.store.call("set_agent_status", agent_id=agent_id, status="draining")
+    rt.store.agents.set_agent_status(agent_id=agent_id, status="draining")
     _drain_and_stop(rt, config, agent_id)
-    canceled = rt.store.call("cancel_agent_backlog", agent_id=agent_id)
-    rt.store.call("set_agent_status", agent_id=agent_id, status="stopped")
+    canceled = rt.store.tasks.cancel_agent_backlog(agent_id=agent_id)
+    rt.store.agents.set_agent_status(agent_id=agent_id, status="stopped")
     log.info("agent removed", agent_id=agent_id, canceled=canceled)
     return canceled
 

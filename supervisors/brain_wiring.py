@@ -117,7 +117,7 @@ def build_processor(rt: Any, agent: AgentConfig, config: Config, home: Path,
     chain += [make_provider(rt, extra)
               for extra in fallback_selections(config, environ, has_embedded, primary=selection.name)]
     breakers = CircuitBreakers.from_config(config, lambda key: rt.reads.run(get_kv, key),
-                                           lambda key, value: rt.store.call("put_kv", key=key, value=value))
+                                           lambda key, value: rt.store.kv.put_kv(key=key, value=value))
     provider = FailoverProvider(chain, breakers)
     log.info("agent brain ready", agent_id=agent.agent_id, provider=selection.name, model=selection.model,
              fallbacks=[p.name for p in chain[1:]])
@@ -132,8 +132,8 @@ def build_processor(rt: Any, agent: AgentConfig, config: Config, home: Path,
     profile = PromptProfile.for_model(agent.agent_id, soul, selection.model, selection.name,
                                       config.get("context_limits"))
     knowledge = knowledge_prompt(profile, lambda agent_id: rt.reads.run(prompt_knowledge, agent_id),
-                                 lambda agent_id, keys: rt.store.call("memory_turn", agent_id=agent_id,
-                                                                      injected_keys=keys),
+                                 lambda agent_id, keys: rt.store.memory.memory_turn(agent_id=agent_id,
+                                                                                    injected_keys=keys),
                                  matched_skills)
 
     def system_prompt(task: TaskRow) -> str:
@@ -153,8 +153,8 @@ def build_processor(rt: Any, agent: AgentConfig, config: Config, home: Path,
     def delegation_results(task: TaskRow) -> list[str]:
         if not rt.reads.run(has_delegation_results, task.id, task.session_id, task.agent_id):
             return []  # the common case costs one indexed read, no write
-        rows = rt.store.call("take_delegation_results", task_id=task.id, session_id=task.session_id,
-                             agent_id=task.agent_id)
+        rows = rt.store.delegations.take_delegation_results(task_id=task.id, session_id=task.session_id,
+                                                            agent_id=task.agent_id)
         return [result_text(row) for row in rows]
 
     loop = LoopConfig.from_config(agent.extra.get("loop")) if agent.extra.get("loop") else None
@@ -167,8 +167,8 @@ def build_processor(rt: Any, agent: AgentConfig, config: Config, home: Path,
         approvals=tool_approvals(rt), check_input=input_checker(log.warn),
         prepare_history=history_compactor(
             call_model, selection.model, profile.context_limit,
-            lambda session_id, agent_id, ids, summary: rt.store.call(
-                "compact_history", session_id=session_id, agent_id=agent_id, archive_ids=ids, summary=summary),
+            lambda session_id, agent_id, ids, summary: rt.store.sessions.compact_history(
+                session_id=session_id, agent_id=agent_id, archive_ids=ids, summary=summary),
             log.warn),
         finish_reply=reply_finisher(call_model, structured, home),
         structured=lambda task: structured_spec(task, structured, home) is not None,
@@ -178,7 +178,7 @@ def build_processor(rt: Any, agent: AgentConfig, config: Config, home: Path,
         delegation_results=delegation_results,
         scrub=lambda text: scrubber().scrub(text),
         load_checkpoint=lambda task_id: rt.reads.run(latest_loop_checkpoint, task_id),
-        save_checkpoint=lambda row: rt.store.call("save_loop_checkpoint", checkpoint=row),
+        save_checkpoint=lambda row: rt.store.sessions.save_loop_checkpoint(checkpoint=row),
         profile=profile,
     )
     return BrainProcessor(deps)

@@ -31,7 +31,7 @@ def command_env_factory(rt: Any, profile: Any) -> Callable[[TaskRow], CommandEnv
         return CommandEnv(agent_id=task.agent_id, session_id=task.session_id, principal=principal, call=call,
                           policy=rt.current_policy, model=model,
                           skills=lambda: rt.skills.status() if rt.skills is not None else [],
-                          clear_history=lambda: rt.store.call("clear_history", session_id=task.session_id,
-                                                              agent_id=task.agent_id))
+                          clear_history=lambda: rt.store.sessions.clear_history(session_id=task.session_id,
+                                                                                agent_id=task.agent_id))
 
     return make

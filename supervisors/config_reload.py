@@ -83,8 +83,8 @@ def _reconcile_agents(rt: Runtime, config: Config, changes: ConfigChanges) -> No
     for agent_id in changes.removed:
         _each(agent_id, "stop", lambda agent_id=agent_id: remove_agent(rt, config, agent_id))
     for agent in (*changes.added, *changes.changed):
-        _each(agent.agent_id, "record", lambda agent=agent: rt.store.call(
-            "upsert_agent", agent_id=agent.agent_id, fields=agent.to_row()))
+        _each(agent.agent_id, "record", lambda agent=agent: rt.store.agents.upsert_agent(
+            agent_id=agent.agent_id, fields=agent.to_row()))
     for agent in changes.added:
         if agent.agent_id not in running:
             _each(agent.agent_id, "start", lambda agent=agent: start_agent(rt, config, agent.agent_id))

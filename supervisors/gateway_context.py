@@ -2,7 +2,7 @@
 
 import uuid
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 import gevent
 import gevent.event
@@ -10,6 +10,7 @@ import gevent.queue
 import pykka
 
 from actors.event_bus import Subscribe
+from actors.store_client import StoreClient
 from goclaw_actors.approval_flow import ApprovalPorts
 from goclaw_actors.broadcasts import BROADCAST_METHODS
 from goclaw_actors.config.model import Config
@@ -21,6 +22,8 @@ from supervisors.runtime import Runtime
 from supervisors.supervisor import describe_tree
 from supervisors.telegram_wiring import telegram_status
 from supervisors.tool_wiring import interrupt_task
+
+R = TypeVar("R")
 
 ASK_TIMEOUT_SECONDS = 10.0
 WATCH_QUEUE_SIZE = 4096
@@ -97,12 +100,13 @@ class DaemonGatewayContext:
         """Record a security decision in logs/audit.jsonl and the audit_log table."""
         self.runtime.audit_decision(decision, action, reason, subject=subject, trace_id=trace_id)
 
-    def store(self, op: str, **kwargs: Any) -> Any:
-        """One durable write through the store actor."""
-        return self.runtime.store.call(op, **kwargs)
+    @property
+    def store(self) -> StoreClient:
+        """Durable writes by noun through the store actor."""
+        return self.runtime.store
 
-    def audited_store(self, op: str, action: str, reason: str, subject: str | None = None,
-                      trace_id: str | None = None, **kwargs: Any) -> Any:
+    def audited_store(self, op: Callable[..., R], action: str, reason: str, subject: str | None = None,
+                      trace_id: str | None = None, **kwargs: Any) -> R:
         """A store write with its `allow` audit row in the same transaction, then the audit file line."""
         return self.runtime.audited_write(op, action, reason, subject=subject, trace_id=trace_id, **kwargs)
 

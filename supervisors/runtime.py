@@ -4,7 +4,7 @@ import os
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 import pykka
 
@@ -25,6 +25,8 @@ from goclaw_actors.store.agent_reads import agent_row
 from goclaw_actors.store.read_pool import ReadPool
 from supervisors.command_wiring import with_commands
 from supervisors.registry import NameRegistry
+
+R = TypeVar("R")
 
 DEBUG_DELAY_ENV = "GOCLAW_DEBUG_TASK_DELAY_MS"
 log = get_logger("runtime")
@@ -84,18 +86,18 @@ class Runtime:
         fields = self._audit_fields(decision, action, reason, subject, trace_id)
         self._audit_file(fields)
         if wait:
-            self.store.call("write_audit", **fields)
+            self.store.audit.write_audit(**fields)
         else:
-            self.store.send("write_audit", lambda exc: log.error("audit row not stored", error=str(exc),
-                                                                 action=action, trace_id=trace_id), **fields)
+            self.store.audit.write_audit.send(lambda exc: log.error("audit row not stored", error=str(exc),
+                                                                    action=action, trace_id=trace_id), **fields)
 
-    def audited_write(self, op: str, action: str, reason: str, subject: str | None = None,
-                      trace_id: str | None = None, **kwargs: Any) -> Any:
-        """A store write that changes what a person owns (memories, pins, shares): its `audit_log` row (decision
-        `allow`, `action`) commits in the same transaction (the op takes `audit=`), then the audit file line is
-        written. Returns the op's result."""
+    def audited_write(self, op: Callable[..., R], action: str, reason: str, subject: str | None = None,
+                      trace_id: str | None = None, **kwargs: Any) -> R:
+        """A store write that changes what a person owns (memories, pins, shares; `op` such as
+        `self.store.memory.memory_set`, which takes `audit=`): its `audit_log` row (decision `allow`, `action`)
+        commits in the same transaction, then the audit file line is written. Returns the op's result."""
         fields = self._audit_fields("allow", action, reason, subject, trace_id)
-        result = self.store.call(op, audit=fields, **kwargs)
+        result = op(audit=fields, **kwargs)
         self._audit_file(fields)
         return result
 

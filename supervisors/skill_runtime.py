@@ -50,7 +50,7 @@ class SkillRuntime:
             allows=lambda capability: rt.current_policy().allows(capability),
             audit=lambda decision, capability, reason, subject: rt.audit_decision(
                 decision, capability, reason, subject=subject, wait=False),
-            kv_set=lambda key, value: rt.store.call("put_kv", key=key, value=value),
+            kv_set=lambda key, value: rt.store.kv.put_kv(key=key, value=value),
             http_get=self._http_get, log=_guest_log), on_fault=self._on_fault)
 
     def close(self) -> None:
@@ -145,8 +145,9 @@ class SkillRuntime:
             return replace(skill, problems=(*skill.problems, f"module not loaded: {exc}{kept}"))
         version = str((skill.doc.metadata.get("version") if skill.doc else None) or loaded.content_hash[:12])
         try:
-            state = self.rt.store.call("register_skill_module", skill_id=skill.name, version=version,
-                                       abi_version=skill.abi, content_hash=loaded.content_hash, source=skill.source)
+            state = self.rt.store.skills.register_skill_module(
+                skill_id=skill.name, version=version, abi_version=skill.abi, content_hash=loaded.content_hash,
+                source=skill.source)
         except Exception as exc:  # noqa: BLE001 - the store restarting: load now, register at the next reload
             log.error("wasm module not registered", skill=skill.name, error=str(exc))
             state = "active"
@@ -160,7 +161,7 @@ class SkillRuntime:
 
     def _on_fault(self, name: str, fault: WasmFault) -> str:
         """Count a guest fault; at the threshold the skill is quarantined (audited `quarantine`)."""
-        outcome = self.rt.store.call("record_skill_fault", skill_id=name)
+        outcome = self.rt.store.skills.record_skill_fault(skill_id=name)
         log.warn("wasm skill fault", skill=name, code=fault.code, error=fault.detail,
                  fault_count=outcome["fault_count"])
         if outcome["quarantined_now"]:
@@ -172,7 +173,7 @@ class SkillRuntime:
         """Re-enable a skill (`skill.enable`): state `active`, fault count reset. Raises SkillNotFound."""
         skill = self.catalog.get(name)
         skill_id = skill.name if skill is not None else name
-        state = self.rt.store.call("enable_skill", name=skill_id, create=skill is not None)
+        state = self.rt.store.skills.enable_skill(name=skill_id, create=skill is not None)
         self.sandbox.set_state(skill_id, state)
         log.info("skill enabled", skill=skill_id)
         return state

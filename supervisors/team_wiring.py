@@ -52,13 +52,14 @@ def create_team(rt: Runtime, lead_agent: str, roles: list[str]) -> dict[str, Any
             agent = AgentConfig(agent_id=role, display_name=role.capitalize(), soul=ROLE_SOULS[role],
                                 worker_count=lanes_for_hops(hops, ROLE_AGENT_WORKERS))
             # every column is written, so a re-created agent keeps nothing of an old row
-            rt.store.call("upsert_agent", agent_id=role, status="active",
-                          fields={name: "" if value is None else value for name, value in agent.to_row().items()})
+            rt.store.agents.upsert_agent(
+                agent_id=role, status="active",
+                fields={name: "" if value is None else value for name, value in agent.to_row().items()})
             start_agent(rt, rt.config, role)
             log.info("team role agent created", agent_id=role, lead_agent=lead_agent)
         members.append({"role": role, "agent_id": role, "created": created})
-    rt.store.call("set_team", lead_agent=lead_agent,
-                  members=[{"role": m["role"], "agent_id": m["agent_id"]} for m in members])
+    rt.store.agents.set_team(lead_agent=lead_agent,
+                             members=[{"role": m["role"], "agent_id": m["agent_id"]} for m in members])
     log.info("team set", lead_agent=lead_agent, members=[m["agent_id"] for m in members])
     return {"lead_agent": lead_agent, "members": members}
 
@@ -71,6 +72,6 @@ def run_team(rt: Runtime, lead_agent: str, prompt: str, session_id: str | None =
         raise TeamError(f"@{lead_agent} has no team; make one with /agents team <roles…>")
     _check_can_delegate(rt)
     session_id = session_id or str(uuid.uuid4())
-    enqueued = rt.store.call("enqueue", session_id=session_id, payload=team_payload(prompt, members),
-                             agent_id=lead_agent)
+    enqueued = rt.store.tasks.enqueue(session_id=session_id, payload=team_payload(prompt, members),
+                                      agent_id=lead_agent)
     return {"task_id": enqueued["task_id"], "session_id": session_id, "lead_agent": lead_agent, "members": members}

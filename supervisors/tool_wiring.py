@@ -30,14 +30,14 @@ class StoreDedup:
 
     def begin(self, task_id: str, tool_name: str, arguments: dict[str, Any]) -> DedupDecision:
         """Record the call PENDING (committed before the tool runs), or return its recorded result."""
-        return self.store.call("dedup_begin", task_id=task_id, tool_name=tool_name, arguments=arguments)
+        return self.store.dedup.dedup_begin(task_id=task_id, tool_name=tool_name, arguments=arguments)
 
     def finish(self, key: str, succeeded: bool, result: Any) -> None:
         """Record the outcome of the call. Not awaited: it commits before any later write of the task (the
         store keeps their order), so a crash before it leaves the row PENDING and the call runs again."""
-        self.store.send("dedup_finish", lambda exc: log.error("tool call outcome not recorded", key=key,
-                                                              error=str(exc)),
-                        key=key, succeeded=succeeded, result=result)
+        self.store.dedup.dedup_finish.send(lambda exc: log.error("tool call outcome not recorded", key=key,
+                                                                 error=str(exc)),
+                                           key=key, succeeded=succeeded, result=result)
 
 
 def agent_tools(rt: Any, agent: AgentConfig, config: Config, home: Path,
@@ -49,7 +49,7 @@ def agent_tools(rt: Any, agent: AgentConfig, config: Config, home: Path,
         log.warn("tools.shell.env_allow names secret-looking variables; they are never passed",
                  names=",".join(refused))
     env = ToolEnv(home=home, agent_id=agent.agent_id, policy=rt.current_policy, config=config.get,
-                  store=rt.store.call, environ=environ, secrets=secret_values(config, home, environ),
+                  store=rt.store, environ=environ, secrets=secret_values(config, home, environ),
                   preferred_search=agent.preferred_search or str(config.get("preferred_search", "") or ""),
                   skills=rt.skills.agent_skills(agent.skills_filter) if getattr(rt, "skills", None) else None,
                   links=agent_links(rt))
@@ -59,7 +59,7 @@ def agent_tools(rt: Any, agent: AgentConfig, config: Config, home: Path,
 def agent_links(rt: Any) -> AgentLinks:
     """The routes delegation, messages and team runs take to the other agents of the running daemon."""
     ports = rt.daemon_ports()
-    return AgentLinks(call=rt.store.call, read=rt.reads.run, watch_task=lambda task_id: ports.watch(task_id=task_id),
+    return AgentLinks(store=rt.store, read=rt.reads.run, watch_task=lambda task_id: ports.watch(task_id=task_id),
                       interrupt=lambda agent_id, task_id: interrupt_task(rt, agent_id, task_id),
                       settings=lambda: rt.config)
 

@@ -43,9 +43,9 @@ def pin_ports(rt: Runtime) -> PinPorts:
     audited store write of a refreshed pin."""
 
     def refresh(pin: dict, fresh: FilePin) -> None:
-        rt.audited_write("pin_refresh", "pin.refresh", "file_changed", subject=f"{pin['agent_id']}:{pin['source']}",
-                         agent_id=pin["agent_id"], source=pin["source"], content=fresh.content,
-                         token_count=token_count(fresh.content), file_mtime=fresh.mtime)
+        rt.audited_write(rt.store.memory.pin_refresh, "pin.refresh", "file_changed",
+                         subject=f"{pin['agent_id']}:{pin['source']}", agent_id=pin["agent_id"], source=pin["source"],
+                         content=fresh.content, token_count=token_count(fresh.content), file_mtime=fresh.mtime)
 
     return PinPorts(file_pins=lambda: rt.reads.run(file_pins),
                     roots=lambda: pin_roots(rt.home, rt.current_policy().paths), refresh=refresh)

@@ -3,8 +3,8 @@ newest messages and replace the older ones by a summary.
 
     plan = compact(history, context_limit(model), summarise)
     if plan:                                      # None when no compaction is needed
-        store.call("compact_history", session_id=..., agent_id=..., archive_ids=plan.archive_ids,
-                   summary=plan.summary["content"])
+        store.sessions.compact_history(session_id=..., agent_id=..., archive_ids=plan.archive_ids,
+                                       summary=plan.summary["content"])
         history = plan.messages                   # summary first, then the kept messages
 
 Messages are dicts with `id`, `role`, `content` and `tokens` (estimated from the content when 0 or

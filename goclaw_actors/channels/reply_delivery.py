@@ -66,14 +66,14 @@ def deliver_reply(ctx: GatewayContext, sender: TelegramSender, reply: dict[str, 
         _final_edit(sender, chat_id, message_id, reply_to, pieces[0], shown)
     for piece in pieces[1:]:
         sender.send(chat_id, piece)
-    ctx.store("telegram_reply_delivered", task_id=task_id)
+    ctx.store.channels.telegram_reply_delivered(task_id=task_id)
 
 
 def _first_message(ctx: GatewayContext, sender: TelegramSender, task_id: str, chat_id: int, reply_to: int | None,
                    text: str) -> int:
     """Send the reply message (answering the user's line) and remember it, so a restart edits it."""
     message_id = sender.send(chat_id, text, reply_to=reply_to)
-    ctx.store("telegram_reply_message", task_id=task_id, message_id=message_id)
+    ctx.store.channels.telegram_reply_message(task_id=task_id, message_id=message_id)
     return message_id
 
 

@@ -1,12 +1,16 @@
 """What the multi-agent tools and team runs use of the daemon, as plain callables (wired in supervisors/)."""
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, ParamSpec, TypeVar
 
 from goclaw_actors.errors import StoreError
+from goclaw_actors.store.api.facade import StoreApi
 from goclaw_actors.store.sqlite_reads import get_task
 from goclaw_actors.store.task_row import TaskRow
 from goclaw_actors.tools.errors import ToolError
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 DEFAULT_TIMEOUT_SECONDS = 120.0
 MAX_TIMEOUT_SECONDS = 300.0
@@ -17,16 +21,17 @@ class AgentLinks:
     """Routes from an agent's tools to the other agents: durable writes, reads, task watches, interrupts and
     the configuration in force."""
 
-    call: Callable[..., Any]  # call(op, **kwargs): one store write, committed when it returns
+    store: StoreApi  # durable writes by noun, each committed when it returns
     read: Callable[..., Any]  # read(fn, *args): fn(conn, *args) on a read connection
     watch_task: Callable[[str], Any]  # a `with`-able subscription (`.queue`) to one task's committed events
     interrupt: Callable[[str, str], None]  # interrupt(agent_id, task_id): stop a running attempt at once
     settings: Callable[[], Any]  # the Config in force
 
-    def write(self, op: str, **kwargs: Any) -> Any:
-        """`call`, a refused write (unknown agent, saturated queue) becoming the tool's error text."""
+    def write(self, op: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """`op(...)` (a store write such as `links.store.delegations.start_delegation`), a refused write (unknown
+        agent, saturated queue) becoming the tool's error text."""
         try:
-            return self.call(op, **kwargs)
+            return op(*args, **kwargs)
         except StoreError as exc:
             raise ToolError(str(exc)) from exc
 

@@ -44,7 +44,10 @@ def enqueue_chat(ctx: GatewayContext, request: ChatRequest, task_id: str | None 
     Raises AgentNotFound, QueueSaturated or StoreError (the store's own errors) for the caller to map.
     """
     op, args = enqueue_call(request, task_id)
-    return ctx.store(op, **args)["task_id"]
+    return getattr(getattr(ctx.store, ENQUEUE_NOUNS[op]), op)(**args)["task_id"]
+
+
+ENQUEUE_NOUNS = {"enqueue": "tasks", "enqueue_line": "sessions", "enqueue_chat_with_history": "sessions"}
 
 
 def enqueue_call(request: ChatRequest, task_id: str | None = None) -> tuple[str, dict[str, Any]]:

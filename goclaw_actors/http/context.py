@@ -4,7 +4,11 @@ Routes are plain functions over this interface, so they never import an actor.
 """
 
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Protocol, TypeVar
+
+from goclaw_actors.store.api.facade import StoreApi
+
+R = TypeVar("R")
 
 TERMINAL_STATES = frozenset({"SUCCEEDED", "CANCELED", "DEAD_LETTER"})
 
@@ -41,10 +45,11 @@ class GatewayContext(Protocol):
               trace_id: str | None = None) -> None:
         """Record a security decision in logs/audit.jsonl and the audit_log table (SPEC §11.2)."""
 
-    def audited_store(self, op: str, action: str, reason: str, subject: str | None = None,
-                      trace_id: str | None = None, **kwargs: Any) -> Any:
-        """A store write changing what a person owns (memories, pins, shares), audited `allow` `action` in the
-        same transaction (SPEC §11.2); returns the op's result."""
+    def audited_store(self, op: Callable[..., R], action: str, reason: str, subject: str | None = None,
+                      trace_id: str | None = None, **kwargs: Any) -> R:
+        """A store write changing what a person owns (memories, pins, shares; `op` such as
+        `ctx.store.memory.memory_set`, which takes `audit=`), audited `allow` `action` in the same transaction
+        (SPEC §11.2); returns the op's result."""
 
     def acp_dispatcher(self) -> Any:
         """The daemon's ACP dispatcher (goclaw_actors.http.acp.dispatcher.Dispatcher): one per daemon, so that
@@ -53,8 +58,10 @@ class GatewayContext(Protocol):
     def approvals(self) -> Any:
         """The approval flow's ports (goclaw_actors.approval_flow.ApprovalPorts)."""
 
-    def store(self, op: str, **kwargs: Any) -> Any:
-        """One durable write through the store actor (an op of SqliteQueue); raises its error."""
+    @property
+    def store(self) -> StoreApi:
+        """Durable writes by noun through the store actor (`ctx.store.tasks.enqueue(...)`); each raises its
+        error."""
 
     def read(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run `fn(conn, *args)` on a pooled read connection."""

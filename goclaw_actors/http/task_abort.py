@@ -14,7 +14,7 @@ def abort_task(ctx: GatewayContext, task_id: str) -> bool:
     task = ctx.read(get_task, task_id)
     if task is None:
         raise TaskNotFound(task_id)
-    aborted = bool(ctx.store("cancel", task_id=task_id))
+    aborted = bool(ctx.store.tasks.cancel(task_id=task_id))
     if aborted:
         ctx.interrupt_task(task.agent_id, task_id)
     return aborted

@@ -14,7 +14,7 @@ import sqlite3
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import gevent
 import gevent.event
@@ -24,7 +24,7 @@ from gevent.socket import wait_read
 from goclaw_actors.errors import StoreError
 from goclaw_actors.store.busy_retry import busy_delay
 from goclaw_actors.store.group_commit import MAX_BATCH, DatabaseBusy, WriteEnvelope, WriteResult, run_batch
-from goclaw_actors.store.store_target import StoreTarget, is_postgres, open_store, queue_factory
+from goclaw_actors.store.store_target import PostgresTarget, StoreTarget, is_postgres, open_store, queue_factory
 
 BUSY_RETRIES = 10  # attempts after SQLITE_BUSY from another process (e.g. `goclaw backup`)
 WAL_AUTOCHECKPOINT_PAGES = 4000  # 16 MB of WAL between checkpoints (SQLite's 1000 checkpoints too often)
@@ -61,7 +61,7 @@ class BatchWriter:
     Usage::
 
         writer = BatchWriter(db_path, publish)     # opens and migrates the database on the writer thread
-        writer.submit([WriteEnvelope(WriteRequest("enqueue", {...}), AsyncResult())])
+        writer.submit([WriteEnvelope(TasksStore.enqueue.request(...), AsyncResult())])
         writer.call(checkpoint, writer.connection)  # any function, run on the writer thread
         writer.drain()                             # green wait until everything submitted is delivered
         writer.close()
@@ -70,7 +70,8 @@ class BatchWriter:
     def __init__(self, db_path: StoreTarget | str, publish: Publish, commit_delay: float = 0.0,
                  max_batch: int = MAX_BATCH):
         self._publish = publish
-        self._make_backend = queue_factory(db_path)
+        target: StoreTarget = cast(PostgresTarget, db_path) if is_postgres(db_path) else Path(cast(str, db_path))
+        self._make_backend = queue_factory(target)
         self.is_postgres = is_postgres(db_path)
         self._commit_delay = commit_delay
         self._max_batch = max_batch
@@ -116,6 +117,7 @@ class BatchWriter:
     @property
     def connection(self) -> sqlite3.Connection:
         """The write connection: hand it to `call`, never use it on the hub."""
+        assert self._conn is not None  # opened in __init__
         return self._conn
 
     def stats(self) -> dict[str, float]:
@@ -169,6 +171,7 @@ class BatchWriter:
 
     def _commit(self, requests) -> list[WriteResult] | Exception:
         conn = self._conn
+        assert conn is not None  # batches are handed over only once the connection is open
         hold = self._hold if self._commit_delay > 0 else None
         for attempt in range(BUSY_RETRIES + 1):
             try:
@@ -258,8 +261,8 @@ class _Doorbell:
 
 def _open_writer(db_path: StoreTarget | str):
     if is_postgres(db_path):
-        return open_store(db_path, "goclaw-writer")
-    db = open_store(Path(db_path))
+        return open_store(cast(PostgresTarget, db_path), "goclaw-writer")
+    db = open_store(Path(cast(str, db_path)))
     db.connection().execute(f"PRAGMA busy_timeout = {WRITE_BUSY_TIMEOUT_MS}")
     db.connection().execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
     return db

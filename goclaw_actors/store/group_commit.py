@@ -66,6 +66,7 @@ def run_batch(
     results = _run_transaction(conn, requests, make_backend, isolated=False, before_commit=before_commit)
     if results is None:
         results = _run_transaction(conn, requests, make_backend, isolated=True, before_commit=before_commit)
+        assert results is not None  # the isolated run gives each failing request its own error
     return results
 
 

@@ -1,12 +1,27 @@
 """The store's write interface: what actors may ask the store to do, independent of the database.
 
-The SQLite implementation is `SqliteQueue`; a Postgres backend (FOR UPDATE SKIP LOCKED,
-several daemons on one queue) implements the same methods and nothing above it changes.
+The operations are declared by noun in goclaw_actors/store/api/ (tasks, sessions, approvals, …); callers
+reach them through the typed facade `StoreApi` (`store.tasks.enqueue(...)`). The SQLite implementation is
+`SqliteQueue`; a Postgres backend (FOR UPDATE SKIP LOCKED, several daemons on one queue) implements the
+same methods and nothing above it changes.
 """
 
 from typing import Any, Protocol
 
-from goclaw_actors.store.task_row import TaskRow
+from goclaw_actors.store.api.agents import AgentsApi
+from goclaw_actors.store.api.approvals import ApprovalsApi
+from goclaw_actors.store.api.audit import AuditApi
+from goclaw_actors.store.api.dedup import DedupApi
+from goclaw_actors.store.api.delegations import DelegationsApi
+from goclaw_actors.store.api.channels import ChannelsApi
+from goclaw_actors.store.api.kv import KvApi
+from goclaw_actors.store.api.maintenance import MaintenanceApi
+from goclaw_actors.store.api.memory import MemoryApi
+from goclaw_actors.store.api.plans import PlansApi
+from goclaw_actors.store.api.schedules import SchedulesApi
+from goclaw_actors.store.api.sessions import SessionsApi
+from goclaw_actors.store.api.skills import SkillsApi
+from goclaw_actors.store.api.tasks import TasksApi
 
 # The operations a write request may name; anything else is refused before touching the database.
 WRITE_OPS = frozenset({
@@ -32,64 +47,23 @@ WRITE_OPS = frozenset({
 })
 
 
-class QueueBackend(Protocol):
-    """Durable queue operations; each runs inside one transaction opened by the store."""
+class BackendCore(Protocol):
+    """What the group commit needs of a backend besides its operations: the events of the open batch and
+    the trace context of the request being run."""
 
     committed_events: list[dict[str, Any]]
     traceparent: str | None  # the trace context of the request being run; tasks it creates keep it
 
-    def flush_events(self) -> None: ...
+    def flush_events(self) -> None:
+        """Write the pending event rows of the batch."""
+        ...
 
-    def discard_events(self, mark: int) -> None: ...
+    def discard_events(self, mark: int) -> None:
+        """Forget the events recorded after `mark` (their request was rolled back)."""
+        ...
 
-    def enqueue(self, session_id: str, payload: dict[str, Any], agent_id: str = "default",
-                task_type: str = "chat", priority: int = 0, max_attempts: int = 3,
-                parent_task_id: str | None = None, idempotency_key: str | None = None,
-                append_message: bool = True, task_id: str | None = None) -> dict[str, Any]: ...
 
-    def claim(self, agent_id: str, lease_seconds: float) -> TaskRow | None: ...
-
-    def start(self, task_id: str, lease_owner: str, lease_seconds: float, policy_version: str = "") -> TaskRow: ...
-
-    def claim_and_start(self, agent_id: str, lease_seconds: float, policy_version: str = "") -> TaskRow | None: ...
-
-    def claim_batch(self, agent_id: str, lease_seconds: float, policy_version: str = "",
-                    limit: int = 1) -> list[TaskRow]: ...
-
-    def record_outcomes(self, outcomes: list[dict[str, Any]]) -> list[str | None]: ...
-
-    def heartbeat(self, task_id: str, lease_owner: str, lease_seconds: float) -> bool: ...
-
-    def succeed(self, task_id: str, lease_owner: str, result: dict[str, Any],
-                usage: dict[str, Any] | None = None, metrics: dict[str, Any] | None = None,
-                store_reply: bool = True) -> None: ...
-
-    def fail(self, task_id: str, lease_owner: str, error: str,
-             failure: dict[str, Any] | None = None) -> dict[str, Any]: ...
-
-    def cancel(self, task_id: str, reason: str = "abort_request") -> bool: ...
-
-    def cancel_agent_backlog(self, agent_id: str) -> int: ...
-
-    def requeue_expired_leases(self) -> int: ...
-
-    def recover_interrupted(self) -> int: ...
-
-    def release_for_shutdown(self, task_id: str, lease_owner: str) -> bool: ...
-
-    def age_queued(self) -> int: ...
-
-    def delete_expired(self, table: str, keys: list[int], cutoff: str) -> int: ...
-
-    def upsert_agent(self, agent_id: str, fields: dict[str, Any], status: str = "active") -> None: ...
-
-    def set_agent_status(self, agent_id: str, status: str) -> bool: ...
-
-    def put_kv(self, key: str, value: str) -> None: ...
-
-    def delete_kv(self, keys: list[str]) -> int: ...
-
-    def record_policy_version(self, policy_version: str, checksum: str, source: str) -> bool: ...
-
-    def write_audit(self, action: str, decision: str, reason: str, policy_version: str = "",
-                    subject: str | None = None, trace_id: str | None = None) -> None: ...
+class QueueBackend(BackendCore, TasksApi, SessionsApi, ApprovalsApi, PlansApi, SchedulesApi, KvApi, AuditApi,
+                   AgentsApi, DelegationsApi, MemoryApi, DedupApi, SkillsApi, MaintenanceApi, ChannelsApi, Protocol):
+    """Every durable write operation, each run inside one transaction opened by the store: the union of the
+    noun interfaces in goclaw_actors/store/api/ (declared there, with their signatures and documentation)."""

@@ -1,7 +1,7 @@
 """Read-only connections used off the hub: queries run in gevent's threadpool on WAL snapshots."""
 
 import sqlite3
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 import gevent
 from gevent.queue import Queue
@@ -34,7 +34,7 @@ class ReadPool:
         if self._target is not None:  # psycopg waits cooperatively under gevent: reads stay on the hub
             from goclaw_actors.store.pg_connection import PgConnection
 
-            conn = PgConnection(self._target.dsn, f"goclaw-reads:{self._target.instance_id}",
+            conn: Any = PgConnection(self._target.dsn, f"goclaw-reads:{self._target.instance_id}",
                                 self._target.connect_timeout)
             self._all.append(conn)
             return conn

@@ -1,7 +1,8 @@
 """Retention (SPEC §3.11): which old rows go, found on a read connection and deleted in bounded batches
 through the store, so no single transaction stalls it.
 
-    run = RetentionRun(RetentionSettings.from_config(config), utc_now(), reads.run, store.call)
+    run = RetentionRun(RetentionSettings.from_config(config), utc_now(), reads.run,
+                       store.maintenance.delete_expired)
     while run.step():   # one batch per step; other store work runs in between
         pass
     run.deleted         # {"task_events": n, "audit_log": n, "messages": n}
@@ -77,13 +78,14 @@ def expired_keys(conn: sqlite3.Connection, table: str, cutoff: str, after: int, 
 class RetentionRun:
     """One pass over every table: `step()` finds and deletes one batch and says whether more is left.
 
-    `read(fn, *args)` runs a read (the daemon's read pool), `write(op, **kwargs)` a store write.
+    `read(fn, *args)` runs a read (the daemon's read pool), `delete_expired(table=, keys=, cutoff=)` the
+    store write (`store.maintenance.delete_expired`).
     """
 
     settings: RetentionSettings
     now: datetime
     read: Callable[..., Any]
-    write: Callable[..., Any]
+    delete_expired: Callable[..., int]
     batch: int = BATCH_ROWS
     deleted: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
 
@@ -98,7 +100,7 @@ class RetentionRun:
         table, cutoff = self._pending[0]
         keys = self.read(expired_keys, table, cutoff, self._after, self.batch)
         if keys:
-            self.deleted[table] += self.write("delete_expired", table=table, keys=keys, cutoff=cutoff)
+            self.deleted[table] += self.delete_expired(table=table, keys=keys, cutoff=cutoff)
             self._after = keys[-1]
         if len(keys) < self.batch:
             self._pending.pop(0)

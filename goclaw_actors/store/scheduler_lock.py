@@ -19,7 +19,7 @@ class SchedulerLock:
 
     def __init__(self, target: Any):
         self._target = target if is_postgres(target) else None
-        self._conn = None
+        self._conn: Any = None  # a PgConnection once connected
         self._held = False
         self._guard = threading.Lock()  # a gevent lock once patched: one check at a time on the connection
 

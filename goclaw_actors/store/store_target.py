@@ -5,7 +5,7 @@ import functools
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from goclaw_actors.store.backends import make_queue
 
@@ -57,14 +57,14 @@ def open_store(target: StoreTarget, application_name: str = "goclaw"):
     """Open and migrate the store at `target`: a peewee SqliteDatabase or a PostgresStore (both have
     `.connection()` and `.close()`)."""
     if is_postgres(target):
-        return PostgresStore(target, application_name)
+        return PostgresStore(cast(PostgresTarget, target), application_name)
     from goclaw_actors.store.database import open_database
 
-    return open_database(target)
+    return open_database(cast(Path, target))
 
 
 def queue_factory(target: StoreTarget) -> Callable:
     """`make_backend` for run_batch: the queue backend of a connection to `target`."""
     if is_postgres(target):
-        return functools.partial(make_queue, instance_id=target.instance_id)
+        return functools.partial(make_queue, instance_id=cast(PostgresTarget, target).instance_id)
     return make_queue

@@ -74,7 +74,7 @@ class TeamProcessor:
         for member in members:
             try:
                 children.append(self.links.write(
-                    "start_delegation", parent_task_id=task.id, parent_agent=task.agent_id,
+                    self.links.store.delegations.start_delegation, parent_task_id=task.id, parent_agent=task.agent_id,
                     child_agent=member["agent_id"], session_id=task.session_id,
                     prompt=member_prompt(task.agent_id, member.get("role", ""), prompt), hop=hop, mode=TEAM,
                     idempotency_key=f"team:{task.id}:{member['agent_id']}")["task_id"])

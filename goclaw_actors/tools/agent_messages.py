@@ -36,7 +36,7 @@ def send_message(env: ToolEnv, arguments: dict[str, Any], context: ToolContext) 
         raise ToolError("cannot send a message to self")
     sender = links.task(context.task_id)
     depth = hop_of(sender.payload if sender is not None else {}, "message_depth") + 1
-    message = links.write("send_agent_message", from_agent=context.agent_id, to_agent=recipient,
+    message = links.write(links.store.delegations.send_agent_message, from_agent=context.agent_id, to_agent=recipient,
                           content=arguments["content"].strip(), depth=depth,
                           idempotency_key=f"send_message:{context.call_key}" if context.call_key else None)
     answer = {"message_id": message["id"], "to_agent": recipient, "depth": message["message_depth"],
@@ -52,7 +52,7 @@ def read_messages(env: ToolEnv, arguments: dict[str, Any], context: ToolContext)
     created_at}]}` as JSON."""
     links = links_of(env)
     limit = arguments.get("limit") or DEFAULT_READ_LIMIT
-    rows = links.write("read_agent_messages", agent_id=context.agent_id, limit=min(int(limit), MAX_READ_LIMIT),
-                       task_id=context.task_id)
+    rows = links.write(links.store.delegations.read_agent_messages, agent_id=context.agent_id,
+                       limit=min(int(limit), MAX_READ_LIMIT), task_id=context.task_id)
     return json.dumps({"messages": [{"id": row["id"], "from_agent": row["from_agent"], "content": row["content"],
                                      "created_at": rfc3339(row["created_at"])} for row in rows]})

@@ -49,9 +49,10 @@ def start_child(env: ToolEnv, arguments: dict[str, Any], context: ToolContext, m
     parent = links.task(context.task_id)
     hop = child_hop(hop_of(parent.payload if parent is not None else {}), links.max_hops())
     session_id = _session(arguments.get("session_id"), context.session_id)
-    started = links.write("start_delegation", parent_task_id=context.task_id, parent_agent=context.agent_id,
-                          child_agent=target, session_id=session_id, prompt=arguments["prompt"].strip(), hop=hop,
-                          mode=mode, idempotency_key=f"delegate:{context.call_key}" if context.call_key else None)
+    started = links.write(links.store.delegations.start_delegation, parent_task_id=context.task_id,
+                          parent_agent=context.agent_id, child_agent=target, session_id=session_id,
+                          prompt=arguments["prompt"].strip(), hop=hop, mode=mode,
+                          idempotency_key=f"delegate:{context.call_key}" if context.call_key else None)
     return {**started, "target": target}
 
 
@@ -66,7 +67,8 @@ def delegate_task(env: ToolEnv, arguments: dict[str, Any], context: ToolContext)
         task = await_terminal(watch.queue, lambda: links.task(child_id), timeout)
     if not is_done(task):
         message = f"delegation timed out after {timeout:g}s"
-        if links.write("abort_delegation", delegation_id=started["delegation_id"], error=message):
+        if links.write(links.store.delegations.abort_delegation, delegation_id=started["delegation_id"],
+                       error=message):
             links.interrupt(started["target"], child_id)
             raise ToolError(message)
         task = links.task(child_id)  # it ended just now

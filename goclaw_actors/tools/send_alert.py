@@ -22,6 +22,6 @@ SCHEMA = {"type": "object", "properties": {
 
 def send_alert(env: ToolEnv, arguments: dict[str, Any], context: ToolContext) -> str:
     """Record and publish the alert (secrets redacted); returns a confirmation."""
-    event = env.store("record_alert", task_id=context.task_id, severity=arguments["severity"],
-                      title=redact_text(arguments["title"]), body=redact_text(arguments["body"]))
+    event = env.store.audit.record_alert(task_id=context.task_id, severity=arguments["severity"],
+                                         title=redact_text(arguments["title"]), body=redact_text(arguments["body"]))
     return f"alert sent ({arguments['severity']}): {arguments['title']} [event {event['event_id']}]"

@@ -36,11 +36,12 @@ def spawn_task(env: ToolEnv, arguments: dict[str, Any], context: ToolContext) ->
     if arguments.get("payload") is not None:
         payload["data"] = arguments["payload"]
     try:
-        result = env.store("enqueue", session_id=_uuid(arguments.get("session_id") or context.session_id, "session_id"),
-                           payload=payload, agent_id=arguments.get("target_agent") or context.agent_id,
-                           task_type="subtask", priority=int(arguments.get("priority") or 0),
-                           parent_task_id=_uuid(arguments.get("parent_task_id") or context.task_id, "parent_task_id"),
-                           idempotency_key=f"spawn_task:{context.call_key}" if context.call_key else None)
+        result = env.store.tasks.enqueue(
+            session_id=_uuid(arguments.get("session_id") or context.session_id, "session_id"),
+            payload=payload, agent_id=arguments.get("target_agent") or context.agent_id,
+            task_type="subtask", priority=int(arguments.get("priority") or 0),
+            parent_task_id=_uuid(arguments.get("parent_task_id") or context.task_id, "parent_task_id"),
+            idempotency_key=f"spawn_task:{context.call_key}" if context.call_key else None)
     except StoreError as exc:
         raise ToolError(str(exc)) from exc
     return json.dumps({"task_id": result["task_id"], "status": "QUEUED"})

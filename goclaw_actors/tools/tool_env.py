@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from goclaw_actors.store.api.facade import StoreApi
 from goclaw_actors.tools.pinned_http import Guard
 from goclaw_actors.tools.url_guard import Resolver, check_url, system_resolve
 
@@ -16,7 +17,7 @@ class ToolEnv:
     agent_id: str
     policy: Callable[[], Any]  # the Policy in force now
     config: Callable[[str, Any], Any]  # `config(dotted_key, default)`
-    store: Callable[..., Any]  # `store(op, **kwargs)`: one durable write, committed when it returns
+    store: StoreApi  # durable writes by noun (`store.tasks.enqueue(...)`), each committed when it returns
     environ: Mapping[str, str] = field(default_factory=dict)
     secrets: frozenset[str] = frozenset()  # values (keys, tokens) never handed to a child process
     preferred_search: str = ""

@@ -4,7 +4,7 @@ Guest code runs on threadpool threads; what host functions need (policy, store, 
 greenlets and actors of the hub, which a native thread must not touch directly.
 
     bridge = HubBridge()                        # made on the hub's thread
-    value = bridge.call(lambda: store.call("put_kv", key="k", value="v"), timeout=30)   # from a thread
+    value = bridge.call(lambda: store.kv.put_kv(key="k", value="v"), timeout=30)   # from a thread
 """
 
 from typing import Any, Callable

@@ -54,7 +54,7 @@ def main(argv: list[str]) -> int:
 
 def _record(registry: RegistryFile):
     def record(provenance: Provenance) -> None:
-        registry.write("register_installed_skill", skill_id=provenance.name, source=provenance.source,
+        registry.store.skills.register_installed_skill(skill_id=provenance.name, source=provenance.source,
                        source_url=provenance.source_url, ref=provenance.ref, content_hash=provenance.content_hash)
     return record
 
@@ -77,7 +77,7 @@ def _list(args, installed: Path, registry: RegistryFile) -> int:
 
 
 def _remove(args, installed: Path, registry: RegistryFile) -> int:
-    remove(installed, args.name, lambda name: bool(registry.write("remove_installed_skill", skill_id=name)))
+    remove(installed, args.name, lambda name: bool(registry.store.skills.remove_installed_skill(skill_id=name)))
     print("removed")
     return 0
 

@@ -59,8 +59,8 @@ class Lanes:
     refs: list = field(default_factory=list)
 
     def enqueue(self, content: str, **kwargs: Any) -> str:
-        return self.store.call("enqueue", session_id=str(uuid.uuid4()), payload={"content": content},
-                               agent_id=self.settings.agent_id, **kwargs)["task_id"]
+        return self.store.tasks.enqueue(session_id=str(uuid.uuid4()), payload={"content": content},
+                                        agent_id=self.settings.agent_id, **kwargs)["task_id"]
 
     def status(self, task_id: str) -> str:
         from goclaw_actors.store.sqlite_reads import get_task
@@ -84,7 +84,7 @@ def start_lanes(tmp_path: Path, settings: LaneSettings, processor=None) -> Lanes
     registry.register("store", StoreActor.start(db_path, lambda events: bus.tell(Publish(events))))
     registry.register("task_streams", TaskStreams.start())
     store = StoreClient(registry.address("store"))
-    store.call("upsert_agent", agent_id=settings.agent_id, fields={"max_queue_depth": 0})
+    store.agents.upsert_agent(agent_id=settings.agent_id, fields={"max_queue_depth": 0})
     reads = ReadPool(db_path)
     registry.register("policy", PolicyActor.start(parse_policy(TEST_POLICY), "test", store))
     workers = [registry.address(f"worker:{i}") for i in range(settings.worker_count)]

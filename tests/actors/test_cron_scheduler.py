@@ -50,9 +50,9 @@ class Cron:
 
     def add(self, cron_expr: str, content: str = "report", agent_id: str = "default") -> str:
         """A schedule as cron.add stores it: first fire time after the clock's now."""
-        return self.lanes.store.call("add_schedule", name=cron_expr, cron_expr=cron_expr, payload=content,
-                                     agent_id=agent_id,
-                                     next_run_at=to_db(next_fire_time(cron_expr, self.clock.now, self.zone)))
+        return self.lanes.store.schedules.add_schedule(
+            name=cron_expr, cron_expr=cron_expr, payload=content, agent_id=agent_id,
+            next_run_at=to_db(next_fire_time(cron_expr, self.clock.now, self.zone)))
 
     def tick(self, now: datetime) -> list[dict]:
         self.clock.now = now
@@ -113,10 +113,10 @@ def test_slots_missed_while_down_fire_once_at_restart(cron):
 def test_disabled_schedules_do_not_fire_and_enabling_starts_from_now(cron):
     cron.start()
     schedule_id = cron.add("*/5 * * * *")
-    cron.lanes.store.call("set_schedule_enabled", schedule_id=schedule_id, enabled=False)
+    cron.lanes.store.schedules.set_schedule_enabled(schedule_id=schedule_id, enabled=False)
     assert cron.tick(T0 + timedelta(minutes=20)) == []
-    cron.lanes.store.call("set_schedule_enabled", schedule_id=schedule_id, enabled=True,
-                          next_run_at=to_db(next_fire_time("*/5 * * * *", cron.clock.now, UTC)))
+    cron.lanes.store.schedules.set_schedule_enabled(
+        schedule_id=schedule_id, enabled=True, next_run_at=to_db(next_fire_time("*/5 * * * *", cron.clock.now, UTC)))
     assert cron.tick(cron.clock.now) == []  # the slots passed while disabled are not made up
     assert cron.schedule(schedule_id)["next_run_at"] == "2030-01-01 10:25:00.000000"
     assert len(fired(cron.tick(T0.replace(minute=25)))) == 1
@@ -164,9 +164,9 @@ def test_local_time_across_daylight_saving_changes(lanes_factory):  # noqa: F811
         assert night[hourly] == ["23:00", "00:00", "01:00", "02:00", "03:00"]  # 02:00 CEST and 02:00 CET both
         cron.stop()
         cron.clock.now = datetime(2030, 3, 30, 22, 0, tzinfo=UTC)
-        cron.lanes.store.call("remove_schedule", schedule_id=hourly)
-        cron.lanes.store.call("set_schedule_enabled", schedule_id=daily, enabled=True,
-                              next_run_at=to_db(next_fire_time("30 2 * * *", cron.clock.now, cron.zone)))
+        cron.lanes.store.schedules.remove_schedule(schedule_id=hourly)
+        cron.lanes.store.schedules.set_schedule_enabled(
+            schedule_id=daily, enabled=True, next_run_at=to_db(next_fire_time("30 2 * * *", cron.clock.now, cron.zone)))
         cron.start()
         night = run_night(cron, cron.clock.now, 5)  # clocks go forward at 01:00Z: 02:00 CET -> 03:00 CEST
         assert night[daily] == ["01:00"]  # 02:30 never happens that night: fired when the clocks jumped
@@ -183,8 +183,8 @@ def test_minute_boundaries():
 def test_the_minute_timer_ticks_on_the_boundary(lanes_factory):  # noqa: F811
     """With the real clock: a schedule due in the past fires at start, the timer runs between boundaries."""
     lanes = lanes_factory(worker_count=1)
-    lanes.store.call("add_schedule", name="late", cron_expr="* * * * *", payload="catch up",
-                     next_run_at="2020-01-01 00:00:00.000000")
+    lanes.store.schedules.add_schedule(name="late", cron_expr="* * * * *", payload="catch up",
+                                       next_run_at="2020-01-01 00:00:00.000000")
     ref = CronScheduler.start(lanes.store, lanes.reads)
     try:
         wait_until(lambda: ref.proxy().status().get()["fired"] == 1, what="start-up firing")

@@ -32,7 +32,7 @@ def test_beats_fire_with_content_only_and_replies_are_appended_once(daemon):  # 
     second = heartbeat.beat(2).get(timeout=10)
     wait_until(lambda: results.exists() and result_marker(second["task_id"]) in results.read_text(), 10)
     wait_until(lambda: rt.reads.run(get_kv, APPENDED_KEY) != mark_before, 10, what="the watermark moved")
-    rt.store.call("put_kv", key=APPENDED_KEY, value=mark_before)  # as if the daemon died before recording it
+    rt.store.kv.put_kv(key=APPENDED_KEY, value=mark_before)  # as if the daemon died before recording it
     assert heartbeat.collect().get(timeout=10) == 0
     text = results.read_text()
     assert text.count(result_marker(first["task_id"])) == 1 and text.count(result_marker(second["task_id"])) == 1

@@ -84,7 +84,7 @@ def test_a_parked_attempt_can_be_canceled(one_lane):
     lanes = one_lane
     waiting = lanes.enqueue("wait:never")
     wait_until(lambda: lane(lanes)["parked"] == 1, 10)
-    assert lanes.store.call("cancel", task_id=waiting) is True
+    assert lanes.store.tasks.cancel(task_id=waiting) is True
     lanes.registry.lookup("worker:0").tell(CancelTask(waiting))
     wait_until(lambda: lane(lanes)["parked"] == 0, 10, what="the parked attempt gone")
     follow = lanes.enqueue("next")

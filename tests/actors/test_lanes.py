@@ -51,7 +51,7 @@ def test_cancel_interrupts_running_attempt_and_frees_the_lane(lanes_factory):
     lanes = lanes_factory(worker_count=1)
     slow = lanes.enqueue("sleep:30")
     wait_until(lambda: lanes.status(slow) == "RUNNING", 10)
-    assert lanes.store.call("cancel", task_id=slow) is True
+    assert lanes.store.tasks.cancel(task_id=slow) is True
     lanes.registry.lookup("worker:0").tell(CancelTask(slow))
     wait_until(lambda: not lanes.registry.lookup("worker:0").ask(LaneStatus())["busy"], 5, what="lane free")
     follow = lanes.enqueue("after cancel")
@@ -64,7 +64,7 @@ def test_heartbeat_sees_cancel_requested(lanes_factory):
     lanes = lanes_factory(worker_count=1, tick_seconds=0.05)
     slow = lanes.enqueue("sleep:30")
     wait_until(lambda: lanes.status(slow) == "RUNNING", 10)
-    lanes.store.call("cancel", task_id=slow)  # no CancelTask message: the heartbeat must notice
+    lanes.store.tasks.cancel(task_id=slow)  # no CancelTask message: the heartbeat must notice
     wait_until(lambda: not lanes.registry.lookup("worker:0").ask(LaneStatus())["busy"], 5, what="lane free")
 
 
@@ -87,7 +87,7 @@ def test_group_commit_batches_concurrent_writes(lanes_factory):
 
 def test_store_errors_reach_only_their_caller(lanes_factory):
     lanes = lanes_factory(worker_count=1)
-    bad = gevent.spawn(lanes.store.call, "enqueue", session_id="s", payload={"content": ""})
+    bad = gevent.spawn(lanes.store.tasks.enqueue, session_id="s", payload={"content": ""})
     good = gevent.spawn(lanes.enqueue, "fine")
     gevent.joinall([bad, good], timeout=10)
     assert "non-empty" in str(bad.exception)

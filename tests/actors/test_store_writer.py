@@ -38,7 +38,7 @@ def test_the_hub_runs_while_a_commit_syncs(store):
     with slow_commits(ref.proxy().writer.get().connection, path, HELD_COMMIT) as hook:
         pinger = gevent.spawn(ping)
         for i in range(6):
-            client.call("put_kv", key=f"k{i}", value="v")
+            client.kv.put_kv(key=f"k{i}", value="v")
         running = False
         pinger.join()
     assert len(hook.windows) == 6  # each write waited for its slow COMMIT
@@ -53,10 +53,10 @@ def test_the_hub_runs_while_a_commit_syncs(store):
 def test_requests_arriving_during_a_commit_share_the_next_one(store):
     ref, client, path = store
     with slow_commits(ref.proxy().writer.get().connection, path, HELD_COMMIT):
-        first = client.submit("put_kv", key="first", value="v")
+        first = client.kv.put_kv.submit(key="first", value="v")
         gevent.sleep(HELD_COMMIT / 2)  # the first batch is committing now
-        later = [client.submit("put_kv", key=f"k{i}", value="v") for i in range(50)]
+        later = [client.kv.put_kv.submit(key=f"k{i}", value="v") for i in range(50)]
         for future in [first, *later]:
-            client.result(future)
+            future.get()
     stats = ref.proxy().stats().get()
     assert stats["requests"] == 51 and stats["batches"] == 2, stats

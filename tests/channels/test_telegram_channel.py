@@ -122,11 +122,11 @@ def test_send_alert_goes_to_the_alert_chats_once(bot, start_daemon):
     daemon = start_daemon(telegram_config(bot, alert_chat_ids="[-100123]"))
     ctx = context(daemon)
     wait_until(lambda: ctx.channels()[0]["state"] == "up", what="the channel up")
-    task_id = ctx.store("enqueue", session_id=telegram_session(OWNER, "default"), payload={"content": "x"})["task_id"]
-    ctx.store("record_alert", task_id=task_id, severity="critical", title="Disk full", body="/ is at 99%")
+    task_id = ctx.store.tasks.enqueue(session_id=telegram_session(OWNER, "default"), payload={"content": "x"})["task_id"]
+    ctx.store.audit.record_alert(task_id=task_id, severity="critical", title="Disk full", body="/ is at 99%")
     sent = wait_until(lambda: bot.sent_texts(-100123), what="the alert")
     assert sent == ["🚨 [critical] Disk full\n/ is at 99%"]
-    ctx.store("record_alert", task_id=task_id, severity="info", title="Back to normal", body="")
+    ctx.store.audit.record_alert(task_id=task_id, severity="info", title="Back to normal", body="")
     wait_until(lambda: len(bot.sent_texts(-100123)) == 2, what="the second alert")
     assert bot.sent_texts(-100123)[1] == "ℹ️ [info] Back to normal" and bot.sent_texts(OWNER)[-1:] != sent
 

@@ -105,8 +105,8 @@ def test_incident_export(client, api):
     task_id = client.call("agent.chat", {"session_id": session,
                                          "content": "key api_key=abcdefghijklmnopqrstuvwxyz"})["task_id"]
     wait_terminal(api.context(), task_id, timeout=10)
-    api.context().store("write_audit", action="tools.read_url", decision="deny", reason="url_denied",
-                        trace_id=task_id)
+    api.context().store.audit.write_audit(action="tools.read_url", decision="deny", reason="url_denied",
+                                          trace_id=task_id)
     export = client.call("incident.export", {"task_id": task_id})
     assert export["task_id"] == task_id and export["task"]["status"] == "SUCCEEDED"
     assert [event["event_type"] for event in export["events"]] == [

@@ -224,7 +224,7 @@ def test_a_saturated_queue_is_429(gateway):
 
 def test_a_canceled_task_is_409_task_canceled(gateway):
     waiting = gevent.spawn(post, gateway, {"messages": [user(script(hold="never"))]})
-    gateway.ctx.store("cancel", task_id=running_task(gateway))
+    gateway.ctx.store.tasks.cancel(task_id=running_task(gateway))
     response = waiting.get(timeout=20)
     assert response.status_code == 409
     assert response.json() == {"error": {"message": "Task canceled: aborted", "type": "server_error", "param": None,
@@ -233,7 +233,7 @@ def test_a_canceled_task_is_409_task_canceled(gateway):
 
 def test_a_stream_whose_task_fails_ends_with_an_error_event(gateway):
     waiting = gevent.spawn(post, gateway, {"stream": True, "messages": [user(script(hold="never"))]})
-    gateway.ctx.store("cancel", task_id=running_task(gateway))
+    gateway.ctx.store.tasks.cancel(task_id=running_task(gateway))
     frames = sse_frames(waiting.get(timeout=20))
     assert frames[-2:] == [
         'data: {"error":{"message":"Task canceled: aborted","type":"server_error","param":null,'

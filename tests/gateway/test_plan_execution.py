@@ -276,13 +276,13 @@ def test_a_refused_step_enqueue_is_retried_with_the_refusal_as_its_error(slow_ap
     ctx = api.context()
     execution_id = api.post("/api/plans/relay/execute").json()["execution_id"]
     wait_until(lambda: step_tasks(api, execution_id, 0), 5, what="the first wave under way")
-    ctx.store("set_agent_status", agent_id="coder", status="stopped")  # before the second wave's enqueue
+    ctx.store.agents.set_agent_status(agent_id="coder", status="stopped")  # before the second wave's enqueue
     with sqlite3.connect(api.daemon.boot.db_path) as conn:
         def refused():
             return conn.execute("SELECT attempt, error FROM plan_step_refusals WHERE execution_id = ?",
                                 (execution_id,)).fetchall()
         assert wait_until(refused, 10, what="the refused enqueue") == [(0, 'agent "coder" not found')]
-    ctx.store("set_agent_status", agent_id="coder", status="active")
+    ctx.store.agents.set_agent_status(agent_id="coder", status="active")
     body = ended(api, execution_id)
     assert body["status"] == "succeeded"
     assert [(content, status) for _, status, content, _ in step_tasks(api, execution_id, 1)] == [

@@ -82,7 +82,7 @@ def test_a_canceled_task_yields_its_error_and_done(gateway):
     task_id = gateway.enqueue(script(hold="never"))
     wait_status(gateway, task_id, "RUNNING")
     response = open_stream(gateway, task_id)
-    gateway.ctx.store("cancel", task_id=task_id)
+    gateway.ctx.store.tasks.cancel(task_id=task_id)
     assert events(response) == [{"type": "error", "error": "aborted"}, {"type": "done", "status": "CANCELED"}]
     assert events(open_stream(gateway, task_id)) == [{"type": "error", "error": "aborted"},
                                                      {"type": "done", "status": "CANCELED"}]

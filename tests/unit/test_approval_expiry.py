@@ -8,6 +8,7 @@ import pytest
 
 from goclaw_actors.approval_flow import (ApprovalPorts, approval_timeout_seconds, decide_approval,
                                          expire_due_approvals, request_approval)
+from goclaw_actors.store.connection_store import connection_store
 from goclaw_actors.store.sqlite_approvals import ApprovalResolved, timed_out
 from tests.unit.store_fixtures import transaction
 
@@ -20,12 +21,8 @@ class Recorder:
         self.audited: list[tuple] = []
         self.broadcasts: list[tuple] = []
 
-    def call(self, op, **kwargs):
-        with transaction(self.conn) as q:
-            return getattr(q, op)(**kwargs)
-
     def ports(self) -> ApprovalPorts:
-        return ApprovalPorts(call=self.call, audit=lambda *args, **kw: self.audited.append((*args, kw)),
+        return ApprovalPorts(store=connection_store(self.conn), audit=lambda *args, **kw: self.audited.append((*args, kw)),
                              broadcast=lambda method, params: self.broadcasts.append((method, params)))
 
 

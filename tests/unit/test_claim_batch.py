@@ -5,8 +5,9 @@ import uuid
 
 from goclaw_actors.ids import time_ordered_uuid
 from goclaw_actors.queue import states as st
-from goclaw_actors.store.group_commit import WriteRequest, run_batch
+from goclaw_actors.store.api.facade import TasksStore
 from goclaw_actors.store.backends import make_queue
+from goclaw_actors.store.group_commit import run_batch
 from goclaw_actors.timeutil import db_now
 from tests.unit.backend_fixtures import conn  # noqa: F401 - these tests run on SQLite and PostgreSQL
 from tests.unit.store_fixtures import events_of, transaction
@@ -64,9 +65,9 @@ def test_record_outcomes_records_each_and_reports_the_ones_it_could_not(conn):
 
 
 def test_a_batch_writes_its_events_in_order_and_publishes_their_ids(conn):
-    requests = [WriteRequest("enqueue", {"session_id": str(uuid.uuid4()), "payload": {"content": f"m{i}"}})
+    requests = [TasksStore.enqueue.request(session_id=str(uuid.uuid4()), payload={"content": f"m{i}"})
                 for i in range(3)]
-    requests.insert(1, WriteRequest("enqueue", {"session_id": "s", "payload": {"content": ""}}))  # refused
+    requests.insert(1, TasksStore.enqueue.request(session_id="s", payload={"content": ""}))  # refused
     results = run_batch(conn, requests, make_queue)
     assert results[1].error is not None and results[1].events == []
     published = [event for result in results for event in result.events]

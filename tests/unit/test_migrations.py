@@ -8,6 +8,7 @@ import pytest
 from goclaw_actors.errors import AgentNotFound, StartupError, StoreError
 from goclaw_actors.queue import states as st
 from goclaw_actors.store.database import migrate, open_database
+from goclaw_actors.store.api.facade import KvStore, TasksStore
 from goclaw_actors.store.group_commit import DatabaseBusy, WriteRequest, run_batch
 from goclaw_actors.store.migrations import LATEST_CHECKSUM, LATEST_VERSION, MIGRATIONS
 from goclaw_actors.store.sqlite_queue import SqliteQueue
@@ -128,10 +129,10 @@ def test_legacy_data_is_normalised_by_pending_migrations(tmp_path):
 
 def test_group_commit_isolates_failing_requests(conn):
     requests = [
-        WriteRequest("enqueue", {"session_id": "s1", "payload": {"content": "one"}}),
-        WriteRequest("enqueue", {"session_id": "s1", "payload": {"content": "x"}, "agent_id": "nope"}),
-        WriteRequest("drop_everything", {}),
-        WriteRequest("enqueue", {"session_id": "s2", "payload": {"content": "two"}}),
+        TasksStore.enqueue.request(session_id="s1", payload={"content": "one"}),
+        TasksStore.enqueue.request(session_id="s1", payload={"content": "x"}, agent_id="nope"),
+        WriteRequest("drop_everything", {}),  # not a store operation: refused by the group commit
+        TasksStore.enqueue.request(session_id="s2", payload={"content": "two"}),
     ]
     results = run_batch(conn, requests, SqliteQueue)
     assert [r.error is None for r in results] == [True, False, False, True]
@@ -145,12 +146,12 @@ def test_group_commit_isolates_failing_requests(conn):
 
 
 def test_group_commit_rolls_back_partial_writes_of_a_failed_request(conn):
-    first = run_batch(conn, [WriteRequest("enqueue", {"session_id": "s1", "payload": {"content": "a"},
-                                                      "task_id": "fixed"})], SqliteQueue)[0]
+    first = run_batch(conn, [TasksStore.enqueue.request(session_id="s1", payload={"content": "a"},
+                                                        task_id="fixed")], SqliteQueue)[0]
     assert first.error is None
     results = run_batch(conn, [
-        WriteRequest("enqueue", {"session_id": "s9", "payload": {"content": "dup"}, "task_id": "fixed"}),
-        WriteRequest("put_kv", {"key": "k", "value": "v"}),
+        TasksStore.enqueue.request(session_id="s9", payload={"content": "dup"}, task_id="fixed"),
+        KvStore.put_kv.request(key="k", value="v"),
     ], SqliteQueue)
     assert isinstance(results[0].error, sqlite3.IntegrityError) and results[1].error is None
     assert conn.execute("SELECT COUNT(*) FROM messages WHERE session_id = 's9'").fetchone() == (0,)
@@ -164,9 +165,9 @@ def test_group_commit_reports_busy_when_another_connection_holds_the_lock(conn, 
         other.execute("BEGIN IMMEDIATE")
         conn.execute("PRAGMA busy_timeout = 0")
         with pytest.raises(DatabaseBusy):
-            run_batch(conn, [WriteRequest("put_kv", {"key": "k", "value": "v"})], SqliteQueue)
+            run_batch(conn, [KvStore.put_kv.request(key="k", value="v")], SqliteQueue)
         assert not conn.in_transaction
         other.execute("ROLLBACK")
-        assert run_batch(conn, [WriteRequest("put_kv", {"key": "k", "value": "v"})], SqliteQueue)[0].error is None
+        assert run_batch(conn, [KvStore.put_kv.request(key="k", value="v")], SqliteQueue)[0].error is None
     finally:
         other.close()

@@ -8,6 +8,7 @@ import pytest
 
 from goclaw_actors.config.loader import load_config
 from goclaw_actors.errors import ConfigError
+from goclaw_actors.store.connection_store import connection_store
 from goclaw_actors.store.retention import RetentionRun, RetentionSettings, cutoffs
 from goclaw_actors.timeutil import to_db
 from tests.unit.store_fixtures import transaction
@@ -45,11 +46,8 @@ def add_message(conn, created_at, archived_at=None):
 
 def run(conn, settings, batch=500):
     """A full pass with reads on `conn` and each write in its own transaction; returns (run, steps)."""
-    def write(op, **kwargs):
-        with transaction(conn) as queue:
-            return getattr(queue, op)(**kwargs)
-
-    retention = RetentionRun(settings, NOW, lambda fn, *args: fn(conn, *args), write, batch=batch)
+    retention = RetentionRun(settings, NOW, lambda fn, *args: fn(conn, *args),
+                             connection_store(conn).maintenance.delete_expired, batch=batch)
     steps = 1
     while retention.step():
         steps += 1
@@ -99,10 +97,11 @@ def test_deletes_go_in_bounded_batches(conn):
     newer = add_event(conn, task_id, session_id, ago(1))
     seen = []
 
-    def write(op, **kwargs):
+    delete_expired = connection_store(conn).maintenance.delete_expired
+
+    def write(**kwargs):
         seen.append(len(kwargs["keys"]))
-        with transaction(conn) as queue:
-            return getattr(queue, op)(**kwargs)
+        return delete_expired(**kwargs)
 
     retention = RetentionRun(RetentionSettings(90, 0, 0), NOW, lambda fn, *args: fn(conn, *args), write, batch=3)
     while retention.step():

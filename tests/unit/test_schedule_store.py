@@ -5,7 +5,8 @@ import json
 import pytest
 
 from goclaw_actors.schedule_firing import schedule_session_id
-from goclaw_actors.store.group_commit import WriteRequest, run_batch
+from goclaw_actors.store.api.facade import SchedulesStore
+from goclaw_actors.store.group_commit import run_batch
 from goclaw_actors.store.schedule_reads import due_schedules, get_schedule
 from goclaw_actors.store.sqlite_queue import SqliteQueue
 from tests.unit.store_fixtures import transaction
@@ -61,13 +62,13 @@ def test_fire_and_advance_commit_or_roll_back_as_one(conn):
     schedule_id = add(conn)
     conn.execute("CREATE TRIGGER refuse_advance BEFORE UPDATE OF next_run_at ON schedules "
                  "BEGIN SELECT RAISE(ABORT, 'disk gone'); END")
-    [result] = run_batch(conn, [WriteRequest("fire_schedule", {"schedule_id": schedule_id, "due_at": SLOT,
-                                                                "next_run_at": NEXT, "now": NOW})], SqliteQueue)
+    [result] = run_batch(conn, [SchedulesStore.fire_schedule.request(schedule_id=schedule_id, due_at=SLOT,
+                                                                     next_run_at=NEXT, now=NOW)], SqliteQueue)
     assert "disk gone" in str(result.error) and result.events == []
     assert schedule_tasks(conn) == [] and get_schedule(conn, schedule_id)["next_run_at"] == SLOT
     conn.execute("DROP TRIGGER refuse_advance")
-    [result] = run_batch(conn, [WriteRequest("fire_schedule", {"schedule_id": schedule_id, "due_at": SLOT,
-                                                                "next_run_at": NEXT, "now": NOW})], SqliteQueue)
+    [result] = run_batch(conn, [SchedulesStore.fire_schedule.request(schedule_id=schedule_id, due_at=SLOT,
+                                                                     next_run_at=NEXT, now=NOW)], SqliteQueue)
     assert result.value["status"] == "fired" and [e["event_type"] for e in result.events] == ["task.enqueued"]
     assert len(schedule_tasks(conn)) == 1 and get_schedule(conn, schedule_id)["next_run_at"] == NEXT
 

@@ -26,7 +26,7 @@ def make_env(home: Path, policy_yaml: str = "", config: dict[str, Any] | None = 
     (home / "workspace").mkdir(parents=True, exist_ok=True)
     policy = parse_policy(policy_yaml)
     return ToolEnv(home=home, agent_id="default", policy=lambda: policy, config=lookup(config or {}),
-                   store=store or (lambda op, **kw: None), environ=environ or {}, **kwargs)
+                   store=store, environ=environ or {}, **kwargs)
 
 
 def context(task_id: str = "11111111-1111-4111-8111-111111111111", audits: list | None = None) -> ToolContext:

@@ -65,11 +65,11 @@ def create(call: Call) -> dict[str, Any]:
         set_agent_api_key(call.ctx.home, new_id, api_key)  # before the row: it never runs with an old key
     except (ConfigError, OSError) as exc:
         raise internal(f"cannot keep the agent's api_key: {exc}") from exc
-    call.ctx.store("upsert_agent", agent_id=new_id, fields=fields, status="active")
+    call.ctx.store.agents.upsert_agent(agent_id=new_id, fields=fields, status="active")
     try:
         call.ctx.start_agent(new_id)
     except Exception:
-        call.ctx.store("set_agent_status", agent_id=new_id, status="stopped")
+        call.ctx.store.agents.set_agent_status(agent_id=new_id, status="stopped")
         raise
     return {"agent_id": new_id, "status": "active"}
 

@@ -102,9 +102,9 @@ def subtask_create(call: Call) -> dict[str, Any]:
         raise TaskNotFound(parent_id)
     check_agent_scope(call, parent.agent_id)
     try:
-        result = call.ctx.store("enqueue", session_id=session_id, payload=payload, agent_id=agent,
-                                task_type="subtask", priority=priority,
-                                parent_task_id=parent_id)
+        result = call.ctx.store.tasks.enqueue(session_id=session_id, payload=payload, agent_id=agent,
+                                              task_type="subtask", priority=priority,
+                                              parent_task_id=parent_id)
     except StoreError as exc:
         raise enqueue_error(exc) from exc
     return {"task_id": result["task_id"]}

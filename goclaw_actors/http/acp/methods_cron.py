@@ -64,8 +64,9 @@ def add(call: Call) -> dict[str, Any]:
         session_id = as_uuid(call.params.get("session_id"))
         if session_id is None:
             raise invalid("session_id must be uuid")
-    schedule_id = call.ctx.store("add_schedule", name=name, cron_expr=cron_expr, payload=payload,
-                                 next_run_at=next_run_at, session_id=session_id, agent_id=agent_id(call))
+    schedule_id = call.ctx.store.schedules.add_schedule(name=name, cron_expr=cron_expr, payload=payload,
+                                                        next_run_at=next_run_at, session_id=session_id,
+                                                        agent_id=agent_id(call))
     _wake_scheduler(call)
     return {"schedule_id": schedule_id}
 
@@ -91,22 +92,22 @@ def _schedule(call: Call) -> dict[str, Any]:
 
 def remove(call: Call) -> dict[str, Any]:
     """Delete a schedule (-32603 `schedule not found: <id>`)."""
-    call.ctx.store("remove_schedule", schedule_id=_schedule(call)["id"])
+    call.ctx.store.schedules.remove_schedule(schedule_id=_schedule(call)["id"])
     return {"deleted": True}
 
 
 def enable(call: Call) -> dict[str, Any]:
     """Enable a schedule, recomputing its next fire time."""
     row = _schedule(call)
-    call.ctx.store("set_schedule_enabled", schedule_id=row["id"], enabled=True,
-                   next_run_at=_next_run_at(row["cron_expr"]))
+    call.ctx.store.schedules.set_schedule_enabled(schedule_id=row["id"], enabled=True,
+                                                  next_run_at=_next_run_at(row["cron_expr"]))
     _wake_scheduler(call)
     return {"enabled": True}
 
 
 def disable(call: Call) -> dict[str, Any]:
     """Disable a schedule."""
-    call.ctx.store("set_schedule_enabled", schedule_id=_schedule(call)["id"], enabled=False)
+    call.ctx.store.schedules.set_schedule_enabled(schedule_id=_schedule(call)["id"], enabled=False)
     return {"disabled": True}
 
 

@@ -4,7 +4,7 @@ only theirs. Every change is audited (action = the method, reason = where it cam
 `chat_command`) in the transaction that makes it.
 """
 
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from goclaw_actors.agent_memory.core_memory import MemoryInputError, check_key, check_value, matches
 from goclaw_actors.errors import AgentNotFound
@@ -17,6 +17,7 @@ from goclaw_actors.store.knowledge_reads import agent_memories
 from goclaw_actors.timeutil import rfc3339
 
 MEMORY_SOURCE = "user"  # memories written by a person (ACP or a chat command)
+R = TypeVar("R")
 
 
 def owner(call: Call) -> str:
@@ -28,8 +29,9 @@ def owner(call: Call) -> str:
     return agent
 
 
-def audited_change(call: Call, op: str, subject: str, **kwargs: Any) -> Any:
-    """Run a store write with its audit row (action = the method, trace id = the command's task if any)."""
+def audited_change(call: Call, op: Callable[..., R], subject: str, **kwargs: Any) -> R:
+    """Run a store write (such as `call.ctx.store.memory.memory_set`) with its audit row (action = the method,
+    trace id = the command's task if any)."""
     conn = call.conn
     return call.ctx.audited_store(op, call.method, getattr(conn, "origin", "acp"), subject=subject,
                                   trace_id=getattr(conn, "trace_id", None), **kwargs)
@@ -53,7 +55,8 @@ def memory_set(call: Call) -> dict[str, Any]:
     """Remember `value` under `key` (relevance 1.0, replacing the key's value)."""
     agent = owner(call)
     key, value = checked_input(check_key, call.params.get("key")), checked_input(check_value, call.params.get("value"))
-    audited_change(call, "memory_set", f"{agent}:{key}", agent_id=agent, key=key, value=value, source=MEMORY_SOURCE)
+    audited_change(call, call.ctx.store.memory.memory_set, f"{agent}:{key}", agent_id=agent, key=key, value=value,
+                   source=MEMORY_SOURCE)
     return {"saved": True}
 
 
@@ -61,13 +64,14 @@ def memory_delete(call: Call) -> dict[str, Any]:
     """Forget `key`; `deleted: false` when the agent had no such memory."""
     agent = owner(call)
     key = checked_input(check_key, call.params.get("key"))
-    return {"deleted": audited_change(call, "memory_delete", f"{agent}:{key}", agent_id=agent, key=key)}
+    return {"deleted": audited_change(call, call.ctx.store.memory.memory_delete, f"{agent}:{key}", agent_id=agent,
+                                      key=key)}
 
 
 def memory_clear(call: Call) -> dict[str, Any]:
     """Forget every memory of the agent; answers how many."""
     agent = owner(call)
-    return {"deleted": audited_change(call, "memory_clear", agent, agent_id=agent)}
+    return {"deleted": audited_change(call, call.ctx.store.memory.memory_clear, agent, agent_id=agent)}
 
 
 def memory_list(call: Call) -> dict[str, Any]:

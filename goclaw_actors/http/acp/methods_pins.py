@@ -74,8 +74,8 @@ def pin_add(call: Call) -> dict[str, Any]:
     else:
         raise invalid("path, or label and text, are required")
     tokens = pin_rules.token_count(content)
-    audited_change(call, "pin_add", f"{agent}:{source}", agent_id=agent, pin_type=pin_type, source=source,
-                   content=content, token_count=tokens, shared=shared, file_mtime=mtime)
+    audited_change(call, call.ctx.store.memory.pin_add, f"{agent}:{source}", agent_id=agent, pin_type=pin_type,
+                   source=source, content=content, token_count=tokens, shared=shared, file_mtime=mtime)
     if pin_type == pin_rules.FILE:
         call.ctx.cast(PIN_WATCHER, "pins_changed")  # watch its directory now, not at the next poll
     return {"source": source, "token_count": tokens}
@@ -90,8 +90,8 @@ def pin_remove(call: Call) -> dict[str, Any]:
     pin = _pin_of(call, agent, name)
     if pin is None:
         return {"removed": False}
-    return {"removed": audited_change(call, "pin_remove", f"{agent}:{pin['source']}", agent_id=agent,
-                                      source=pin["source"])}
+    return {"removed": audited_change(call, call.ctx.store.memory.pin_remove, f"{agent}:{pin['source']}",
+                                      agent_id=agent, source=pin["source"])}
 
 
 def pin_list(call: Call) -> dict[str, Any]:
@@ -140,15 +140,16 @@ def _share(call: Call) -> tuple[str, str, str, str | None]:
 def share_add(call: Call) -> dict[str, Any]:
     """Share a memory key, a pin or `all` with `target_agent` (an agent id or `*`)."""
     agent, target, share_type, key = _share(call)
-    audited_change(call, "share_add", f"{agent}->{target}:{share_type}:{key or ''}", source_agent_id=agent,
-                   target_agent_id=target, share_type=share_type, item_key=key)
+    audited_change(call, call.ctx.store.memory.share_add, f"{agent}->{target}:{share_type}:{key or ''}",
+                   source_agent_id=agent, target_agent_id=target, share_type=share_type, item_key=key)
     return {"shared": True}
 
 
 def share_remove(call: Call) -> dict[str, Any]:
     """Stop a share made with the same `target_agent`, `share_type` and `item_key`; `removed: false` if none."""
     agent, target, share_type, key = _share(call)
-    return {"removed": audited_change(call, "share_remove", f"{agent}->{target}:{share_type}:{key or ''}",
+    return {"removed": audited_change(call, call.ctx.store.memory.share_remove,
+                                      f"{agent}->{target}:{share_type}:{key or ''}",
                                       source_agent_id=agent, target_agent_id=target, share_type=share_type,
                                       item_key=key)}
 

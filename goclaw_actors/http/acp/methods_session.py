@@ -54,8 +54,8 @@ def purge(call: Call) -> dict[str, Any]:
     scoped to some agents only when the session holds no other agent's data)."""
     session_id = required_session(call)
     check_session_scope(call, session_id)
-    return call.ctx.store("purge_session", session_id=session_id, policy_version=call.ctx.policy().version,
-                          redacted_by=REDACTED_BY)
+    return call.ctx.store.sessions.purge_session(session_id=session_id, policy_version=call.ctx.policy().version,
+                                                 redacted_by=REDACTED_BY)
 
 
 def methods() -> dict[str, Method]:
