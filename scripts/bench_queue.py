@@ -33,11 +33,11 @@ sys.path.insert(0, str(ROOT))
 from goclaw_actors.logs.system_log import configure_logging  # noqa: E402
 from goclaw_actors.processor import FALLBACK_REPLY, FallbackProcessor  # noqa: E402
 from goclaw_actors.store.database import open_database  # noqa: E402
-from goclaw_actors.store.backends import make_queue  # noqa: E402
 from goclaw_actors.timeutil import db_now  # noqa: E402
 from supervisors.daemon import Daemon  # noqa: E402
 
 from bench_daemon import spawn_daemon  # noqa: E402  (scripts/ is on the path when run as a script)
+from bench_store import in_transaction  # noqa: E402
 from queue_history import add_finished_tasks  # noqa: E402
 
 WORKERS = 4
@@ -46,20 +46,6 @@ CONFIG = ("agents: []\nworker_count: {workers}\nmax_queue_depth: 0\nbind_addr: 1
           "llm:\n  provider: none\n")  # the no-op processor, whatever model is installed
 QUEUED_TASKS = 10_000
 HELD_FOREVER_MS = "3600000"  # lanes hold their first task for an hour: the rest stays queued
-
-
-def in_transaction(conn, fn):
-    """`fn(queue)` in one transaction on `conn` (SQLite or PostgreSQL); returns its value."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        queue = make_queue(conn, "bench")
-        value = fn(queue)
-        queue.flush_events()
-        conn.execute("COMMIT")
-        return value
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
 
 
 def baseline(workdir: Path, count: int) -> float:

@@ -17,6 +17,7 @@ from pathlib import Path
 import psycopg
 
 from bench_daemon import spawn_daemon  # scripts/ is on the path when run as a script
+from bench_store import in_transaction
 from goclaw_actors.store.pg_database import open_postgres
 from goclaw_actors.store.pg_queue import EVENTS_CHANNEL, notify_payloads
 from goclaw_actors.timeutil import db_now
@@ -29,20 +30,14 @@ LATER = "2999-01-01 00:00:00.000000"
 PROBES = 300
 
 
-def _transaction(conn, fn):
-    from bench_queue import in_transaction  # imported late: bench_queue imports this module
-
-    return in_transaction(conn, fn)
-
-
 def _load(conn, count: int) -> None:
     """`count` QUEUED tasks for `default`, not yet due; 200 for the probe agent."""
     for start in range(0, count, 500):
-        _transaction(conn, lambda q: [q.enqueue(str(uuid.uuid4()), {"content": f"task {i}"})
+        in_transaction(conn, lambda q: [q.enqueue(str(uuid.uuid4()), {"content": f"task {i}"})
                                       for i in range(start, min(count, start + 500))])
     conn.execute("UPDATE tasks SET available_at = ? WHERE status = 'QUEUED'", (LATER,))
-    _transaction(conn, lambda q: q.upsert_agent("probe", {"max_queue_depth": 0}))
-    _transaction(conn, lambda q: [q.enqueue(str(uuid.uuid4()), {"content": f"probe {i}"}, agent_id="probe")
+    in_transaction(conn, lambda q: q.upsert_agent("probe", {"max_queue_depth": 0}))
+    in_transaction(conn, lambda q: [q.enqueue(str(uuid.uuid4()), {"content": f"probe {i}"}, agent_id="probe")
                                   for i in range(PROBES)])
 
 
@@ -51,7 +46,7 @@ def run(server: PgServer, workdir: Path, daemons: int, count: int) -> dict:
     name = f"bench_{daemons}_{uuid.uuid4().hex[:6]}"
     dsn = server.create_database(name)
     conn = open_postgres(dsn)
-    _transaction(conn, lambda q: q.upsert_agent("default", {"max_queue_depth": 0, "worker_count": WORKERS}))
+    in_transaction(conn, lambda q: q.upsert_agent("default", {"max_queue_depth": 0, "worker_count": WORKERS}))
     procs = []
     try:
         env = {"GOCLAW_STORAGE_BACKEND": "postgres", "GOCLAW_POSTGRES_DSN": dsn}
@@ -75,7 +70,7 @@ def run(server: PgServer, workdir: Path, daemons: int, count: int) -> dict:
         while done < count:
             if len(claim_ms) < PROBES:
                 t0 = time.perf_counter()
-                _transaction(conn, lambda q: q.claim("probe", 30))
+                in_transaction(conn, lambda q: q.claim("probe", 30))
                 claim_ms.append((time.perf_counter() - t0) * 1000)
             time.sleep(0.01)
             (done,) = conn.execute("SELECT COUNT(*) FROM tasks WHERE agent_id = 'default' "
