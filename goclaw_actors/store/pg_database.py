@@ -53,7 +53,11 @@ def migrate_postgres(conn) -> list[int]:
 
 def open_postgres(dsn: str, application_name: str = "goclaw", connect_timeout: float = 10):
     """Connect to `dsn` and migrate; any failure is `E_STORE_OPEN` (the DSN's password is never echoed)."""
-    import psycopg
+    try:
+        import psycopg
+    except ImportError:
+        raise StartupError("E_STORE_OPEN", "storage.backend postgres needs psycopg: "
+                                           "pip install 'goclaw[postgres]'") from None
 
     from goclaw_actors.store.pg_connection import PgConnection
 
