@@ -102,16 +102,16 @@ class PlanRunner(pykka.ThreadingActor):
             if run is not None or timer is not None:
                 self._run(execution_id)
             raise
+        denied = outcome.pop("approvals", [])  # announced here; not part of the answer
         if outcome["canceled"]:
             self.failures.pop(execution_id, None)
-            for row in outcome.pop("approvals", []):
+            for row in denied:
                 try:
                     announce_decision(self.ports.approvals(), row)
                 except Exception as exc:  # noqa: BLE001 - the denial stands; the execution is canceled
                     log.error("denied step approval not audited or announced", approval_id=row["approval_id"],
                               error=str(exc))
             log.info("plan execution canceled", execution_id=execution_id, tasks_canceled=len(outcome["tasks"]))
-        outcome.pop("approvals", None)
         return outcome
 
     def running(self) -> list[str]:

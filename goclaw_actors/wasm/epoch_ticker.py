@@ -3,9 +3,9 @@ interrupted even though guest code never yields to gevent (SPEC §8.3)."""
 
 from gevent import monkey
 
+from goclaw_actors.native_event import NativeEvent
+
 _start_thread = monkey.get_original("_thread", "start_new_thread")
-# Native locks, not threading.Event (see goclaw_actors.native_event).
-_allocate_lock = monkey.get_original("_thread", "allocate_lock")
 
 TICK_SECONDS = 0.05
 
@@ -21,25 +21,18 @@ class EpochTicker:
     def __init__(self, engine, tick: float = TICK_SECONDS):
         self.engine = engine
         self.tick = tick
-        self._running = _allocate_lock()  # held while ticking: released by stop()
-        self._running.acquire()
-        self._ended = _allocate_lock()  # held by the thread until it ends
-        self._ended.acquire()
-        self._stopping = False
+        self._stop = NativeEvent()
+        self._stopped = NativeEvent()
         _start_thread(self._run, ())
 
     def _run(self) -> None:
         try:
-            while not self._running.acquire(True, self.tick):
+            while not self._stop.wait(self.tick):
                 self.engine.increment_epoch()
         finally:
-            self._ended.release()
+            self._stopped.set()
 
     def stop(self) -> None:
         """Stop ticking (returns once the thread has ended, or after 5 s)."""
-        if self._stopping:
-            return
-        self._stopping = True
-        self._running.release()
-        if self._ended.acquire(True, 5):
-            self._ended.release()
+        self._stop.set()
+        self._stopped.wait(5)
